@@ -1,0 +1,219 @@
+// `synclog serve`: opens the store in the data directory, sets up token verification and
+// serves HTTP until SIGTERM, then drains and exits 0.
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "auth/jwt.hpp"
+#include "auth/keys.hpp"
+#include "auth/secret_file.hpp"
+#include "cli_values.hpp"
+#include "commands.hpp"
+#include "common/clock.hpp"
+#include "http/app.hpp"
+#include "http/logger.hpp"
+#include "http/metrics.hpp"
+#include "http/server.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+#include "synclog/version.hpp"
+
+#include <fcntl.h>
+
+namespace synclog::cli {
+namespace {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./synclog-data";
+  int threads = 0;
+  int db_readers = 0;
+  std::vector<std::string> jwks_files;
+  std::vector<std::string> public_key_files;
+  std::string issuer;
+  std::string audience;
+  bool no_local_tokens = false;
+  int pull_cap = 10000;
+  double rate_limit = 100;
+  double rate_burst = 200;
+  std::string max_body = "1MiB";
+  std::string max_header = "16KiB";
+  std::string idle_timeout = "60s";
+  std::string request_timeout = "30s";
+  std::string drain_timeout = "30s";
+  std::string compact_after = "60s";
+  std::string traversal_quiet = "15m";
+  std::size_t max_connections = 10000;
+  std::string access_log = "stdout";
+  std::string ready_file;
+};
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int fail(const std::string& message) {
+  std::cerr << "synclog serve: " << message << "\n";
+  return 2;
+}
+
+int run_serve(const ServeFlags& f) {
+  const auto listen = parse_listen(f.listen);
+  if (!listen) return fail("--listen must be host:port, got " + f.listen);
+  std::optional<std::chrono::milliseconds> idle = parse_duration(f.idle_timeout),
+                                           request = parse_duration(f.request_timeout),
+                                           drain = parse_duration(f.drain_timeout),
+                                           compact = parse_duration(f.compact_after),
+                                           quiet = parse_duration(f.traversal_quiet);
+  if (!idle || !request || !drain || !compact || !quiet) {
+    return fail("durations look like 500ms, 30s, 15m, 1h or 7d");
+  }
+  const auto max_body = parse_size(f.max_body);
+  const auto max_header = parse_size(f.max_header);
+  if (!max_body || !max_header) return fail("sizes look like 1048576, 16KiB or 1MiB");
+
+  const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int log_fd = 1;
+  if (f.access_log == "off") {
+    log_fd = -1;
+  } else if (f.access_log == "stderr") {
+    log_fd = 2;
+  } else if (f.access_log != "stdout") {
+    log_fd = ::open(f.access_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (log_fd < 0) return fail("cannot open access log " + f.access_log);
+  }
+  http::Logger log(log_fd);
+  http::Logger events(2);  // server events always go to stderr
+
+  const std::filesystem::path data_dir(f.data_dir);
+  auth::VerifierOptions verifier_options;
+  if (!f.no_local_tokens) {
+    auto secret = auth::load_or_create_secret(data_dir);
+    if (!secret.ok()) return fail(secret.error().message);
+    verifier_options.hs256_secret = *secret;
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir, ec);
+  }
+  for (const auto& path : f.jwks_files) {
+    auto text = read_file(path);
+    if (!text) return fail("cannot read JWKS file " + path);
+    auto keys = auth::load_jwks(*text);
+    if (!keys.ok()) return fail(path + ": " + keys.error().message);
+    for (auto& k : *keys) verifier_options.keys.push_back(std::move(k));
+  }
+  for (const auto& path : f.public_key_files) {
+    auto text = read_file(path);
+    if (!text) return fail("cannot read public key " + path);
+    auto key = auth::load_public_key_pem(*text);
+    if (!key.ok()) return fail(path + ": " + key.error().message);
+    verifier_options.keys.push_back(std::move(*key));
+  }
+  if (!verifier_options.hs256_secret && verifier_options.keys.empty()) {
+    return fail("no way to verify tokens: give --jwks or --public-key, or allow local tokens");
+  }
+  if (!f.issuer.empty()) verifier_options.issuer = f.issuer;
+  if (!f.audience.empty()) verifier_options.audience = f.audience;
+
+  SystemClock clock;
+  storage::sqlite::SqliteOptions store_options;
+  store_options.path = (data_dir / "synclog.db").string();
+  store_options.readers = f.db_readers > 0 ? f.db_readers : std::max(2, threads);
+  store_options.compact_after_ms = compact->count();
+  store_options.traversal_quiet_ms = quiet->count();
+  store_options.clock = &clock;
+  auto store = storage::sqlite::SqliteStore::open(store_options);
+  if (!store.ok()) return fail(store.error().message);
+
+  auth::TokenVerifier verifier(std::move(verifier_options), clock);
+  http::Registry metrics;
+  http::AppOptions app_options;
+  app_options.pull_cap = f.pull_cap;
+  app_options.rate_limit = f.rate_limit;
+  app_options.rate_burst = f.rate_burst;
+  http::App app(app_options, **store, verifier, clock, metrics, log);
+
+  http::ServerOptions server_options;
+  server_options.host = listen->host;
+  server_options.port = listen->port;
+  server_options.threads = threads;
+  server_options.max_body_bytes = *max_body;
+  server_options.max_header_bytes = *max_header;
+  server_options.idle_timeout = *idle;
+  server_options.request_timeout = *request;
+  server_options.drain_timeout = *drain;
+  server_options.max_connections = f.max_connections;
+  server_options.ready_file = f.ready_file;
+  http::Server server(server_options, app, metrics, log);
+  if (auto st = server.listen(); !st.ok()) return fail(st.message());
+
+  JsonObjectWriter w;
+  w.str("event", "listening").str("address", listen->host + ":" + std::to_string(server.port()))
+      .str("data_dir", f.data_dir).num("threads", threads).str("version", kVersion);
+  events.write("info", std::move(w));
+  server.run();
+  (*store)->shutdown();
+  events.info("stopped", "drained and closed the store");
+  return 0;
+}
+
+}  // namespace
+
+Command add_serve_command(CLI::App& app) {
+  auto f = std::make_shared<ServeFlags>();
+  auto* cmd = app.add_subcommand("serve", "Run the sync server");
+  cmd->add_option("--listen", f->listen, "Address to listen on (host:port; port 0 picks one)")
+      ->envname("SYNCLOG_LISTEN")->capture_default_str();
+  cmd->add_option("--data-dir", f->data_dir, "Where the database and the token secret live")
+      ->envname("SYNCLOG_DATA_DIR")->capture_default_str();
+  cmd->add_option("--threads", f->threads, "HTTP threads (0: one per core)")
+      ->envname("SYNCLOG_THREADS")->capture_default_str();
+  cmd->add_option("--db-readers", f->db_readers, "Database reader threads (0: as many as HTTP threads, at least 2)")
+      ->envname("SYNCLOG_DB_READERS");
+  cmd->add_option("--jwks", f->jwks_files, "JWKS file with RS256/ES256 keys to accept (repeatable)")
+      ->envname("SYNCLOG_JWKS");
+  cmd->add_option("--public-key", f->public_key_files, "PEM public key to accept (repeatable)")
+      ->envname("SYNCLOG_PUBLIC_KEY");
+  cmd->add_option("--issuer", f->issuer, "Require this token issuer (iss)")->envname("SYNCLOG_ISSUER");
+  cmd->add_option("--audience", f->audience, "Require this token audience (aud)")->envname("SYNCLOG_AUDIENCE");
+  cmd->add_flag("--no-local-tokens", f->no_local_tokens,
+                "Refuse HS256 tokens signed with the data directory's secret")
+      ->envname("SYNCLOG_NO_LOCAL_TOKENS");
+  cmd->add_option("--pull-cap", f->pull_cap, "Entries in a GET /v1/sync without page or limit")
+      ->envname("SYNCLOG_PULL_CAP")->check(CLI::Range(1, 1000000))->capture_default_str();
+  cmd->add_option("--rate-limit", f->rate_limit, "Requests per second per user (0 disables)")
+      ->envname("SYNCLOG_RATE_LIMIT")->capture_default_str();
+  cmd->add_option("--rate-burst", f->rate_burst, "Burst size of the per-user rate limit")
+      ->envname("SYNCLOG_RATE_BURST")->capture_default_str();
+  cmd->add_option("--max-body", f->max_body, "Largest request body (413 beyond)")
+      ->envname("SYNCLOG_MAX_BODY")->capture_default_str();
+  cmd->add_option("--max-header", f->max_header, "Largest request header block (431 beyond)")
+      ->envname("SYNCLOG_MAX_HEADER")->capture_default_str();
+  cmd->add_option("--idle-timeout", f->idle_timeout, "Close a connection idle this long")
+      ->envname("SYNCLOG_IDLE_TIMEOUT")->capture_default_str();
+  cmd->add_option("--request-timeout", f->request_timeout, "Time to receive a whole request (408 beyond)")
+      ->envname("SYNCLOG_REQUEST_TIMEOUT")->capture_default_str();
+  cmd->add_option("--drain-timeout", f->drain_timeout, "On SIGTERM, wait this long for requests in flight")
+      ->envname("SYNCLOG_DRAIN_TIMEOUT")->capture_default_str();
+  cmd->add_option("--max-connections", f->max_connections, "Open connections (503 beyond)")
+      ->envname("SYNCLOG_MAX_CONNECTIONS")->capture_default_str();
+  cmd->add_option("--compact-after", f->compact_after, "Drop superseded log entries this old")
+      ->envname("SYNCLOG_COMPACT_AFTER")->capture_default_str();
+  cmd->add_option("--traversal-quiet", f->traversal_quiet,
+                  "Keep superseded entries while a paged pull was seen within this window")
+      ->envname("SYNCLOG_TRAVERSAL_QUIET")->capture_default_str();
+  cmd->add_option("--access-log", f->access_log, "Request log: stdout, stderr, off, or a file path")
+      ->envname("SYNCLOG_ACCESS_LOG")->capture_default_str();
+  cmd->add_option("--ready-file", f->ready_file, "Write host:port here once listening")
+      ->envname("SYNCLOG_READY_FILE");
+  return [f] { return run_serve(*f); };
+}
+
+}  // namespace synclog::cli

@@ -1,0 +1,21 @@
+# Warning and sanitizer flags shared by every synclog target (through synclog_options).
+add_library(synclog_options INTERFACE)
+target_compile_options(synclog_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+  -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+if(SYNCLOG_WARNINGS_AS_ERRORS)
+  target_compile_options(synclog_options INTERFACE -Werror)
+endif()
+# Asio's coroutine machinery is header-only; these keep its headers quiet and lean.
+target_compile_definitions(synclog_options INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+
+if(SYNCLOG_SANITIZE STREQUAL "address")
+  target_compile_options(synclog_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_link_options(synclog_options INTERFACE -fsanitize=address,undefined)
+elseif(SYNCLOG_SANITIZE STREQUAL "thread")
+  target_compile_options(synclog_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(synclog_options INTERFACE -fsanitize=thread)
+elseif(NOT SYNCLOG_SANITIZE STREQUAL "")
+  message(FATAL_ERROR "SYNCLOG_SANITIZE must be empty, address or thread")
+endif()

@@ -1,0 +1,71 @@
+// JWT access tokens (RFC 7519, JWS compact form). synclog verifies HS256 with a shared secret
+// and RS256/ES256 with public keys; every other `alg`, including "none", is refused. `sub` is
+// the user, `scope` the space-separated scopes (an array in `scope` or `scp` is accepted too),
+// and `exp` is required.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/keys.hpp"
+#include "common/clock.hpp"
+#include "common/status.hpp"
+
+namespace synclog::auth {
+
+// Tokens longer than this are refused before any decoding.
+inline constexpr std::size_t kMaxTokenLength = 8192;
+
+struct Claims {
+  std::string subject;
+  std::vector<std::string> scopes;
+  std::int64_t expires_at = 0;  // seconds since the epoch
+  std::optional<std::string> issuer;
+  std::optional<std::string> audience;
+};
+
+struct VerifierOptions {
+  std::optional<std::string> hs256_secret;  // accept HS256 tokens signed with this
+  std::vector<Key> keys;                    // accept RS256/ES256 tokens signed by these
+  std::optional<std::string> issuer;        // when set, `iss` must equal it
+  std::optional<std::string> audience;      // when set, `aud` must contain it
+  std::int64_t leeway_seconds = 60;         // clock skew allowed on exp/nbf/iat
+};
+
+// Thread-safe after construction.
+class TokenVerifier {
+ public:
+  TokenVerifier(VerifierOptions options, const Clock& clock)
+      : options_(std::move(options)), clock_(clock) {}
+  // kUnauthorized with a message naming the problem (missing, malformed, expired, bad
+  // signature, unsupported algorithm...).
+  Result<Claims> verify(std::string_view token) const;
+
+ private:
+  bool signature_ok(std::string_view alg, std::string_view kid, std::string_view signing_input,
+                    std::string_view signature) const;
+  VerifierOptions options_;
+  const Clock& clock_;
+};
+
+// Mints tokens: HS256 with a secret, or RS256/ES256 with a private key.
+class TokenSigner {
+ public:
+  static TokenSigner hs256(std::string secret);
+  static TokenSigner with_key(Key private_key);
+  // Header {"alg","typ":"JWT"[,"kid"]}, payload {sub, scope, iat, exp[, iss, aud]}.
+  Result<std::string> sign(const Claims& claims, std::int64_t issued_at) const;
+  // Signs an arbitrary payload (tests use it to craft hostile tokens).
+  Result<std::string> sign_payload(std::string_view payload_json) const;
+
+ private:
+  TokenSigner() = default;
+  Algorithm alg_ = Algorithm::kHS256;
+  std::string secret_;
+  std::optional<Key> key_;
+};
+
+}  // namespace synclog::auth

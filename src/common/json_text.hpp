@@ -1,0 +1,64 @@
+// Appending JSON text by hand, for the hot paths that assemble responses from pieces that are
+// already JSON (stored entry data) without building a DOM first.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+#include <string>
+#include <string_view>
+
+namespace synclog {
+
+// Appends `s` as a JSON string literal, quotes included. `s` must be valid UTF-8; control
+// characters, quotes and backslashes are escaped, everything else is copied.
+void append_json_string(std::string& out, std::string_view s);
+
+void append_json_int(std::string& out, std::int64_t v);
+
+// Builds one JSON object, keys in the order they are added (so output is deterministic and
+// reads like the upstream examples). Keys are trusted literals and are not escaped.
+class JsonObjectWriter {
+ public:
+  JsonObjectWriter() { out_.push_back('{'); }
+  JsonObjectWriter& str(std::string_view key, std::string_view value) {
+    add_key(key);
+    append_json_string(out_, value);
+    return *this;
+  }
+  JsonObjectWriter& num(std::string_view key, std::int64_t value) {
+    add_key(key);
+    append_json_int(out_, value);
+    return *this;
+  }
+  JsonObjectWriter& boolean(std::string_view key, bool value) {
+    add_key(key);
+    out_.append(value ? "true" : "false");
+    return *this;
+  }
+  JsonObjectWriter& null(std::string_view key) {
+    add_key(key);
+    out_.append("null");
+    return *this;
+  }
+  // `json` must already be valid JSON text.
+  JsonObjectWriter& raw(std::string_view key, std::string_view json) {
+    add_key(key);
+    out_.append(json);
+    return *this;
+  }
+  std::string finish() && {
+    out_.push_back('}');
+    return std::move(out_);
+  }
+
+ private:
+  void add_key(std::string_view key) {
+    if (out_.size() > 1) out_.push_back(',');
+    out_.push_back('"');
+    out_.append(key);
+    out_.append("\":");
+  }
+  std::string out_;
+};
+
+}  // namespace synclog

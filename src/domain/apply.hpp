@@ -1,0 +1,53 @@
+// Applying validated mutations to a user's data. Each function either applies its mutation
+// completely (records, log entries and cascades) or fails; the caller then abandons the whole
+// transaction, so a batch is all or nothing.
+//
+// Cascades get their own timestamps, before the mutation's own, so that a mutation's ack
+// timestamp is the last one it used and the last ack's timestamp is the new head:
+//   COLLECTION DELETE    COLLECTION_BOOKMARK DELETE for each membership, BOOKMARK DELETE for
+//                        each bookmark left orphaned, then the COLLECTION DELETE
+//   BOOKMARK DELETE      COLLECTION_BOOKMARK DELETE for each membership, then the BOOKMARK DELETE
+//   isReading = true     BOOKMARK UPDATE of the previous reading bookmark, then this bookmark
+//   add by details       BOOKMARK CREATE when no bookmark matches, then the membership
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.hpp"
+#include "domain/field_reader.hpp"
+#include "domain/ledger.hpp"
+#include "domain/mutation.hpp"
+
+namespace synclog::domain {
+
+// What the POST /v1/sync answer says about one applied mutation.
+struct Ack {
+  MutationType type = MutationType::kCreate;
+  Resource resource = Resource::kBookmark;
+  std::string resource_id;
+  std::string data;  // JSON text, or empty for none
+  std::int64_t ts = 0;
+};
+
+// `ctx` words the errors: for POST /v1/sync it is {kValidation, "data.", " at mutation[i]"}.
+// Failures: kNotFound (UPDATE of a missing resource), ctx.code (a reference that does not
+// resolve, an identity change), kInternal (storage).
+Result<Ack> apply_mutation(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
+
+namespace detail {
+Result<Ack> apply_bookmark(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
+Result<Ack> apply_collection(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
+Result<Ack> apply_membership(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
+Result<Ack> apply_note(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
+Result<Ack> apply_reading_session(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
+
+Error not_found(const Mutation& m, const FieldContext& ctx);
+Ack make_ack(const Mutation& m, std::string resource_id, std::int64_t ts);
+// Removes a bookmark and its memberships (cascade first); returns the bookmark's tombstone ts.
+Result<std::int64_t> remove_bookmark_cascade(Ledger& ledger, const Bookmark& b);
+// Makes `b` the reading bookmark, clearing the previous one (logged as a cascade).
+Status take_reading_flag(Ledger& ledger, Bookmark& b);
+}  // namespace detail
+
+}  // namespace synclog::domain

@@ -1,0 +1,71 @@
+// COLLECTION mutations. Deleting a collection deletes its memberships and the bookmarks that it
+// leaves orphaned (in no collection, not in Favorites, not the reading bookmark) (A22).
+#include "common/ids.hpp"
+#include "domain/apply.hpp"
+
+namespace synclog::domain::detail {
+namespace {
+
+void set_name(Collection& c, const std::string& name) {
+  c.name = name;
+  c.slug = slugify(name);
+  if (c.slug.empty()) c.slug = c.id;
+}
+
+Result<Ack> create(Ledger& ledger, const Mutation& m) {
+  const auto& f = std::get<CollectionFields>(m.data);
+  std::optional<Collection> existing;
+  if (!m.resource_id.empty()) {
+    SYNCLOG_ASSIGN_OR_RETURN(existing, ledger.collection(m.resource_id));
+  }
+  Collection c;
+  MutationType op = MutationType::kCreate;
+  if (existing) {
+    c = std::move(*existing);
+    op = MutationType::kUpdate;
+  } else {
+    c.id = m.resource_id.empty() ? new_resource_id() : m.resource_id;
+  }
+  set_name(c, f.name);
+  SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(c, op, f.times));
+  return make_ack(m, c.id, ts);
+}
+
+Result<Ack> update(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
+  const auto& f = std::get<CollectionFields>(m.data);
+  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.collection(m.resource_id));
+  if (!existing) return not_found(m, ctx);
+  set_name(*existing, f.name);
+  SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(*existing, MutationType::kUpdate, f.times));
+  return make_ack(m, existing->id, ts);
+}
+
+Result<Ack> remove(Ledger& ledger, const Mutation& m) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.collection(m.resource_id));
+  if (!existing) return make_ack(m, m.resource_id, ledger.next_ts());  // already gone: a no-op
+  SYNCLOG_ASSIGN_OR_RETURN(auto memberships, ledger.memberships_of_collection(existing->id));
+  for (const auto& mb : memberships) {
+    SYNCLOG_RETURN_IF_ERROR(ledger.remove(mb));
+  }
+  for (const auto& mb : memberships) {
+    SYNCLOG_ASSIGN_OR_RETURN(auto b, ledger.bookmark(mb.bookmark_id));
+    if (!b) continue;
+    SYNCLOG_ASSIGN_OR_RETURN(bool orphan, ledger.is_orphan(*b));
+    if (orphan) SYNCLOG_RETURN_IF_ERROR(ledger.remove(*b));
+  }
+  SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.remove(*existing));
+  return make_ack(m, existing->id, ts);
+}
+
+}  // namespace
+
+Result<Ack> apply_collection(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
+  switch (m.type) {
+    case MutationType::kCreate: return create(ledger, m);
+    case MutationType::kUpdate: return update(ledger, m, ctx);
+    case MutationType::kDelete: return remove(ledger, m);
+  }
+  return make_error(ErrorCode::kInternal, "unknown mutation type");
+}
+
+}  // namespace synclog::domain::detail

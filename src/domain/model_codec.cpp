@@ -1,0 +1,258 @@
+// Record encoding. Encoding writes JSON by hand (fixed key order); decoding uses Boost.JSON and
+// treats anything unexpected as corruption rather than guessing.
+#include "domain/model_codec.hpp"
+
+#include <boost/json.hpp>
+
+#include "common/json_text.hpp"
+#include "domain/resource.hpp"
+
+namespace synclog::domain {
+namespace json = boost::json;
+namespace {
+
+std::uint8_t kind_of(Resource r) { return static_cast<std::uint8_t>(r); }
+
+void put_stamps(JsonObjectWriter& w, const ClientStamps& c, const std::string& by) {
+  w.num("clientCreatedAt", c.created_ms).num("clientUpdatedAt", c.updated_ms).str("modifiedBy", by);
+}
+
+Error corrupt(const storage::Record& r, std::string_view what) {
+  return make_error(ErrorCode::kInternal,
+                    "corrupt record " + r.id + " (kind " + std::to_string(r.kind) + "): " +
+                        std::string(what));
+}
+
+// Reads the fields every record has; returns the parsed object for the rest.
+class Decoder {
+ public:
+  explicit Decoder(const storage::Record& r) : r_(r) {
+    json::error_code ec;
+    v_ = json::parse(r.data, ec);
+    if (ec || !v_.is_object()) failed_ = true;
+  }
+  bool failed() const { return failed_; }
+  const json::object& obj() const { return v_.get_object(); }
+
+  std::int64_t i64(std::string_view k) {
+    const auto* p = obj().if_contains(k);
+    if (!p || !p->is_int64()) {
+      failed_ = true;
+      return 0;
+    }
+    return p->get_int64();
+  }
+  int i32(std::string_view k) { return static_cast<int>(i64(k)); }
+  std::optional<int> opt_i32(std::string_view k) {
+    const auto* p = obj().if_contains(k);
+    if (!p || p->is_null()) return std::nullopt;
+    if (!p->is_int64()) failed_ = true;
+    return p->is_int64() ? std::optional<int>(static_cast<int>(p->get_int64())) : std::nullopt;
+  }
+  bool boolean(std::string_view k) {
+    const auto* p = obj().if_contains(k);
+    if (!p || !p->is_bool()) {
+      failed_ = true;
+      return false;
+    }
+    return p->get_bool();
+  }
+  std::string str(std::string_view k) {
+    const auto* p = obj().if_contains(k);
+    if (!p || !p->is_string()) {
+      failed_ = true;
+      return {};
+    }
+    return std::string(p->get_string());
+  }
+  ClientStamps stamps() { return ClientStamps{i64("clientCreatedAt"), i64("clientUpdatedAt")}; }
+
+ private:
+  const storage::Record& r_;
+  json::value v_;
+  bool failed_ = false;
+};
+
+storage::Record base_record(Resource kind, std::string id, std::int64_t version,
+                            std::int64_t created_ts) {
+  storage::Record r;
+  r.kind = kind_of(kind);
+  r.id = std::move(id);
+  r.version = version;
+  r.created_ts = created_ts;
+  return r;
+}
+
+}  // namespace
+
+storage::Record to_record(const Bookmark& b) {
+  auto r = base_record(Resource::kBookmark, b.id, b.version, b.created_ts);
+  JsonObjectWriter w;
+  w.str("kind", bookmark_kind_name(b.details.kind)).num("key", b.details.key);
+  if (b.details.verse) w.num("verse", *b.details.verse);
+  if (b.details.mushaf) w.num("mushaf", *b.details.mushaf);
+  w.boolean("inDefault", b.in_default).boolean("reading", b.is_reading);
+  put_stamps(w, b.client, b.modified_by);
+  r.data = std::move(w).finish();
+  r.k1 = b.details.identity();
+  if (b.is_reading) r.k2 = std::string(kReadingBookmarkKey);
+  return r;
+}
+
+storage::Record to_record(const Collection& c) {
+  auto r = base_record(Resource::kCollection, c.id, c.version, c.created_ts);
+  JsonObjectWriter w;
+  w.str("name", c.name).str("slug", c.slug).boolean("private", c.is_private);
+  put_stamps(w, c.client, c.modified_by);
+  r.data = std::move(w).finish();
+  return r;
+}
+
+storage::Record to_record(const Membership& m) {
+  auto r = base_record(Resource::kCollectionBookmark, m.record_id(), m.version, m.created_ts);
+  JsonObjectWriter w;
+  w.str("collectionId", m.collection_id).str("bookmarkId", m.bookmark_id);
+  put_stamps(w, m.client, m.modified_by);
+  r.data = std::move(w).finish();
+  r.k1 = m.collection_id;
+  r.k2 = m.bookmark_id;
+  return r;
+}
+
+storage::Record to_record(const Note& n) {
+  auto r = base_record(Resource::kNote, n.id, n.version, n.created_ts);
+  std::string ranges = "[";
+  for (const auto& range : n.ranges) {
+    if (ranges.size() > 1) ranges.push_back(',');
+    append_json_string(ranges, range);
+  }
+  ranges.push_back(']');
+  std::string entities = "[";
+  for (const auto& e : n.entities) {
+    if (entities.size() > 1) entities.push_back(',');
+    JsonObjectWriter ew;
+    ew.str("entityId", e.entity_id).str("entityType", e.entity_type);
+    if (!e.metadata_json.empty()) ew.raw("entityMetadata", e.metadata_json);
+    entities += std::move(ew).finish();
+  }
+  entities.push_back(']');
+  JsonObjectWriter w;
+  w.str("body", n.body).raw("ranges", ranges).boolean("saveToQR", n.save_to_qr)
+      .str("source", n.source).raw("entities", entities);
+  put_stamps(w, n.client, n.modified_by);
+  r.data = std::move(w).finish();
+  return r;
+}
+
+storage::Record to_record(const ReadingSession& s) {
+  auto r = base_record(Resource::kReadingSession, s.id, s.version, s.created_ts);
+  JsonObjectWriter w;
+  w.num("chapter", s.chapter).num("verse", s.verse);
+  put_stamps(w, s.client, s.modified_by);
+  r.data = std::move(w).finish();
+  return r;
+}
+
+Result<Bookmark> bookmark_from(const storage::Record& r) {
+  Decoder d(r);
+  if (d.failed()) return corrupt(r, "data is not an object");
+  Bookmark b;
+  b.id = r.id;
+  b.version = r.version;
+  b.created_ts = r.created_ts;
+  const auto kind = parse_bookmark_kind(d.str("kind"));
+  if (!kind) return corrupt(r, "bad kind");
+  b.details.kind = *kind;
+  b.details.key = d.i32("key");
+  b.details.verse = d.opt_i32("verse");
+  b.details.mushaf = d.opt_i32("mushaf");
+  b.in_default = d.boolean("inDefault");
+  b.is_reading = d.boolean("reading");
+  b.client = d.stamps();
+  b.modified_by = d.str("modifiedBy");
+  if (d.failed()) return corrupt(r, "missing or mistyped field");
+  return b;
+}
+
+Result<Collection> collection_from(const storage::Record& r) {
+  Decoder d(r);
+  if (d.failed()) return corrupt(r, "data is not an object");
+  Collection c;
+  c.id = r.id;
+  c.version = r.version;
+  c.created_ts = r.created_ts;
+  c.name = d.str("name");
+  c.slug = d.str("slug");
+  c.is_private = d.boolean("private");
+  c.client = d.stamps();
+  c.modified_by = d.str("modifiedBy");
+  if (d.failed()) return corrupt(r, "missing or mistyped field");
+  return c;
+}
+
+Result<Membership> membership_from(const storage::Record& r) {
+  Decoder d(r);
+  if (d.failed()) return corrupt(r, "data is not an object");
+  Membership m;
+  m.version = r.version;
+  m.created_ts = r.created_ts;
+  m.collection_id = d.str("collectionId");
+  m.bookmark_id = d.str("bookmarkId");
+  m.client = d.stamps();
+  m.modified_by = d.str("modifiedBy");
+  if (d.failed()) return corrupt(r, "missing or mistyped field");
+  return m;
+}
+
+Result<Note> note_from(const storage::Record& r) {
+  Decoder d(r);
+  if (d.failed()) return corrupt(r, "data is not an object");
+  Note n;
+  n.id = r.id;
+  n.version = r.version;
+  n.created_ts = r.created_ts;
+  n.body = d.str("body");
+  n.save_to_qr = d.boolean("saveToQR");
+  n.source = d.str("source");
+  n.client = d.stamps();
+  n.modified_by = d.str("modifiedBy");
+  const auto* ranges = d.obj().if_contains("ranges");
+  const auto* entities = d.obj().if_contains("entities");
+  if (d.failed() || !ranges || !ranges->is_array() || !entities || !entities->is_array()) {
+    return corrupt(r, "missing or mistyped field");
+  }
+  for (const auto& v : ranges->get_array()) {
+    if (!v.is_string()) return corrupt(r, "bad range");
+    n.ranges.emplace_back(v.get_string());
+  }
+  for (const auto& v : entities->get_array()) {
+    const auto* o = v.if_object();
+    if (!o) return corrupt(r, "bad entity");
+    AttachedEntity e;
+    const auto* id = o->if_contains("entityId");
+    const auto* type = o->if_contains("entityType");
+    if (!id || !id->is_string() || !type || !type->is_string()) return corrupt(r, "bad entity");
+    e.entity_id = id->get_string();
+    e.entity_type = type->get_string();
+    if (const auto* meta = o->if_contains("entityMetadata")) e.metadata_json = json::serialize(*meta);
+    n.entities.push_back(std::move(e));
+  }
+  return n;
+}
+
+Result<ReadingSession> reading_session_from(const storage::Record& r) {
+  Decoder d(r);
+  if (d.failed()) return corrupt(r, "data is not an object");
+  ReadingSession s;
+  s.id = r.id;
+  s.version = r.version;
+  s.created_ts = r.created_ts;
+  s.chapter = d.i32("chapter");
+  s.verse = d.i32("verse");
+  s.client = d.stamps();
+  s.modified_by = d.str("modifiedBy");
+  if (d.failed()) return corrupt(r, "missing or mistyped field");
+  return s;
+}
+
+}  // namespace synclog::domain

@@ -1,0 +1,96 @@
+// A validated push mutation: what the client asked for, in domain terms. Produced by
+// push_parser.hpp from a POST /v1/sync body (and, later, by the direct endpoints), consumed by
+// apply.hpp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "domain/model.hpp"
+#include "domain/resource.hpp"
+
+namespace synclog::domain {
+
+// The client times a write carries; absent ones default to the server's time of the write.
+struct ClientTimes {
+  std::optional<std::int64_t> created;
+  std::optional<std::int64_t> updated;
+};
+
+// isReading on a bookmark write: omitted (leave as is / regular), true, or false/null.
+enum class ReadingFlag : std::uint8_t { kOmitted, kSet, kCleared };
+
+struct BookmarkCreate {
+  BookmarkDetails details;
+  ReadingFlag reading = ReadingFlag::kOmitted;
+  ClientTimes times;
+};
+
+// A bookmark's identity cannot change; identity fields, when sent, must match the bookmark.
+struct BookmarkUpdate {
+  std::optional<BookmarkKind> kind;
+  std::optional<int> key;
+  std::optional<int> verse;
+  std::optional<int> mushaf;
+  ReadingFlag reading = ReadingFlag::kOmitted;
+  ClientTimes times;
+};
+
+struct CollectionFields {
+  std::string name;
+  ClientTimes times;
+};
+
+// A COLLECTION_BOOKMARK target: the collection (or "__default__") and the bookmark, by id or
+// by details.
+struct MembershipTarget {
+  std::string collection_id;
+  std::string bookmark_id;                // empty when given by details
+  std::optional<BookmarkDetails> details;  // set when no bookmark id was given
+  ClientTimes times;
+};
+
+struct NoteCreate {
+  std::string body;
+  std::vector<std::string> ranges;
+  bool save_to_qr = false;
+  std::optional<AttachedEntity> entity;
+  ClientTimes times;
+};
+
+struct NoteUpdate {
+  std::string body;
+  std::optional<std::vector<std::string>> ranges;
+  std::optional<bool> save_to_qr;
+  ClientTimes times;
+};
+
+struct SessionFields {
+  int chapter = 0;
+  int verse = 0;
+  ClientTimes times;
+};
+
+// DELETE of a resource by id: nothing but (optional) times.
+struct NoFields {
+  ClientTimes times;
+};
+
+using MutationData = std::variant<NoFields, BookmarkCreate, BookmarkUpdate, CollectionFields,
+                                  MembershipTarget, NoteCreate, NoteUpdate, SessionFields>;
+
+struct Mutation {
+  MutationType type = MutationType::kCreate;
+  Resource resource = Resource::kBookmark;
+  // UPDATE/DELETE: the target. CREATE: a client-chosen id, or empty for a server-minted one.
+  std::string resource_id;
+  MutationData data;
+  // The request's known `data` fields with times normalised, as JSON text, echoed in the ack;
+  // empty when the request had no data.
+  std::string ack_data;
+};
+
+}  // namespace synclog::domain

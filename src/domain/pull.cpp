@@ -1,0 +1,86 @@
+// The pull query and its response, assembled from stored wire data without re-encoding.
+#include "domain/pull.hpp"
+
+#include "common/json_text.hpp"
+#include "domain/tuning.hpp"
+
+namespace synclog::domain {
+namespace {
+
+void append_entry(std::string& out, const storage::Entry& e, std::int64_t since) {
+  const auto resource = static_cast<Resource>(e.kind);
+  auto op = static_cast<MutationType>(e.op);
+  // A resource created after the cursor is new to this client, whatever happened to it since.
+  if (op == MutationType::kUpdate && e.created_ts > since) op = MutationType::kCreate;
+  out.append(R"({"type":")");
+  out.append(mutation_type_name(op));
+  out.append(R"(","resource":")");
+  out.append(resource_name(resource));
+  out.push_back('"');
+  if (resource != Resource::kCollectionBookmark) {
+    out.append(R"(,"resourceId":)");
+    append_json_string(out, e.id);
+  }
+  out.append(R"(,"data":)");
+  out.append(e.data);
+  out.append(R"(,"timestamp":)");
+  append_json_int(out, e.ts);
+  out.push_back('}');
+}
+
+}  // namespace
+
+Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req) {
+  SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead head, txn.head());
+  PullResult result;
+  if (req.metadata_only) {
+    result.last_mutation_at = head.head;
+    result.body = R"({"success":true,"data":{"lastMutationAt":)";
+    append_json_int(result.body, head.head);
+    result.body.append("}}");
+    return result;
+  }
+
+  storage::EntryQuery q;
+  q.after_ts = req.since;
+  q.kind_mask = req.resources.bits();
+  q.include_superseded = req.paged();
+  const std::int64_t page = req.paged() ? req.page.value_or(1) : 1;
+  const std::int64_t limit = req.paged() ? req.limit.value_or(kDefaultPageLimit) : req.cap;
+
+  std::int64_t total = 0;
+  if (!req.resources.empty()) {
+    SYNCLOG_ASSIGN_OR_RETURN(total, txn.count_entries(q));
+  }
+  std::string& out = result.body;
+  out.reserve(128 + static_cast<std::size_t>(std::min<std::int64_t>(total, limit)) * 256);
+  out.append(R"({"success":true,"data":{"mutations":[)");
+  std::int64_t last_ts = 0;
+  std::size_t n = 0;
+  const std::int64_t offset = (page - 1) * limit;
+  if (total > offset) {
+    SYNCLOG_RETURN_IF_ERROR(txn.scan_entries(q, offset, limit, [&](const storage::Entry& e) {
+      if (n++) out.push_back(',');
+      append_entry(out, e, req.since);
+      last_ts = e.ts;
+    }));
+  }
+  const bool has_more = page * limit < total;
+  result.entries = n;
+  result.more_pages = req.paged() && has_more;
+  result.last_mutation_at = (!req.paged() && has_more) ? last_ts : head.head;
+  out.append(R"(],"page":)");
+  append_json_int(out, page);
+  out.append(R"(,"limit":)");
+  append_json_int(out, limit);
+  out.append(R"(,"total":)");
+  append_json_int(out, total);
+  out.append(R"(,"hasMore":)");
+  out.append(has_more ? "true" : "false");
+  out.append(R"(,"lastMutationAt":)");
+  append_json_int(out, result.last_mutation_at);
+  out.append("}}");
+  return result;
+}
+
+}  // namespace synclog::domain

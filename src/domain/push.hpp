@@ -1,0 +1,42 @@
+// POST /v1/sync once the batch is validated: the optimistic-concurrency check against the
+// user's head, then every mutation applied in order inside the user's write transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.hpp"
+#include "domain/apply.hpp"
+#include "domain/mutation.hpp"
+#include "storage/store.hpp"
+
+namespace synclog::domain {
+
+// The value a client sends for "I have never synced" (upstream's legacy first-sync protocol).
+inline constexpr std::int64_t kFirstSyncMarker = -1;
+
+inline constexpr std::string_view kOutOfSyncMessage =
+    "Invalid lastMutationAt, please re-sync your data and try again.";
+inline constexpr std::string_view kFirstSyncMessage =
+    "First sync detected. Please use lastMutationAt=-1 for initial sync.";
+
+struct PushRequest {
+  std::int64_t last_mutation_at = 0;
+  std::vector<Mutation> mutations;
+  std::string client_id;  // recorded as modifiedBy
+};
+
+struct PushResult {
+  std::vector<Ack> acks;
+  std::int64_t head = 0;  // the new head (unchanged for an empty batch)
+};
+
+// Checks `last_mutation_at` against the head (kOutOfSync with one of the two messages above),
+// then applies the batch. Any failure leaves the caller to abandon the transaction.
+Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, std::int64_t now_ms);
+
+// {"success":true,"data":{"mutations":[acks...],"lastMutationAt":head}}
+std::string push_response_body(const PushResult& result);
+
+}  // namespace synclog::domain

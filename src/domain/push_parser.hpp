@@ -1,0 +1,24 @@
+// Validation of a POST /v1/sync body into domain mutations. The whole batch is validated before
+// anything is applied; the first failure is reported with the upstream's messages (contract
+// section 1.2) as a kValidation error, e.g. "Missing resourceId at mutation[2]".
+#pragma once
+
+#include <boost/json/fwd.hpp>
+
+#include <vector>
+
+#include "common/status.hpp"
+#include "domain/mutation.hpp"
+
+namespace synclog::domain {
+
+// `body` is the parsed request body. Unknown fields inside `data` are ignored (real clients
+// send extras such as isDefault); known fields are validated strictly.
+Result<std::vector<Mutation>> parse_push_body(const boost::json::value& body);
+
+// The data part of one mutation, for callers that already know type and resource (the direct
+// endpoints use it with their own FieldContext).
+class FieldReader;
+Result<MutationData> read_mutation_data(MutationType type, Resource resource, FieldReader& r);
+
+}  // namespace synclog::domain

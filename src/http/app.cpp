@@ -1,0 +1,96 @@
+// Request flow: route -> authenticate (token, client id, rate limit, user) -> handler.
+#include "http/app.hpp"
+
+#include "http/envelope.hpp"
+#include "http/exchange.hpp"
+#include "http/handlers/handlers.hpp"
+
+namespace synclog::http {
+namespace {
+
+// The token from x-auth-token, or from "Authorization: Bearer <token>".
+std::string_view bearer_token(const HttpRequest& req) {
+  if (auto t = req.header("x-auth-token")) return *t;
+  if (auto a = req.header("authorization")) {
+    constexpr std::string_view kBearer = "bearer ";
+    if (a->size() > kBearer.size()) {
+      bool match = true;
+      for (std::size_t i = 0; i < kBearer.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>((*a)[i])) != kBearer[i]) match = false;
+      }
+      if (match) return a->substr(kBearer.size());
+    }
+  }
+  return {};
+}
+
+bool valid_client_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,
+         const Clock& clock, Registry& metrics, Logger& log)
+    : services_{options, store, verifier, clock, metrics, log,
+                RateLimiter(options.rate_limit, options.rate_burst)} {
+  handlers::add_sync_routes(router_, services_);
+  handlers::add_ops_routes(router_, services_);
+}
+
+void App::handle(HttpRequest request, std::function<void(HttpResponse)> respond) {
+  auto ex = std::make_shared<Exchange>(std::move(request), std::move(respond), services_.log,
+                                       services_.metrics);
+  auto match = router_.match(ex->request().method, ex->request().path);
+  if (!match.route) {
+    if (!match.allow.empty()) {
+      HttpResponse r = error_response(make_error(
+          ErrorCode::kMethodNotAllowed, "Method " + ex->request().method + " is not allowed here"));
+      r.set_header("Allow", match.allow);
+      ex->ctx().error = "method not allowed";
+      return ex->respond(std::move(r));
+    }
+    return ex->fail(make_error(ErrorCode::kNotFound, "The requested resource could not be found"));
+  }
+  ex->ctx().route = match.route->pattern;
+  ex->ctx().path_params = std::move(match.params);
+  if (!match.route->needs_auth) return match.route->handler(ex);
+  authenticate_then(ex, *match.route);
+}
+
+void App::authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& route) {
+  const HttpRequest& req = ex->request();
+  auto claims = services_.verifier.verify(bearer_token(req));
+  if (!claims.ok()) return ex->fail(claims.error());
+  auto& ctx = ex->ctx();
+  ctx.subject = claims->subject;
+  ctx.scopes = domain::Scopes::from_list(claims->scopes);
+  if (auto client = req.header("x-client-id")) {
+    if (!valid_client_id(*client)) {
+      return ex->fail(make_error(ErrorCode::kInvalidRequest,
+                                 "x-client-id must be 1-128 printable ASCII characters"));
+    }
+    ctx.client_id = std::string(*client);
+  }
+  if (const std::int64_t wait = services_.limiter.acquire(ctx.subject); wait > 0) {
+    services_.metrics.counter("synclog_rate_limited_total", "Requests refused with 429").inc();
+    HttpResponse r = error_response(
+        make_error(ErrorCode::kTooManyRequests, "Too many requests, please try again later"));
+    r.set_header("Retry-After", std::to_string(wait));
+    ctx.error = "rate limited";
+    return ex->respond(std::move(r));
+  }
+  const Handler* handler = &route.handler;
+  services_.store.resolve_user(ctx.subject, services_.clock.now_ms(),
+                               [ex, handler](Result<storage::UserKey> user) {
+                                 if (!user.ok()) return ex->fail(user.error());
+                                 ex->ctx().user = *user;
+                                 (*handler)(ex);
+                               });
+}
+
+}  // namespace synclog::http

@@ -1,0 +1,51 @@
+// The application behind the HTTP server: routing, authentication, rate limiting, and the
+// handlers of every route. Stateless apart from caches: everything durable is in the store.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "auth/jwt.hpp"
+#include "common/clock.hpp"
+#include "http/logger.hpp"
+#include "http/metrics.hpp"
+#include "http/rate_limiter.hpp"
+#include "http/request_handler.hpp"
+#include "http/router.hpp"
+#include "storage/store.hpp"
+
+namespace synclog::http {
+
+struct AppOptions {
+  int pull_cap = 10000;        // entries in a GET /v1/sync without page or limit
+  double rate_limit = 100;     // requests per second per user; <= 0 disables
+  double rate_burst = 200;
+};
+
+// Everything a handler may use. Owned by the App; handlers get a reference.
+struct Services {
+  AppOptions options;
+  storage::Store& store;
+  const auth::TokenVerifier& verifier;
+  const Clock& clock;
+  Registry& metrics;
+  Logger& log;
+  RateLimiter limiter;
+  std::atomic<bool> draining{false};
+};
+
+class App final : public RequestHandler {
+ public:
+  App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,
+      const Clock& clock, Registry& metrics, Logger& log);
+  void handle(HttpRequest request, std::function<void(HttpResponse)> respond) override;
+  void set_draining() override { services_.draining = true; }
+
+ private:
+  void authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& route);
+  Services services_;
+  Router router_;
+};
+
+}  // namespace synclog::http

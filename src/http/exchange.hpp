@@ -1,0 +1,65 @@
+// One request in flight through the application: the request, what authentication learned,
+// and the single way out (respond), which also writes the request's log line and metrics.
+// Handlers keep the Exchange alive (shared_ptr) across their asynchronous steps.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/status.hpp"
+#include "domain/scopes.hpp"
+#include "http/message.hpp"
+#include "storage/store.hpp"
+
+namespace synclog::http {
+
+class Logger;
+class Registry;
+
+struct RequestContext {
+  std::string request_id;
+  std::string route;  // the matched route's pattern, or "unmatched"
+  std::vector<std::pair<std::string, std::string>> path_params;
+  std::string subject;    // the token's sub, once authenticated
+  domain::Scopes scopes;  // the token's scopes
+  std::string client_id;  // x-client-id
+  storage::UserKey user = 0;
+  // Extra facts for the log line; negative means "not applicable".
+  std::int64_t mutations = -1;
+  std::int64_t entries = -1;
+  std::string error;  // the message of an error response
+};
+
+class Exchange {
+ public:
+  Exchange(HttpRequest request, std::function<void(HttpResponse)> sink, Logger& log,
+           Registry& metrics);
+  // An exchange dropped without a response (a bug) answers 500 rather than hang the client.
+  ~Exchange();
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+  const HttpRequest& request() const { return request_; }
+  RequestContext& ctx() { return ctx_; }
+  std::optional<std::string_view> path_param(std::string_view name) const;
+
+  // Sends the response (once; later calls are ignored).
+  void respond(HttpResponse response);
+  void fail(const Error& error);
+
+ private:
+  HttpRequest request_;
+  RequestContext ctx_;
+  std::function<void(HttpResponse)> sink_;
+  Logger& log_;
+  Registry& metrics_;
+  std::chrono::steady_clock::time_point start_;
+  std::atomic<bool> responded_{false};
+};
+
+}  // namespace synclog::http

@@ -1,0 +1,257 @@
+// GET /v1/sync and POST /v1/sync: parameter parsing and scope checks here, the rest in the
+// domain (pull.hpp, push_parser.hpp, push.hpp), run inside store transactions.
+#include <boost/json/value.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+#include "domain/json_input.hpp"
+#include "domain/pull.hpp"
+#include "domain/push.hpp"
+#include "domain/push_parser.hpp"
+#include "domain/tuning.hpp"
+#include "http/envelope.hpp"
+#include "http/exchange.hpp"
+#include "http/handlers/handlers.hpp"
+
+namespace synclog::http::handlers {
+namespace {
+
+using domain::Resource;
+
+Error unprocessable(std::string message) {
+  return make_error(ErrorCode::kUnprocessable, std::move(message));
+}
+
+// An integer query value; nothing for anything else ("12abc", "", "1e3", overflow).
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  std::int64_t v = 0;
+  if (s.empty()) return std::nullopt;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// A millisecond timestamp that may arrive as "1731636500303" or "1731636500303.0": upstream
+// types it as a float. Fractions round down (for an exclusive lower bound, that is exact).
+std::optional<std::int64_t> parse_timestamp(std::string_view s) {
+  if (auto i = parse_int(s)) return i;
+  double d = 0;
+  if (s.empty()) return std::nullopt;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(d) || std::fabs(d) > 9e15) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(std::floor(d));
+}
+
+// An integer that may be written as a decimal ("100.0"); nothing for "100.5".
+std::optional<std::int64_t> parse_whole(std::string_view s) {
+  if (auto i = parse_int(s)) return i;
+  double d = 0;
+  if (s.empty()) return std::nullopt;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(d) ||
+      std::floor(d) != d || std::fabs(d) > 9e15) {
+    return std::nullopt;
+  }
+  return static_cast<std::int64_t>(d);
+}
+
+std::string trim_upper(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Result<domain::ResourceSet> parse_resources(std::optional<std::string_view> param) {
+  if (!param || param->empty()) return domain::ResourceSet::all();
+  domain::ResourceSet set;
+  std::string_view rest = *param;
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string name = trim_upper(rest.substr(0, comma));
+    if (!name.empty()) {
+      const auto r = domain::parse_resource(name);
+      if (!r) return unprocessable("Invalid resources: \"" + name + "\"");
+      set.add(*r);
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (set.empty()) return domain::ResourceSet::all();
+  return set;
+}
+
+Result<bool> parse_bool(std::optional<std::string_view> v, std::string_view name) {
+  if (!v || v->empty()) return false;
+  if (*v == "true" || *v == "1") return true;
+  if (*v == "false" || *v == "0") return false;
+  return unprocessable(std::string(name) + " must be true or false");
+}
+
+Status require_sync_scope(const RequestContext& ctx) {
+  if (ctx.scopes.has("sync")) return Status();
+  return make_error(ErrorCode::kForbidden, "The access token lacks the sync scope");
+}
+
+Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestContext& ctx,
+                                       int cap) {
+  domain::PullRequest p;
+  p.cap = cap;
+  const auto since = req.param("mutationsSince");
+  if (!since) return make_error(ErrorCode::kInvalidRequest, "mutationsSince is required");
+  const auto since_value = parse_timestamp(*since);
+  if (!since_value || *since_value < -1) {
+    return unprocessable("mutationsSince must be a timestamp in milliseconds (or -1)");
+  }
+  p.since = std::max<std::int64_t>(0, *since_value);
+  SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_resources(req.param("resources")));
+  p.resources = p.resources & ctx.scopes.readable();
+  SYNCLOG_ASSIGN_OR_RETURN(p.metadata_only, parse_bool(req.param("metadataOnly"), "metadataOnly"));
+  if (auto limit = req.param("limit")) {
+    const auto v = parse_whole(*limit);
+    if (!v || *v < 1 || *v > domain::kMaxPageLimit) {
+      return unprocessable("limit must be an integer from 1 to 1000");
+    }
+    p.limit = static_cast<int>(*v);
+  }
+  if (auto page = req.param("page")) {
+    const auto v = parse_whole(*page);
+    if (!v || *v < 1 || *v > domain::kMaxPage) {
+      return unprocessable("page must be an integer from 1 to " + std::to_string(domain::kMaxPage));
+    }
+    p.page = *v;
+  }
+  return p;
+}
+
+void get_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
+  auto& ctx = ex->ctx();
+  if (auto st = require_sync_scope(ctx); !st.ok()) return ex->fail(st.error());
+  auto parsed = parse_pull(ex->request(), ctx, s.options.pull_cap);
+  if (!parsed.ok()) return ex->fail(parsed.error());
+  auto result = std::make_shared<domain::PullResult>();
+  const auto start = std::chrono::steady_clock::now();
+  s.store.read(
+      ctx.user,
+      [req = *parsed, result](storage::ReadTxn& txn) -> Status {
+        SYNCLOG_ASSIGN_OR_RETURN(*result, domain::run_pull(txn, req));
+        if (result->more_pages) txn.mark_traversal();
+        return Status();
+      },
+      [&s, ex, result, start](Status st) {
+        s.metrics.histogram("synclog_storage_read_seconds", "Time to run a pull's read transaction")
+            .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        if (!st.ok()) return ex->fail(st.error());
+        ex->ctx().entries = static_cast<std::int64_t>(result->entries);
+        s.metrics.counter("synclog_pull_entries_total", "Entries returned by pulls").inc(result->entries);
+        HttpResponse r = json_response(200, std::move(result->body));
+        r.set_header("X-Mutation-At", std::to_string(result->last_mutation_at));
+        ex->respond(std::move(r));
+      });
+}
+
+// The scope each mutation needs; the first missing one is reported.
+Status check_mutation_scopes(const domain::Scopes& scopes, const std::vector<domain::Mutation>& ms) {
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    const auto action = domain::action_for(ms[i].type);
+    if (!scopes.allows(ms[i].resource, action)) {
+      return make_error(ErrorCode::kForbidden,
+                        "The access token does not allow " +
+                            std::string(domain::mutation_type_name(ms[i].type)) + " of " +
+                            std::string(domain::resource_name(ms[i].resource)) + " (mutation[" +
+                            std::to_string(i) + "])");
+    }
+  }
+  return Status();
+}
+
+void count_push_outcome(Services& s, const Error& e, bool first_sync) {
+  if (e.code != ErrorCode::kOutOfSync) return;
+  s.metrics
+      .counter("synclog_out_of_sync_total", "409 OutOfSyncError answers by kind",
+               first_sync ? "kind=\"first_sync\"" : "kind=\"stale_head\"")
+      .inc();
+}
+
+void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
+  auto& ctx = ex->ctx();
+  const HttpRequest& req = ex->request();
+  if (auto st = require_sync_scope(ctx); !st.ok()) return ex->fail(st.error());
+  const auto last = req.param("lastMutationAt");
+  if (!last) return ex->fail(make_error(ErrorCode::kInvalidRequest, "lastMutationAt is required"));
+  domain::PushRequest push;
+  if (auto i = parse_int(*last)) {
+    push.last_mutation_at = *i;
+  } else if (parse_timestamp(*last)) {
+    // A fractional value can never equal a head: it is simply stale.
+    push.last_mutation_at = std::numeric_limits<std::int64_t>::min();
+  } else {
+    return ex->fail(make_error(ErrorCode::kInvalidRequest,
+                               "lastMutationAt must be a timestamp in milliseconds"));
+  }
+  auto body = domain::parse_json(req.body);
+  if (!body.ok()) {
+    // Text that is not JSON at all is "malformed mutations" in the upstream's words; broken
+    // UTF-8, excessive nesting and numbers out of range keep their own clear 400s.
+    const bool syntax = body.error().message.rfind("Request body is not valid JSON", 0) == 0;
+    return ex->fail(syntax ? make_error(ErrorCode::kValidation, "Invalid mutations") : body.error());
+  }
+  auto mutations = domain::parse_push_body(*body);
+  if (!mutations.ok()) return ex->fail(mutations.error());
+  if (auto st = check_mutation_scopes(ctx.scopes, *mutations); !st.ok()) return ex->fail(st.error());
+  ctx.mutations = static_cast<std::int64_t>(mutations->size());
+  push.mutations = std::move(*mutations);
+  push.client_id = ctx.client_id;
+
+  auto out = std::make_shared<std::string>();
+  auto head = std::make_shared<std::int64_t>(0);
+  auto first_sync = std::make_shared<bool>(false);
+  const auto start = std::chrono::steady_clock::now();
+  auto shared_push = std::make_shared<domain::PushRequest>(std::move(push));
+  const Clock& clock = s.clock;
+  s.store.write(
+      ctx.user,
+      [shared_push, out, head, first_sync, &clock](storage::WriteTxn& txn) -> Status {
+        auto result = domain::apply_push(txn, *shared_push, clock.now_ms());
+        if (!result.ok()) {
+          *first_sync = result.error().message == domain::kFirstSyncMessage;
+          return result.error();
+        }
+        *head = result->head;
+        *out = domain::push_response_body(*result);
+        return Status();
+      },
+      [&s, ex, out, head, first_sync, shared_push, start](Status st) {
+        s.metrics.histogram("synclog_storage_write_seconds", "Time from queueing a push to its durable commit")
+            .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        if (!st.ok()) {
+          count_push_outcome(s, st.error(), *first_sync);
+          return ex->fail(st.error());
+        }
+        s.metrics.counter("synclog_pushes_total", "Applied POST /v1/sync batches").inc();
+        for (const auto& m : shared_push->mutations) {
+          s.metrics
+              .counter("synclog_mutations_total", "Applied mutations by resource and type",
+                       "resource=\"" + std::string(domain::resource_name(m.resource)) +
+                           "\",type=\"" + std::string(domain::mutation_type_name(m.type)) + "\"")
+              .inc();
+        }
+        HttpResponse r = json_response(200, std::move(*out));
+        r.set_header("X-Mutation-At", std::to_string(*head));
+        ex->respond(std::move(r));
+      });
+}
+
+}  // namespace
+
+void add_sync_routes(Router& router, Services& services) {
+  router.add(Route{"GET", "/v1/sync", true, [&services](const auto& ex) { get_sync(services, ex); }});
+  router.add(Route{"POST", "/v1/sync", true, [&services](const auto& ex) { post_sync(services, ex); }});
+}
+
+}  // namespace synclog::http::handlers

@@ -1,0 +1,404 @@
+// Beast sessions. Each connection is a coroutine on its own strand. Deadlines are timers that
+// cancel the socket's pending operation without closing it, so a request that is too slow can
+// still be answered 408 before the connection closes.
+#include "http/server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <list>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/json_text.hpp"
+#include "http/envelope.hpp"
+
+namespace synclog::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr auto kAsTuple = asio::as_tuple(use_awaitable);
+
+// Hands a request to the application and resumes the session when it answers, on the session's
+// executor. The tracked executor keeps io_context::run() from returning meanwhile.
+template <class Token>
+auto async_handle(RequestHandler& handler, HttpRequest request, Token&& token) {
+  return asio::async_initiate<Token, void(HttpResponse)>(
+      [&handler](auto completion, HttpRequest req) {
+        using Completion = decltype(completion);
+        auto shared = std::make_shared<Completion>(std::move(completion));
+        auto ex = asio::prefer(asio::get_associated_executor(*shared),
+                               asio::execution::outstanding_work.tracked);
+        handler.handle(std::move(req), [shared, ex](HttpResponse resp) mutable {
+          asio::post(ex, [shared, resp = std::move(resp)]() mutable { (*shared)(std::move(resp)); });
+        });
+      },
+      token, std::move(request));
+}
+
+}  // namespace
+
+// Per-connection state shared by the session coroutine and its deadline timer.
+struct Session {
+  explicit Session(tcp::socket s) : stream(std::move(s)), deadline(stream.get_executor()) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+  asio::steady_timer deadline;
+  bool deadline_fired = false;
+  bool idle = true;  // waiting for a request's first byte; touched on the strand only
+
+  // Arms the deadline: when it fires, the pending socket operation is cancelled.
+  void arm(std::chrono::milliseconds d, const std::shared_ptr<Session>& self) {
+    deadline_fired = false;
+    deadline.expires_after(d);
+    deadline.async_wait([self](beast::error_code ec) {
+      if (ec) return;
+      self->deadline_fired = true;
+      beast::error_code ignored;
+      self->stream.socket().cancel(ignored);
+    });
+  }
+  void disarm() { deadline.cancel(); }
+};
+
+struct Server::Impl {
+  ServerOptions options;
+  RequestHandler& handler;
+  Registry& metrics;
+  Logger& log;
+  asio::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  asio::signal_set signals{ioc, SIGINT, SIGTERM};
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> active{0};
+  std::mutex sessions_mu;
+  std::list<std::weak_ptr<Session>> sessions;  // guarded by sessions_mu
+  Gauge& connections_gauge;
+  Counter& rejected_connections;
+
+  Impl(ServerOptions o, RequestHandler& h, Registry& m, Logger& l)
+      : options(std::move(o)),
+        handler(h),
+        metrics(m),
+        log(l),
+        ioc(options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+        connections_gauge(m.gauge("synclog_http_connections", "Open HTTP connections")),
+        rejected_connections(m.counter("synclog_http_rejected_connections_total",
+                                       "Connections refused because the connection cap was reached")) {}
+
+  void log_transport_error(const std::string& remote, int status, std::string_view what) {
+    metrics
+        .counter("synclog_http_requests_total", "HTTP requests by route, method and status",
+                 "route=\"transport\",method=\"\",status=\"" + std::to_string(status) + "\"")
+        .inc();
+    if (!log.enabled()) return;
+    JsonObjectWriter w;
+    w.str("event", "request").str("route", "transport").num("status", status).str("remote", remote)
+        .str("error", what);
+    log.write("info", std::move(w));
+  }
+
+  awaitable<void> write_error_and_close(std::shared_ptr<Session> s, unsigned version, const Error& e,
+                                        const std::string& remote) {
+    HttpResponse r = error_response(e);
+    log_transport_error(remote, r.status, e.message);
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+    res.set(bhttp::field::server, "synclog");
+    res.set(bhttp::field::content_type, r.content_type);
+    res.keep_alive(false);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    s->arm(std::chrono::milliseconds(5000), s);
+    co_await bhttp::async_write(s->stream, res, kAsTuple);
+    s->disarm();
+    beast::error_code ignored;
+    s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  static HttpRequest to_request(bhttp::request<bhttp::string_body>& req, const std::string& remote,
+                                bool& target_ok) {
+    HttpRequest r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    target_ok = parse_target(r.target, r.path, r.query);
+    r.headers.reserve(16);
+    for (const auto& f : req) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+    r.remote = remote;
+    r.body = std::move(req.body());
+    return r;
+  }
+
+  awaitable<void> session(std::shared_ptr<Session> s) {
+    std::string remote;
+    {
+      beast::error_code ec;
+      const auto ep = s->stream.socket().remote_endpoint(ec);
+      if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+      s->stream.socket().set_option(tcp::no_delay(true), ec);
+    }
+    for (;;) {
+      // Wait for the first byte of the next request: the idle phase, closable when draining.
+      s->idle = true;
+      if (draining.load()) break;
+      if (s->buffer.size() == 0) {
+        s->arm(options.idle_timeout, s);
+        auto [ec, n] = co_await s->stream.async_read_some(s->buffer.prepare(4096), kAsTuple);
+        s->disarm();
+        if (ec) break;  // closed, idle too long, or drained
+        s->buffer.commit(n);
+      }
+      s->idle = false;
+
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      parser.body_limit(options.max_body_bytes);
+      s->arm(options.request_timeout, s);
+      auto [hec, hn] = co_await bhttp::async_read_header(s->stream, s->buffer, parser, kAsTuple);
+      (void)hn;
+      if (!hec) {
+        const auto& header = parser.get();
+        const auto expect = header[bhttp::field::expect];
+        if (beast::iequals(expect, "100-continue") && !parser.is_done()) {
+          bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
+          auto [cec, cn] = co_await bhttp::async_write(s->stream, cont, kAsTuple);
+          (void)cn;
+          if (cec) break;
+        }
+      }
+      beast::error_code rec = hec;
+      if (!rec) {
+        auto [bec, bn] = co_await bhttp::async_read(s->stream, s->buffer, parser, kAsTuple);
+        (void)bn;
+        rec = bec;
+      }
+      const bool timed_out = s->deadline_fired;
+      s->disarm();
+      if (rec) {
+        const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
+        if (timed_out) {
+          co_await write_error_and_close(s, version, make_error(ErrorCode::kRequestTimeout, "The request was not received in time"), remote);
+        } else if (rec == bhttp::error::header_limit) {
+          co_await write_error_and_close(s, version, make_error(ErrorCode::kHeadersTooLarge, "Request headers are larger than " + std::to_string(options.max_header_bytes) + " bytes"), remote);
+        } else if (rec == bhttp::error::body_limit) {
+          co_await write_error_and_close(s, version, make_error(ErrorCode::kPayloadTooLarge, "Request body is larger than " + std::to_string(options.max_body_bytes) + " bytes"), remote);
+        } else if (rec != bhttp::error::end_of_stream && rec != asio::error::eof &&
+                   rec != asio::error::connection_reset && rec != asio::error::operation_aborted) {
+          co_await write_error_and_close(s, version, make_error(ErrorCode::kInvalidRequest, "Malformed HTTP request: " + rec.message()), remote);
+        }
+        break;
+      }
+
+      auto beast_req = parser.release();
+      bool target_ok = true;
+      HttpRequest req = to_request(beast_req, remote, target_ok);
+      if (!target_ok) {
+        co_await write_error_and_close(s, beast_req.version(), make_error(ErrorCode::kInvalidRequest, "Malformed request target"), remote);
+        break;
+      }
+      const bool client_keep_alive = beast_req.keep_alive();
+      HttpResponse resp = co_await async_handle(handler, std::move(req), use_awaitable);
+
+      const bool keep_alive = client_keep_alive && !resp.close && !draining.load();
+      bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), beast_req.version()};
+      res.set(bhttp::field::server, "synclog");
+      res.set(bhttp::field::content_type, resp.content_type);
+      for (auto& [name, value] : resp.headers) res.insert(name, value);
+      res.keep_alive(keep_alive);
+      res.body() = std::move(resp.body);
+      res.prepare_payload();
+      s->arm(options.write_timeout, s);
+      auto [wec, wn] = co_await bhttp::async_write(s->stream, res, kAsTuple);
+      (void)wn;
+      s->disarm();
+      if (wec || !keep_alive) break;
+    }
+    beast::error_code ignored;
+    s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    s->stream.socket().close(ignored);
+  }
+
+  awaitable<void> reject(tcp::socket socket) {
+    rejected_connections.inc();
+    auto s = std::make_shared<Session>(std::move(socket));
+    HttpResponse r = error_response(make_error(ErrorCode::kUnavailable, "Too many connections, please try again later"));
+    bhttp::response<bhttp::string_body> res{bhttp::status::service_unavailable, 11};
+    res.set(bhttp::field::server, "synclog");
+    res.set(bhttp::field::content_type, r.content_type);
+    res.set(bhttp::field::retry_after, "1");
+    res.keep_alive(false);
+    res.body() = std::move(r.body);
+    res.prepare_payload();
+    s->arm(std::chrono::milliseconds(2000), s);
+    co_await bhttp::async_write(s->stream, res, kAsTuple);
+    s->disarm();
+    beast::error_code ignored;
+    s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  // `socket` was accepted onto its own strand; the session runs there.
+  void spawn_session(tcp::socket socket) {
+    auto strand = socket.get_executor();
+    auto s = std::make_shared<Session>(std::move(socket));
+    std::list<std::weak_ptr<Session>>::iterator it;
+    {
+      std::lock_guard lock(sessions_mu);
+      it = sessions.insert(sessions.end(), s);
+    }
+    active.fetch_add(1);
+    connections_gauge.add(1);
+    asio::co_spawn(strand, session(s), [this, it](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log.error("session_exception", ex.what());
+        }
+      }
+      {
+        std::lock_guard lock(sessions_mu);
+        sessions.erase(it);
+      }
+      connections_gauge.add(-1);
+      active.fetch_sub(1);
+    });
+  }
+
+  awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kAsTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        // Out of file descriptors and the like: back off briefly instead of spinning.
+        asio::steady_timer t(ioc, std::chrono::milliseconds(50));
+        co_await t.async_wait(kAsTuple);
+        continue;
+      }
+      if (active.load() >= options.max_connections) {
+        auto ex = socket.get_executor();
+        asio::co_spawn(ex, reject(std::move(socket)), asio::detached);
+        continue;
+      }
+      spawn_session(std::move(socket));
+    }
+  }
+
+  void begin_drain() {
+    if (draining.exchange(true)) return;
+    log.info("draining", "stopped accepting; finishing requests in flight");
+    handler.set_draining();
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    close_sessions(/*idle_only=*/true);
+    asio::co_spawn(ioc, drain_watch(), asio::detached);
+  }
+
+  void close_sessions(bool idle_only) {
+    std::lock_guard lock(sessions_mu);
+    for (auto& weak : sessions) {
+      auto s = weak.lock();
+      if (!s) continue;
+      asio::post(s->stream.get_executor(), [s, idle_only] {
+        if (idle_only && !s->idle) return;
+        beast::error_code ignored;
+        s->stream.socket().cancel(ignored);
+      });
+    }
+  }
+
+  awaitable<void> drain_watch() {
+    const auto deadline = std::chrono::steady_clock::now() + options.drain_timeout;
+    asio::steady_timer t(ioc);
+    bool forced = false;
+    while (active.load() > 0) {
+      if (!forced && std::chrono::steady_clock::now() >= deadline) {
+        log.error("drain_timeout", "closing connections still busy after the drain timeout");
+        close_sessions(/*idle_only=*/false);
+        forced = true;
+      }
+      t.expires_after(std::chrono::milliseconds(20));
+      co_await t.async_wait(kAsTuple);
+    }
+  }
+};
+
+Server::Server(ServerOptions options, RequestHandler& handler, Registry& metrics, Logger& log)
+    : impl_(std::make_unique<Impl>(std::move(options), handler, metrics, log)) {}
+
+Server::~Server() = default;
+
+Status Server::listen() {
+  auto& i = *impl_;
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(i.options.host, ec);
+  if (ec) return make_error(ErrorCode::kUnavailable, "bad listen address " + i.options.host);
+  const tcp::endpoint ep(address, i.options.port);
+  i.acceptor.open(ep.protocol(), ec);
+  if (!ec) i.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(ep, ec);
+  if (!ec) i.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorCode::kUnavailable,
+                      "cannot listen on " + i.options.host + ":" + std::to_string(i.options.port) +
+                          ": " + ec.message());
+  }
+  if (!i.options.ready_file.empty()) {
+    // Written whole then renamed, so a reader never sees half an address.
+    const std::string tmp = i.options.ready_file + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      out << i.options.host << ":" << port() << "\n";
+    }
+    std::filesystem::rename(tmp, i.options.ready_file, ec);
+  }
+  return Status();
+}
+
+std::uint16_t Server::port() const {
+  beast::error_code ec;
+  const auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::run() {
+  auto& i = *impl_;
+  i.signals.async_wait([&i](beast::error_code ec, int) {
+    if (!ec) i.begin_drain();
+  });
+  asio::co_spawn(i.ioc, i.accept_loop(), [&i](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      i.log.error("accept_loop_failed", ex.what());
+    }
+  });
+  const int n = i.options.threads > 0 ? i.options.threads
+                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (int t = 1; t < n; ++t) threads.emplace_back([&i] { i.ioc.run(); });
+  i.ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [this] { impl_->begin_drain(); });
+}
+
+}  // namespace synclog::http

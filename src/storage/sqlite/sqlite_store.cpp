@@ -1,0 +1,433 @@
+// Threads and transactions of the SQLite backend.
+//
+// Compaction and paged traversals: a traversal's later pages must see every entry its first
+// page counted. Readers that will read further pages call ReadTxn::mark_traversal(); the read
+// then records a marker for the user, but only if no compaction of that user's stripe finished
+// since the read's snapshot began (checked with a per-stripe epoch that compaction bumps after
+// committing, under the stripe lock); otherwise the read runs again on a fresh snapshot.
+// Compaction skips users with a recent marker. So once a traversal has a marker, nothing it
+// counted disappears until it has been quiet for traversal_quiet_ms.
+#include "storage/sqlite/sqlite_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "storage/sqlite/schema.hpp"
+#include "storage/sqlite/sqlite_txn.hpp"
+
+namespace synclog::storage::sqlite {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::size_t kStripes = 64;
+constexpr int kMaxReadAttempts = 4;
+constexpr int kCompactionUsersPerPass = 256;
+
+Error unavailable() { return make_error(ErrorCode::kUnavailable, "storage is shutting down"); }
+
+// Runs `f`, turning an escaping exception (a bug) into an internal error.
+template <class F>
+Status guarded(F&& f) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInternal, std::string("unexpected exception: ") + e.what());
+  }
+}
+
+struct WriteJob {
+  std::function<Status(Connection&)> work;  // runs inside its own savepoint
+  std::function<void(Status)> done;         // after the group commits (or fails)
+  // Runs alone, outside any transaction (maintenance that manages its own transactions).
+  bool standalone = false;
+};
+
+struct Stripe {
+  std::mutex mu;
+  std::atomic<std::uint64_t> epoch{0};
+  std::unordered_map<UserKey, SteadyClock::time_point> markers;  // guarded by mu
+};
+
+}  // namespace
+
+struct SqliteStore::Impl {
+  SqliteOptions options;
+  SystemClock system_clock;
+  const Clock* clock = nullptr;
+
+  std::unique_ptr<Connection> writer_conn;
+  std::vector<std::unique_ptr<Connection>> reader_conns;
+
+  std::mutex write_mu;
+  std::condition_variable write_cv;
+  std::deque<WriteJob> write_queue;  // guarded by write_mu
+  bool stopping = false;             // guarded by write_mu (and read_mu for readers)
+
+  std::mutex read_mu;
+  std::condition_variable read_cv;
+  std::deque<std::function<void(Connection&)>> read_queue;  // guarded by read_mu
+  bool readers_stopping = false;
+
+  std::shared_mutex users_mu;
+  std::unordered_map<std::string, UserKey> users;  // subject -> uid, guarded by users_mu
+
+  std::array<Stripe, kStripes> stripes;
+  std::atomic<bool> failed{false};
+  std::string failure;  // set once with `failed`
+
+  std::thread writer;
+  std::vector<std::thread> readers;
+  std::once_flag shutdown_once;
+
+  Stripe& stripe_of(UserKey u) { return stripes[static_cast<std::size_t>(u) % kStripes]; }
+
+  void enqueue_write(WriteJob job) {
+    {
+      std::lock_guard lock(write_mu);
+      if (!stopping) {
+        write_queue.push_back(std::move(job));
+        write_cv.notify_one();
+        return;
+      }
+    }
+    job.done(unavailable());
+  }
+
+  void enqueue_read(std::function<void(Connection&)> task, const Done& on_reject) {
+    {
+      std::lock_guard lock(read_mu);
+      if (!readers_stopping) {
+        read_queue.push_back(std::move(task));
+        read_cv.notify_one();
+        return;
+      }
+    }
+    on_reject(unavailable());
+  }
+
+  // ---- writer ----
+
+  void writer_loop() {
+    auto next_maintenance = SteadyClock::now() + options.maintenance_interval;
+    for (;;) {
+      std::vector<WriteJob> group;
+      {
+        std::unique_lock lock(write_mu);
+        write_cv.wait_until(lock, next_maintenance,
+                            [&] { return stopping || !write_queue.empty(); });
+        while (!write_queue.empty() && group.size() < static_cast<std::size_t>(options.max_group)) {
+          if (write_queue.front().standalone && !group.empty()) break;
+          group.push_back(std::move(write_queue.front()));
+          write_queue.pop_front();
+          if (group.back().standalone) break;
+        }
+        if (group.empty() && stopping) return;
+      }
+      if (group.size() == 1 && group.front().standalone) {
+        group.front().done(guarded([&] { return group.front().work(*writer_conn); }));
+      } else if (!group.empty()) {
+        commit_group(group);
+      }
+      if (SteadyClock::now() >= next_maintenance) {
+        compact().status().ignore();
+        next_maintenance = SteadyClock::now() + options.maintenance_interval;
+      }
+    }
+  }
+
+  void commit_group(std::vector<WriteJob>& group) {
+    Connection& c = *writer_conn;
+    std::vector<Status> results(group.size());
+    Status begin = c.exec("BEGIN IMMEDIATE");
+    if (!begin.ok()) {
+      for (auto& job : group) job.done(begin);
+      return;
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      Status s = c.exec("SAVEPOINT job");
+      if (s.ok()) s = guarded([&] { return group[i].work(c); });
+      if (s.ok()) {
+        s = c.exec("RELEASE job");
+      } else {
+        c.exec("ROLLBACK TO job; RELEASE job").ignore();
+      }
+      results[i] = s;
+    }
+    Status commit = c.exec("COMMIT");
+    if (!commit.ok()) {
+      c.exec("ROLLBACK").ignore();
+      note_failure(commit);
+      for (auto& r : results) {
+        if (r.ok()) r = make_error(ErrorCode::kInternal, "commit failed: " + commit.message());
+      }
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
+  }
+
+  void note_failure(const Status& s) {
+    if (!failed.exchange(true)) failure = s.message();
+  }
+
+  // Removes superseded entries old enough, for users with no recent paged traversal.
+  Result<std::int64_t> compact() {
+    Connection& c = *writer_conn;
+    const std::int64_t cutoff = clock->now_ms() - options.compact_after_ms;
+    std::vector<UserKey> candidates;
+    {
+      SYNCLOG_ASSIGN_OR_RETURN(
+          Statement * s, c.prepare("SELECT DISTINCT uid FROM entries "
+                                   "WHERE superseded_at > 0 AND superseded_at < ? LIMIT ?"));
+      s->bind(1, cutoff).bind(2, kCompactionUsersPerPass);
+      for (;;) {
+        auto row = s->step();
+        if (!row.ok()) {
+          s->reset();
+          return row.error();
+        }
+        if (!*row) break;
+        candidates.push_back(s->int_at(0));
+      }
+      s->reset();
+    }
+    if (candidates.empty()) return std::int64_t{0};
+
+    // Lock the stripes involved in index order (readers take at most one: no deadlock).
+    std::vector<std::size_t> stripe_ids;
+    for (UserKey u : candidates) stripe_ids.push_back(static_cast<std::size_t>(u) % kStripes);
+    std::sort(stripe_ids.begin(), stripe_ids.end());
+    stripe_ids.erase(std::unique(stripe_ids.begin(), stripe_ids.end()), stripe_ids.end());
+    std::vector<std::unique_lock<std::mutex>> locks;
+    for (std::size_t id : stripe_ids) locks.emplace_back(stripes[id].mu);
+
+    const auto now = SteadyClock::now();
+    const auto quiet = std::chrono::milliseconds(options.traversal_quiet_ms);
+    std::vector<UserKey> quiet_users;
+    for (UserKey u : candidates) {
+      auto& markers = stripe_of(u).markers;
+      auto it = markers.find(u);
+      if (it != markers.end() && now - it->second < quiet) continue;
+      if (it != markers.end()) markers.erase(it);
+      quiet_users.push_back(u);
+    }
+    std::int64_t removed = 0;
+    if (!quiet_users.empty()) {
+      SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
+      Status s;
+      for (UserKey u : quiet_users) {
+        auto stmt = c.prepare(
+            "DELETE FROM entries WHERE uid=? AND superseded_at > 0 AND superseded_at < ?");
+        if (!stmt.ok()) {
+          s = stmt.status();
+          break;
+        }
+        s = (*stmt)->bind(1, u).bind(2, cutoff).run();
+        (*stmt)->reset();
+        if (!s.ok()) break;
+        removed += sqlite3_changes64(c.handle());
+      }
+      if (s.ok()) s = c.exec("COMMIT");
+      if (!s.ok()) {
+        c.exec("ROLLBACK").ignore();
+        return s.error();
+      }
+    }
+    for (std::size_t id : stripe_ids) stripes[id].epoch.fetch_add(1);
+    return removed;
+  }
+
+  // ---- readers ----
+
+  void reader_loop(Connection& c) {
+    for (;;) {
+      std::function<void(Connection&)> task;
+      {
+        std::unique_lock lock(read_mu);
+        read_cv.wait(lock, [&] { return readers_stopping || !read_queue.empty(); });
+        if (read_queue.empty()) return;  // stopping and drained
+        task = std::move(read_queue.front());
+        read_queue.pop_front();
+      }
+      task(c);
+    }
+  }
+
+  void run_read(Connection& c, UserKey user, const ReadFn& fn, const Done& done) {
+    Stripe& stripe = stripe_of(user);
+    for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
+      const std::uint64_t epoch = stripe.epoch.load();
+      Status s = c.exec("BEGIN");
+      SqliteTxn txn(c, user);
+      if (s.ok()) s = guarded([&] { return fn(txn); });
+      const Status end = c.exec(s.ok() ? "COMMIT" : "ROLLBACK");
+      if (s.ok() && !end.ok()) s = end;
+      if (!s.ok() || !txn.traversal_marked()) return done(s);
+      std::lock_guard lock(stripe.mu);
+      if (stripe.epoch.load() == epoch) {
+        stripe.markers[user] = SteadyClock::now();
+        return done(Status());
+      }
+      // A compaction finished after this snapshot began: its offsets may be stale. Read again.
+    }
+    done(Status());
+  }
+
+  Result<std::optional<UserKey>> lookup_user(Connection& c, const std::string& subject) {
+    SYNCLOG_ASSIGN_OR_RETURN(Statement * s, c.prepare("SELECT uid FROM users WHERE subject=?"));
+    s->bind(1, subject);
+    auto row = s->step();
+    std::optional<UserKey> uid;
+    if (row.ok() && *row) uid = s->int_at(0);
+    s->reset();
+    if (!row.ok()) return row.error();
+    return uid;
+  }
+
+  void remember_user(const std::string& subject, UserKey uid) {
+    std::unique_lock lock(users_mu);
+    users.emplace(subject, uid);
+  }
+
+  void shutdown() {
+    std::call_once(shutdown_once, [&] {
+      {
+        std::lock_guard lock(write_mu);
+        stopping = true;
+      }
+      write_cv.notify_all();
+      if (writer.joinable()) writer.join();
+      {
+        std::lock_guard lock(read_mu);
+        readers_stopping = true;
+      }
+      read_cv.notify_all();
+      for (auto& t : readers) {
+        if (t.joinable()) t.join();
+      }
+    });
+  }
+};
+
+SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+SqliteStore::~SqliteStore() { shutdown(); }
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->clock = options.clock ? options.clock : &impl->system_clock;
+  SYNCLOG_ASSIGN_OR_RETURN(impl->writer_conn, Connection::open(options.path, /*create=*/true));
+  SYNCLOG_RETURN_IF_ERROR(migrate(*impl->writer_conn));
+  const int readers = std::max(1, options.readers);
+  for (int i = 0; i < readers; ++i) {
+    SYNCLOG_ASSIGN_OR_RETURN(auto conn, Connection::open(options.path, /*create=*/false));
+    impl->reader_conns.push_back(std::move(conn));
+  }
+  Impl* p = impl.get();
+  p->writer = std::thread([p] { p->writer_loop(); });
+  for (auto& conn : p->reader_conns) {
+    Connection* c = conn.get();
+    p->readers.emplace_back([p, c] { p->reader_loop(*c); });
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
+}
+
+void SqliteStore::resolve_user(std::string subject, std::int64_t now_ms, UserDone done) {
+  Impl* p = impl_.get();
+  {
+    std::shared_lock lock(p->users_mu);
+    auto it = p->users.find(subject);
+    if (it != p->users.end()) return done(it->second);
+  }
+  auto shared_done = std::make_shared<UserDone>(std::move(done));
+  auto on_reject = [shared_done](Status s) { (*shared_done)(s.error()); };
+  p->enqueue_read(
+      [p, subject, now_ms, shared_done](Connection& c) {
+        auto found = p->lookup_user(c, subject);
+        if (!found.ok()) return (*shared_done)(found.error());
+        if (*found) {
+          p->remember_user(subject, **found);
+          return (*shared_done)(**found);
+        }
+        // New user: create it with a positive, stable head (the moment it was first seen).
+        auto uid = std::make_shared<UserKey>(0);
+        p->enqueue_write(WriteJob{
+            [p, subject, now_ms, uid](Connection& wc) -> Status {
+              SYNCLOG_ASSIGN_OR_RETURN(
+                  Statement * ins,
+                  wc.prepare("INSERT INTO users(subject, head, baseline) VALUES(?,?,?) "
+                             "ON CONFLICT(subject) DO NOTHING"));
+              const Status s = ins->bind(1, subject).bind(2, now_ms).bind(3, now_ms).run();
+              ins->reset();
+              SYNCLOG_RETURN_IF_ERROR(s);
+              SYNCLOG_ASSIGN_OR_RETURN(auto got, p->lookup_user(wc, subject));
+              if (!got) return make_error(ErrorCode::kInternal, "user row vanished");
+              *uid = *got;
+              return Status();
+            },
+            [p, subject, uid, shared_done](Status s) {
+              if (!s.ok()) return (*shared_done)(s.error());
+              p->remember_user(subject, *uid);
+              (*shared_done)(*uid);
+            }});
+      },
+      on_reject);
+}
+
+void SqliteStore::read(UserKey user, ReadFn fn, Done done) {
+  Impl* p = impl_.get();
+  auto shared_done = std::make_shared<Done>(std::move(done));
+  p->enqueue_read(
+      [p, user, fn = std::move(fn), shared_done](Connection& c) {
+        p->run_read(c, user, fn, *shared_done);
+      },
+      [shared_done](Status s) { (*shared_done)(s); });
+}
+
+void SqliteStore::write(UserKey user, WriteFn fn, Done done) {
+  impl_->enqueue_write(WriteJob{[user, fn = std::move(fn)](Connection& c) {
+                                  SqliteTxn txn(c, user);
+                                  return fn(txn);
+                                },
+                                std::move(done)});
+}
+
+Status SqliteStore::check() {
+  Impl* p = impl_.get();
+  {
+    std::lock_guard lock(p->write_mu);
+    if (p->stopping) return unavailable();
+  }
+  if (p->failed.load()) return make_error(ErrorCode::kUnavailable, "storage failed: " + p->failure);
+  return Status();
+}
+
+void SqliteStore::shutdown() { impl_->shutdown(); }
+
+Result<std::int64_t> SqliteStore::test_compact_now() {
+  Impl* p = impl_.get();
+  std::int64_t removed = 0;
+  std::promise<Status> finished;
+  // On the writer thread: compaction uses the writer's connection.
+  p->enqueue_write(WriteJob{[p, &removed](Connection&) -> Status {
+                              SYNCLOG_ASSIGN_OR_RETURN(removed, p->compact());
+                              return Status();
+                            },
+                            [&finished](Status s) { finished.set_value(s); },
+                            /*standalone=*/true});
+  SYNCLOG_RETURN_IF_ERROR(finished.get_future().get());
+  return removed;
+}
+
+}  // namespace synclog::storage::sqlite

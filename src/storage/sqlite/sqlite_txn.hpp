@@ -1,0 +1,41 @@
+// ReadTxn/WriteTxn over one SQLite connection. The store opens and ends the SQL transaction;
+// this class only runs statements in it. Used for reads too (its write methods are then never
+// called).
+#pragma once
+
+#include "storage/sqlite/statement.hpp"
+#include "storage/store.hpp"
+
+namespace synclog::storage::sqlite {
+
+class SqliteTxn final : public WriteTxn {
+ public:
+  SqliteTxn(Connection& c, UserKey user) : c_(c), user_(user) {}
+
+  UserKey user() const override { return user_; }
+  Result<UserHead> head() override;
+  Result<std::optional<Record>> get(std::uint8_t kind, std::string_view id) override;
+  Result<std::vector<Record>> find_by_k1(std::uint8_t kind, std::string_view k1) override;
+  Result<std::vector<Record>> find_by_k2(std::uint8_t kind, std::string_view k2) override;
+  Result<std::vector<Record>> list(std::uint8_t kind) override;
+  Result<std::int64_t> count_entries(const EntryQuery& q) override;
+  Status scan_entries(const EntryQuery& q, std::int64_t offset, std::int64_t limit,
+                      const std::function<void(const Entry&)>& visit) override;
+  void mark_traversal() override { traversal_ = true; }
+
+  Status set_head(std::int64_t head) override;
+  Status put(const Record& r) override;
+  Status erase(std::uint8_t kind, std::string_view id) override;
+  Status append(const Entry& e) override;
+
+  bool traversal_marked() const { return traversal_; }
+
+ private:
+  Result<std::vector<Record>> records(const char* sql, std::uint8_t kind, std::string_view key);
+
+  Connection& c_;
+  UserKey user_;
+  bool traversal_ = false;
+};
+
+}  // namespace synclog::storage::sqlite

@@ -1,0 +1,70 @@
+// RAII wrappers over sqlite3 connections and prepared statements, returning Status instead of
+// result codes. Not thread-safe: a Connection belongs to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace synclog::storage::sqlite {
+
+class Statement {
+ public:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Bind by 1-based index. Text is copied (SQLITE_TRANSIENT), so arguments may be temporaries.
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view text);
+  Statement& bind_null(int index);
+  // Binds `text`, or NULL when it is empty.
+  Statement& bind_or_null(int index, std::string_view text);
+
+  // true: a row is ready; false: done.
+  Result<bool> step();
+  // For statements that return no rows.
+  Status run();
+
+  std::int64_t int_at(int column) const;
+  std::string_view text_at(int column) const;  // valid until the next step/reset
+  bool is_null(int column) const;
+
+  // Resets and clears bindings; called automatically by Connection::prepare.
+  void reset();
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_;
+};
+
+class Connection {
+ public:
+  // Opens (creating if `create`) the database at `path` with synclog's pragmas applied.
+  static Result<std::unique_ptr<Connection>> open(const std::string& path, bool create);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  Status exec(std::string_view sql);
+  // A cached prepared statement for `sql`, reset and ready to bind. `sql` must be a string
+  // literal (the cache is keyed by its address).
+  Result<Statement*> prepare(const char* sql);
+  sqlite3* handle() { return db_; }
+  std::string last_error() const;
+
+ private:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  std::map<const char*, std::unique_ptr<Statement>> cache_;
+};
+
+}  // namespace synclog::storage::sqlite
