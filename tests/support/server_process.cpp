@@ -1,0 +1,163 @@
+// Process management for the server under test (fork/exec, ready file, signals).
+#include "server_process.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "auth/jwt.hpp"
+#include "auth/secret_file.hpp"
+#include "common/clock.hpp"
+#include "domain/scopes.hpp"
+
+#ifndef SYNCLOG_BIN
+#error "SYNCLOG_BIN must be defined by the build"
+#endif
+
+namespace synclog::test {
+namespace fs = std::filesystem;
+
+std::string synclog_binary() { return SYNCLOG_BIN; }
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path make_temp_dir() {
+  std::random_device rd;
+  const auto base = fs::temp_directory_path();
+  for (;;) {
+    auto p = base / ("synclog-test-" + std::to_string(rd()));
+    std::error_code ec;
+    if (fs::create_directory(p, ec)) return p;
+  }
+}
+
+}  // namespace
+
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, fs::path data_dir)
+    : args_(std::move(extra_args)) {
+  if (data_dir.empty()) {
+    data_dir_ = make_temp_dir();
+    owns_dir_ = true;
+  } else {
+    data_dir_ = std::move(data_dir);
+  }
+  start();
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) terminate(std::chrono::seconds(10));
+  if (owns_dir_) {
+    std::error_code ec;
+    fs::remove_all(data_dir_, ec);
+  }
+}
+
+void ServerProcess::start() {
+  ++generation_;
+  const fs::path ready = data_dir_ / ("ready-" + std::to_string(generation_));
+  std::error_code ec;
+  fs::remove(ready, ec);
+  std::vector<std::string> argv = {synclog_binary(), "serve", "--listen", "127.0.0.1:0",
+                                   "--data-dir", data_dir_.string(), "--ready-file", ready.string()};
+  argv.insert(argv.end(), args_.begin(), args_.end());
+  const std::string out = (data_dir_ / "stdout.log").string();
+  const std::string err = (data_dir_ / "stderr.log").string();
+  pid_ = fork();
+  if (pid_ == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(o, 1);
+    dup2(e, 2);
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    execv(cargs[0], cargs.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid_, 0) << "fork failed";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(ready)) {
+      const std::string addr = slurp(ready);
+      const auto colon = addr.rfind(':');
+      if (colon != std::string::npos) {
+        port_ = static_cast<std::uint16_t>(std::stoi(addr.substr(colon + 1)));
+        return;
+      }
+    }
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      FAIL() << "synclog serve exited early: " << event_log();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  FAIL() << "synclog serve did not become ready: " << event_log();
+}
+
+std::string ServerProcess::token(const std::string& user, const std::string& scopes,
+                                 std::int64_t ttl_seconds) const {
+  auto secret = auth::load_or_create_secret(data_dir_);
+  EXPECT_TRUE(secret.ok());
+  auth::Claims claims;
+  claims.subject = user;
+  claims.scopes = scopes.empty() ? domain::Scopes::all_names() : domain::Scopes::parse(scopes).names();
+  const std::int64_t now = SystemClock().now_ms() / 1000;
+  claims.expires_at = now + ttl_seconds;
+  auto t = auth::TokenSigner::hs256(*secret).sign(claims, now);
+  EXPECT_TRUE(t.ok());
+  return t.ok() ? *t : std::string();
+}
+
+Headers ServerProcess::auth(const std::string& user, const std::string& client_id,
+                            const std::string& scopes) const {
+  return Headers{{"x-auth-token", token(user, scopes)}, {"x-client-id", client_id}};
+}
+
+int ServerProcess::terminate(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill9();
+  return -1;
+}
+
+void ServerProcess::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+void ServerProcess::restart() {
+  if (pid_ > 0) terminate();
+  start();
+}
+
+std::string ServerProcess::access_log() const { return slurp(data_dir_ / "stdout.log"); }
+std::string ServerProcess::event_log() const { return slurp(data_dir_ / "stderr.log"); }
+
+}  // namespace synclog::test
