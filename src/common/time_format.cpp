@@ -139,7 +139,7 @@ std::string format_iso8601_ms(std::int64_t ms) {
   }
   const Civil c = civil_from_days(days);
   const auto ms_of_day = static_cast<int>(rem);
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(c.y), c.m,
                 c.d, ms_of_day / 3600000, ms_of_day / 60000 % 60, ms_of_day / 1000 % 60,
                 ms_of_day % 1000);

@@ -4,8 +4,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <stdexcept>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 namespace synclog::test {
 namespace asio = boost::asio;
@@ -21,8 +22,11 @@ std::string Response::header(const std::string& lower_name) const {
 boost::json::value Response::json() const {
   boost::json::error_code ec;
   auto v = boost::json::parse(body, ec);
-  EXPECT_FALSE(ec) << "response body is not JSON (status " << status << "): " << body.substr(0, 300);
-  return ec ? boost::json::value() : v;
+  if (ec) {
+    throw std::runtime_error("response body is not JSON (status " + std::to_string(status) +
+                             "): " + body.substr(0, 300));
+  }
+  return v;
 }
 
 struct HttpClient::Impl {

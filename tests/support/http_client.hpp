@@ -1,5 +1,6 @@
-// A small synchronous HTTP/1.1 client for tests: keep-alive, timeouts, and raw byte access for
-// requests no well-behaved client would send. Not thread-safe; use one per thread.
+// A small synchronous HTTP/1.1 client for tests and benchmarks: keep-alive, timeouts, and raw
+// byte access for requests no well-behaved client would send. Not thread-safe; use one per
+// thread. Independent of GoogleTest so bench/ can use it too.
 #pragma once
 
 #include <boost/json/value.hpp>
@@ -24,7 +25,7 @@ struct Response {
 
   std::string header(const std::string& lower_name) const;
   bool has_header(const std::string& lower_name) const { return headers.count(lower_name) > 0; }
-  // The body parsed as JSON; a test failure (and null) if it is not JSON.
+  // The body parsed as JSON; throws std::runtime_error (a test failure) if it is not JSON.
   boost::json::value json() const;
 };
 

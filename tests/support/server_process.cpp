@@ -2,7 +2,6 @@
 #include "server_process.hpp"
 
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "auth/jwt.hpp"
@@ -55,7 +55,15 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, fs::path data_
   } else {
     data_dir_ = std::move(data_dir);
   }
-  start();
+  try {
+    start();
+  } catch (...) {
+    if (owns_dir_) {
+      std::error_code ec;
+      fs::remove_all(data_dir_, ec);
+    }
+    throw;
+  }
 }
 
 ServerProcess::~ServerProcess() {
@@ -88,7 +96,7 @@ void ServerProcess::start() {
     execv(cargs[0], cargs.data());
     _exit(127);
   }
-  ASSERT_GT(pid_, 0) << "fork failed";
+  if (pid_ < 0) throw std::runtime_error("fork failed");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     if (fs::exists(ready)) {
@@ -102,25 +110,26 @@ void ServerProcess::start() {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      FAIL() << "synclog serve exited early: " << event_log();
+      throw std::runtime_error("synclog serve exited early: " + event_log());
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  FAIL() << "synclog serve did not become ready: " << event_log();
+  kill9();
+  throw std::runtime_error("synclog serve did not become ready: " + event_log());
 }
 
 std::string ServerProcess::token(const std::string& user, const std::string& scopes,
                                  std::int64_t ttl_seconds) const {
   auto secret = auth::load_or_create_secret(data_dir_);
-  EXPECT_TRUE(secret.ok());
+  if (!secret.ok()) throw std::runtime_error(secret.error().message);
   auth::Claims claims;
   claims.subject = user;
   claims.scopes = scopes.empty() ? domain::Scopes::all_names() : domain::Scopes::parse(scopes).names();
   const std::int64_t now = SystemClock().now_ms() / 1000;
   claims.expires_at = now + ttl_seconds;
   auto t = auth::TokenSigner::hs256(*secret).sign(claims, now);
-  EXPECT_TRUE(t.ok());
-  return t.ok() ? *t : std::string();
+  if (!t.ok()) throw std::runtime_error(t.error().message);
+  return *t;
 }
 
 Headers ServerProcess::auth(const std::string& user, const std::string& client_id,

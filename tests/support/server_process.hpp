@@ -21,7 +21,8 @@ std::string synclog_binary();
 class ServerProcess {
  public:
   // Starts a server with `extra_args` (after `serve`); a temporary data directory unless one is
-  // given (which is then kept). Fails the test (fatally) if it does not become ready.
+  // given (which is then kept). Throws std::runtime_error if it does not become ready (inside a
+  // test, that fails the test).
   explicit ServerProcess(std::vector<std::string> extra_args = {},
                          std::filesystem::path data_dir = {});
   ~ServerProcess();
