@@ -32,6 +32,19 @@ bool valid_client_id(std::string_view id) {
   return true;
 }
 
+// Runs a handler step; an exception escaping it (a bug) becomes a 500 for this request instead
+// of unwinding into the server.
+template <class F>
+void guarded(Services& s, const std::shared_ptr<Exchange>& ex, F&& step) {
+  try {
+    step();
+  } catch (const std::exception& e) {
+    s.log.error("handler_exception", e.what());
+    ex->fail(make_error(ErrorCode::kInternal,
+                        "The server encountered an internal error and was unable to complete your request"));
+  }
+}
+
 }  // namespace
 
 App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,
@@ -58,8 +71,11 @@ void App::handle(HttpRequest request, std::function<void(HttpResponse)> respond)
   }
   ex->ctx().route = match.route->pattern;
   ex->ctx().path_params = std::move(match.params);
-  if (!match.route->needs_auth) return match.route->handler(ex);
-  authenticate_then(ex, *match.route);
+  const Route& route = *match.route;
+  guarded(services_, ex, [&] {
+    if (!route.needs_auth) return route.handler(ex);
+    authenticate_then(ex, route);
+  });
 }
 
 void App::authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& route) {
@@ -85,11 +101,12 @@ void App::authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& ro
     return ex->respond(std::move(r));
   }
   const Handler* handler = &route.handler;
+  Services* services = &services_;
   services_.store.resolve_user(ctx.subject, services_.clock.now_ms(),
-                               [ex, handler](Result<storage::UserKey> user) {
+                               [ex, handler, services](Result<storage::UserKey> user) {
                                  if (!user.ok()) return ex->fail(user.error());
                                  ex->ctx().user = *user;
-                                 (*handler)(ex);
+                                 guarded(*services, ex, [&] { (*handler)(ex); });
                                });
 }
 

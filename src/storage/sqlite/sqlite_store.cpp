@@ -37,6 +37,15 @@ constexpr int kCompactionUsersPerPass = 256;
 
 Error unavailable() { return make_error(ErrorCode::kUnavailable, "storage is shutting down"); }
 
+// Calls a completion; one that throws (a bug in the caller) must not kill a store thread.
+template <class Callback, class Arg>
+void complete(const Callback& done, Arg&& arg) noexcept {
+  try {
+    done(std::forward<Arg>(arg));
+  } catch (...) {
+  }
+}
+
 // Runs `f`, turning an escaping exception (a bug) into an internal error.
 template <class F>
 Status guarded(F&& f) {
@@ -136,7 +145,7 @@ struct SqliteStore::Impl {
         if (group.empty() && stopping) return;
       }
       if (group.size() == 1 && group.front().standalone) {
-        group.front().done(guarded([&] { return group.front().work(*writer_conn); }));
+        complete(group.front().done, guarded([&] { return group.front().work(*writer_conn); }));
       } else if (!group.empty()) {
         commit_group(group);
       }
@@ -152,7 +161,7 @@ struct SqliteStore::Impl {
     std::vector<Status> results(group.size());
     Status begin = c.exec("BEGIN IMMEDIATE");
     if (!begin.ok()) {
-      for (auto& job : group) job.done(begin);
+      for (auto& job : group) complete(job.done, begin);
       return;
     }
     for (std::size_t i = 0; i < group.size(); ++i) {
@@ -173,7 +182,7 @@ struct SqliteStore::Impl {
         if (r.ok()) r = make_error(ErrorCode::kInternal, "commit failed: " + commit.message());
       }
     }
-    for (std::size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
+    for (std::size_t i = 0; i < group.size(); ++i) complete(group[i].done, results[i]);
   }
 
   void note_failure(const Status& s) {
@@ -259,7 +268,13 @@ struct SqliteStore::Impl {
         task = std::move(read_queue.front());
         read_queue.pop_front();
       }
-      task(c);
+      try {
+        task(c);
+      } catch (...) {
+        // Completions are called through complete(); anything else escaping is a bug, and the
+        // connection may hold an open transaction: end it so the next task starts clean.
+        c.exec("ROLLBACK").ignore();
+      }
     }
   }
 
@@ -272,15 +287,19 @@ struct SqliteStore::Impl {
       if (s.ok()) s = guarded([&] { return fn(txn); });
       const Status end = c.exec(s.ok() ? "COMMIT" : "ROLLBACK");
       if (s.ok() && !end.ok()) s = end;
-      if (!s.ok() || !txn.traversal_marked()) return done(s);
-      std::lock_guard lock(stripe.mu);
-      if (stripe.epoch.load() == epoch) {
-        stripe.markers[user] = SteadyClock::now();
-        return done(Status());
+      if (!s.ok() || !txn.traversal_marked()) return complete(done, s);
+      bool marked = false;
+      {
+        std::lock_guard lock(stripe.mu);
+        if (stripe.epoch.load() == epoch) {
+          stripe.markers[user] = SteadyClock::now();
+          marked = true;
+        }
       }
+      if (marked) return complete(done, Status());
       // A compaction finished after this snapshot began: its offsets may be stale. Read again.
     }
-    done(Status());
+    complete(done, Status());
   }
 
   Result<std::optional<UserKey>> lookup_user(Connection& c, const std::string& subject) {
