@@ -1,0 +1,53 @@
+// Test helpers for code that runs on a real SqliteStore: options suited to tests, and blocking
+// wrappers over the store's asynchronous resolve_user/read/write, so a test reads top to
+// bottom.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "common/status.hpp"
+#include "temp_dir.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+#include "storage/store.hpp"
+
+namespace synclog::test {
+
+// Options for tests: background maintenance effectively off, so only test_compact_now()
+// compacts.
+inline storage::sqlite::SqliteOptions test_store_options(std::string path) {
+  storage::sqlite::SqliteOptions o;
+  o.path = std::move(path);
+  o.readers = 2;
+  o.maintenance_interval = std::chrono::hours(24);
+  return o;
+}
+
+inline Result<storage::UserKey> resolve_user(storage::Store& store, std::string subject,
+                                             std::int64_t now_ms) {
+  std::promise<Result<storage::UserKey>> p;
+  auto f = p.get_future();
+  store.resolve_user(std::move(subject), now_ms,
+                     [&p](Result<storage::UserKey> r) { p.set_value(std::move(r)); });
+  return f.get();
+}
+
+inline Status read(storage::Store& store, storage::UserKey user, storage::ReadFn fn) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  store.read(user, std::move(fn), [&p](Status s) { p.set_value(std::move(s)); });
+  return f.get();
+}
+
+inline Status write(storage::Store& store, storage::UserKey user, storage::WriteFn fn) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  store.write(user, std::move(fn), [&p](Status s) { p.set_value(std::move(s)); });
+  return f.get();
+}
+
+}  // namespace synclog::test
