@@ -4,9 +4,34 @@
 
 #include <boost/json.hpp>
 
+#include <cmath>
+
 #include "common/utf8.hpp"
 
 namespace synclog::domain {
+namespace {
+
+// Boost.JSON 1.81 turns a number beyond a double's range (1e400) into infinity instead of
+// failing with exponent_overflow, so the limit is enforced after parsing. The depth is
+// already bounded by kMaxJsonDepth.
+bool all_numbers_finite(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::double_: return std::isfinite(v.get_double());
+    case boost::json::kind::array:
+      for (const auto& e : v.get_array()) {
+        if (!all_numbers_finite(e)) return false;
+      }
+      return true;
+    case boost::json::kind::object:
+      for (const auto& kv : v.get_object()) {
+        if (!all_numbers_finite(kv.value())) return false;
+      }
+      return true;
+    default: return true;
+  }
+}
+
+}  // namespace
 
 Result<boost::json::value> parse_json(std::string_view text) {
   boost::json::parse_options opts;
@@ -14,7 +39,8 @@ Result<boost::json::value> parse_json(std::string_view text) {
   opts.allow_invalid_utf8 = false;
   boost::json::error_code ec;
   boost::json::value v = boost::json::parse(text, ec, {}, opts);
-  if (!ec) return v;
+  if (!ec && all_numbers_finite(v)) return v;
+  if (!ec) return make_error(ErrorCode::kInvalidRequest, "Request body has a number out of range");
   namespace je = boost::json;
   if (ec == je::error::too_deep) {
     return make_error(ErrorCode::kInvalidRequest,
