@@ -76,7 +76,8 @@ bool Scopes::allows(Resource r, Action a) const {
     case Resource::kCollection: return family_allows("collection", a);
     case Resource::kCollectionBookmark:
       // Adding to or removing from a collection changes the collection and creates or deletes
-      // a bookmark's membership: both families must agree.
+      // a bookmark's membership: both families must agree. Reading needs read on both.
+      if (a == Action::kRead) return family_allows("bookmark", a) && family_allows("collection", a);
       return family_allows("bookmark", a) &&
              (family_allows("collection", a) || family_allows("collection", Action::kUpdate));
     case Resource::kNote: return family_allows("note", a);

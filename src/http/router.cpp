@@ -31,7 +31,8 @@ bool Router::match_pattern(std::string_view pattern, std::string_view path,
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match m;
   std::vector<std::pair<std::string, std::string>> params;
-  // Literal routes win over parameterised ones ("/v1/notes/by-range" vs "/v1/notes/{noteId}").
+  // Literal routes win over parameterised ones ("/v1/notes/by-range" vs "/v1/notes/{noteId}");
+  // a path that matches routes only for other methods is a 405 naming them.
   for (int pass = 0; pass < 2; ++pass) {
     for (const auto& r : routes_) {
       const bool literal = r.pattern.find('{') == std::string::npos;
@@ -48,7 +49,6 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
         m.allow += r.method;
       }
     }
-    if (!m.allow.empty()) return m;
   }
   return m;
 }

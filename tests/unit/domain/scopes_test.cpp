@@ -84,6 +84,16 @@ TEST(ScopesTest, OtherCreateScopesDoNotAllowUpdate) {
   EXPECT_FALSE(Scopes::parse("bookmark.delete").allows(Resource::kBookmark, Action::kUpdate));
 }
 
+TEST(ScopesTest, CollectionUpdateDoesNotLetMembershipsBeRead) {
+  // Regression: collection.update once counted for reading memberships too.
+  EXPECT_FALSE(Scopes::parse("bookmark.read collection.update")
+                   .allows(Resource::kCollectionBookmark, Action::kRead));
+  EXPECT_TRUE(Scopes::parse("bookmark.read collection.read")
+                  .allows(Resource::kCollectionBookmark, Action::kRead));
+  EXPECT_TRUE(Scopes::parse("bookmark.create collection.update")
+                  .allows(Resource::kCollectionBookmark, Action::kCreate));
+}
+
 TEST(ScopesTest, CollectionBookmarkNeedsBothFamilies) {
   for (Action a : kAllActions) {
     EXPECT_FALSE(Scopes::parse("bookmark").allows(Resource::kCollectionBookmark, a));

@@ -104,5 +104,15 @@ TEST_F(RouterTest, MatchingMethodOnAParameterRouteIsNotA405) {
   EXPECT_EQ(m.params, (Params{{"collectionId", "c9"}}));
 }
 
+TEST_F(RouterTest, LiteralPathForAnotherMethodFallsThroughToAParameterRoute) {
+  // Regression: a literal route for POST used to shadow GET on the parameter route as a 405.
+  add("POST", "/v1/notes/by-range");
+  add("GET", "/v1/notes/{noteId}");
+  const auto m = router_.match("GET", "/v1/notes/by-range");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->pattern, "/v1/notes/{noteId}");
+  EXPECT_EQ(m.params, (Params{{"noteId", "by-range"}}));
+}
+
 }  // namespace
 }  // namespace synclog::http
