@@ -39,6 +39,8 @@ struct ServeFlags {
   int pull_cap = 10000;
   double rate_limit = 100;
   double rate_burst = 200;
+  double auth_failure_rate = 10;
+  double auth_failure_burst = 30;
   std::string max_body = "1MiB";
   std::string max_header = "16KiB";
   std::string idle_timeout = "60s";
@@ -138,6 +140,8 @@ int run_serve(const ServeFlags& f) {
   app_options.pull_cap = f.pull_cap;
   app_options.rate_limit = f.rate_limit;
   app_options.rate_burst = f.rate_burst;
+  app_options.auth_failure_rate = f.auth_failure_rate;
+  app_options.auth_failure_burst = f.auth_failure_burst;
   http::App app(app_options, **store, verifier, clock, metrics, log);
 
   http::ServerOptions server_options;
@@ -192,6 +196,12 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_RATE_LIMIT")->capture_default_str();
   cmd->add_option("--rate-burst", f->rate_burst, "Burst size of the per-user rate limit")
       ->envname("SYNCLOG_RATE_BURST")->capture_default_str();
+  cmd->add_option("--auth-failure-rate", f->auth_failure_rate,
+                  "Failed authentications per second per client IP before 429 (0 disables)")
+      ->envname("SYNCLOG_AUTH_FAILURE_RATE")->capture_default_str();
+  cmd->add_option("--auth-failure-burst", f->auth_failure_burst,
+                  "Burst of failed authentications per client IP")
+      ->envname("SYNCLOG_AUTH_FAILURE_BURST")->capture_default_str();
   cmd->add_option("--max-body", f->max_body, "Largest request body (413 beyond)")
       ->envname("SYNCLOG_MAX_BODY")->capture_default_str();
   cmd->add_option("--max-header", f->max_header, "Largest request header block (431 beyond)")

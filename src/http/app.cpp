@@ -45,12 +45,30 @@ void guarded(Services& s, const std::shared_ptr<Exchange>& ex, F&& step) {
   }
 }
 
+// "1.2.3.4:5678" -> "1.2.3.4"; "[::1]:5678" and "::1:5678" -> "::1".
+std::string_view remote_ip(std::string_view remote) {
+  const auto colon = remote.rfind(':');
+  std::string_view ip = colon == std::string_view::npos ? remote : remote.substr(0, colon);
+  if (ip.size() >= 2 && ip.front() == '[' && ip.back() == ']') ip = ip.substr(1, ip.size() - 2);
+  return ip;
+}
+
+void too_many_requests(Services& s, const std::shared_ptr<Exchange>& ex, std::int64_t wait,
+                       std::string message) {
+  s.metrics.counter("synclog_rate_limited_total", "Requests refused with 429").inc();
+  ex->ctx().error = message;
+  HttpResponse r = error_response(make_error(ErrorCode::kTooManyRequests, std::move(message)));
+  r.set_header("Retry-After", std::to_string(wait));
+  ex->respond(std::move(r));
+}
+
 }  // namespace
 
 App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,
          const Clock& clock, Registry& metrics, Logger& log)
     : services_{options, store, verifier, clock, metrics, log,
-                RateLimiter(options.rate_limit, options.rate_burst)} {
+                RateLimiter(options.rate_limit, options.rate_burst),
+                RateLimiter(options.auth_failure_rate, options.auth_failure_burst)} {
   handlers::add_sync_routes(router_, services_);
   handlers::add_ops_routes(router_, services_);
 }
@@ -81,7 +99,13 @@ void App::handle(HttpRequest request, std::function<void(HttpResponse)> respond)
 void App::authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& route) {
   const HttpRequest& req = ex->request();
   auto claims = services_.verifier.verify(bearer_token(req));
-  if (!claims.ok()) return ex->fail(claims.error());
+  if (!claims.ok()) {
+    if (const std::int64_t wait = services_.auth_failures.acquire(remote_ip(req.remote)); wait > 0) {
+      return too_many_requests(services_, ex, wait,
+                               "Too many failed authentication attempts, please try again later");
+    }
+    return ex->fail(claims.error());
+  }
   auto& ctx = ex->ctx();
   ctx.subject = claims->subject;
   ctx.scopes = domain::Scopes::from_list(claims->scopes);
@@ -93,12 +117,7 @@ void App::authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& ro
     ctx.client_id = std::string(*client);
   }
   if (const std::int64_t wait = services_.limiter.acquire(ctx.subject); wait > 0) {
-    services_.metrics.counter("synclog_rate_limited_total", "Requests refused with 429").inc();
-    HttpResponse r = error_response(
-        make_error(ErrorCode::kTooManyRequests, "Too many requests, please try again later"));
-    r.set_header("Retry-After", std::to_string(wait));
-    ctx.error = "rate limited";
-    return ex->respond(std::move(r));
+    return too_many_requests(services_, ex, wait, "Too many requests, please try again later");
   }
   const Handler* handler = &route.handler;
   Services* services = &services_;

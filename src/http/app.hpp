@@ -21,6 +21,10 @@ struct AppOptions {
   int pull_cap = 10000;        // entries in a GET /v1/sync without page or limit
   double rate_limit = 100;     // requests per second per user; <= 0 disables
   double rate_burst = 200;
+  // Failed authentications per second per client IP before 429 (token guessing, floods of
+  // unauthenticated requests); <= 0 disables.
+  double auth_failure_rate = 10;
+  double auth_failure_burst = 30;
 };
 
 // Everything a handler may use. Owned by the App; handlers get a reference.
@@ -31,7 +35,8 @@ struct Services {
   const Clock& clock;
   Registry& metrics;
   Logger& log;
-  RateLimiter limiter;
+  RateLimiter limiter;        // per user
+  RateLimiter auth_failures;  // per client IP, for requests whose token fails
   std::atomic<bool> draining{false};
 };
 

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/ids.hpp"
 #include "common/json_text.hpp"
 #include "http/envelope.hpp"
 
@@ -98,28 +99,51 @@ struct Server::Impl {
         rejected_connections(m.counter("synclog_http_rejected_connections_total",
                                        "Connections refused because the connection cap was reached")) {}
 
-  void log_transport_error(const std::string& remote, int status, std::string_view what) {
+  // What is known of a request the transport refuses before the application sees it.
+  struct Refused {
+    std::string remote;
+    std::string method;  // empty when the header never arrived whole
+    std::string target;
+    unsigned version = 11;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  };
+
+  // Counts and logs a refusal like any other request, and gives it a request id.
+  std::string record_refusal(const Refused& r, int status, std::string_view what) {
     metrics
         .counter("synclog_http_requests_total", "HTTP requests by route, method and status",
-                 "route=\"transport\",method=\"\",status=\"" + std::to_string(status) + "\"")
+                 "route=\"transport\",method=" + label_value(r.method) + ",status=\"" +
+                     std::to_string(status) + "\"")
         .inc();
-    if (!log.enabled()) return;
-    JsonObjectWriter w;
-    w.str("event", "request").str("route", "transport").num("status", status).str("remote", remote)
-        .str("error", what);
-    log.write("info", std::move(w));
+    std::string request_id = new_resource_id();
+    if (log.enabled()) {
+      const double ms =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.start).count();
+      JsonObjectWriter w;
+      w.str("event", "request").str("request_id", request_id).str("method", r.method)
+          .str("path", r.target).str("route", "transport").num("status", status)
+          .raw("duration_ms", std::to_string(ms)).str("remote", r.remote).str("error", what);
+      log.write("info", std::move(w));
+    }
+    return request_id;
   }
 
-  awaitable<void> write_error_and_close(std::shared_ptr<Session> s, unsigned version, const Error& e,
-                                        const std::string& remote) {
+  static bhttp::response<bhttp::string_body> error_message(const Error& e, unsigned version,
+                                                           const std::string& request_id) {
     HttpResponse r = error_response(e);
-    log_transport_error(remote, r.status, e.message);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     res.set(bhttp::field::server, "synclog");
     res.set(bhttp::field::content_type, r.content_type);
+    res.set("X-Request-Id", request_id);
     res.keep_alive(false);
     res.body() = std::move(r.body);
     res.prepare_payload();
+    return res;
+  }
+
+  awaitable<void> write_error_and_close(std::shared_ptr<Session> s, const Refused& refused, const Error& e) {
+    const std::string request_id = record_refusal(refused, http_status(e.code), e.message);
+    auto res = error_message(e, refused.version, request_id);
     s->arm(std::chrono::milliseconds(5000), s);
     co_await bhttp::async_write(s->stream, res, kAsTuple);
     s->disarm();
@@ -164,6 +188,7 @@ struct Server::Impl {
         s->buffer.commit(n);
       }
       s->idle = false;
+      const auto request_start = std::chrono::steady_clock::now();
 
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
@@ -190,16 +215,20 @@ struct Server::Impl {
       const bool timed_out = s->deadline_fired;
       s->disarm();
       if (rec) {
-        const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
+        // The request line may have arrived even when the header did not finish (a body or
+        // header limit is detected while the fields are read); what is there is logged.
+        Refused refused{remote, std::string(parser.get().method_string()),
+                        std::string(parser.get().target()), 11, request_start};
+        if (parser.is_header_done()) refused.version = parser.get().version();
         if (timed_out) {
-          co_await write_error_and_close(s, version, make_error(ErrorCode::kRequestTimeout, "The request was not received in time"), remote);
+          co_await write_error_and_close(s, refused, make_error(ErrorCode::kRequestTimeout, "The request was not received in time"));
         } else if (rec == bhttp::error::header_limit) {
-          co_await write_error_and_close(s, version, make_error(ErrorCode::kHeadersTooLarge, "Request headers are larger than " + std::to_string(options.max_header_bytes) + " bytes"), remote);
+          co_await write_error_and_close(s, refused, make_error(ErrorCode::kHeadersTooLarge, "Request headers are larger than " + std::to_string(options.max_header_bytes) + " bytes"));
         } else if (rec == bhttp::error::body_limit) {
-          co_await write_error_and_close(s, version, make_error(ErrorCode::kPayloadTooLarge, "Request body is larger than " + std::to_string(options.max_body_bytes) + " bytes"), remote);
+          co_await write_error_and_close(s, refused, make_error(ErrorCode::kPayloadTooLarge, "Request body is larger than " + std::to_string(options.max_body_bytes) + " bytes"));
         } else if (rec != bhttp::error::end_of_stream && rec != asio::error::eof &&
                    rec != asio::error::connection_reset && rec != asio::error::operation_aborted) {
-          co_await write_error_and_close(s, version, make_error(ErrorCode::kInvalidRequest, "Malformed HTTP request: " + rec.message()), remote);
+          co_await write_error_and_close(s, refused, make_error(ErrorCode::kInvalidRequest, "Malformed HTTP request: " + rec.message()));
         }
         break;
       }
@@ -208,7 +237,8 @@ struct Server::Impl {
       bool target_ok = true;
       HttpRequest req = to_request(beast_req, remote, target_ok);
       if (!target_ok) {
-        co_await write_error_and_close(s, beast_req.version(), make_error(ErrorCode::kInvalidRequest, "Malformed request target"), remote);
+        const Refused refused{remote, req.method, req.target, beast_req.version(), request_start};
+        co_await write_error_and_close(s, refused, make_error(ErrorCode::kInvalidRequest, "Malformed request target"));
         break;
       }
       const bool client_keep_alive = beast_req.keep_alive();
@@ -236,14 +266,13 @@ struct Server::Impl {
   awaitable<void> reject(tcp::socket socket) {
     rejected_connections.inc();
     auto s = std::make_shared<Session>(std::move(socket));
-    HttpResponse r = error_response(make_error(ErrorCode::kUnavailable, "Too many connections, please try again later"));
-    bhttp::response<bhttp::string_body> res{bhttp::status::service_unavailable, 11};
-    res.set(bhttp::field::server, "synclog");
-    res.set(bhttp::field::content_type, r.content_type);
+    Refused refused;
+    beast::error_code ec;
+    const auto ep = s->stream.socket().remote_endpoint(ec);
+    if (!ec) refused.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
+    const Error e = make_error(ErrorCode::kUnavailable, "Too many connections, please try again later");
+    auto res = error_message(e, 11, record_refusal(refused, 503, "connection cap reached"));
     res.set(bhttp::field::retry_after, "1");
-    res.keep_alive(false);
-    res.body() = std::move(r.body);
-    res.prepare_payload();
     s->arm(std::chrono::milliseconds(2000), s);
     co_await bhttp::async_write(s->stream, res, kAsTuple);
     s->disarm();

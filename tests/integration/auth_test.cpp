@@ -233,6 +233,21 @@ TEST_F(AuthTest, MissingTokenIs401InTheGenericEnvelope) {
       "push without a token");
 }
 
+TEST(AuthFailureLimitTest, RepeatedFailedAuthenticationFromOneAddressIsThrottled) {
+  ServerProcess server({"--auth-failure-rate", "0.2", "--auth-failure-burst", "5"});
+  auto c = server.client();
+  for (int i = 0; i < 5; ++i) {
+    expect_unauthorized(c.get("/v1/sync?mutationsSince=0", with_token("bad.token.here")), "within burst");
+  }
+  auto r = c.get("/v1/sync?mutationsSince=0", with_token("bad.token.here"));
+  ASSERT_EQ(r.status, 429) << r.body;
+  EXPECT_GE(std::stoi(r.header("retry-after")), 1);
+  EXPECT_EQ(r.json().at("type").as_string(), "rate_limit_exceeded");
+  // Valid tokens from the same address are not held back by others' failures.
+  SyncApi alice(server, "alice");
+  EXPECT_GT(alice.head(), 0);
+}
+
 TEST_F(AuthTest, MalformedTokensAre401) {
   auto c = server_.client();
   const std::string valid = server_.token("alice");

@@ -196,6 +196,25 @@ TEST_F(BadInputTest, HeadersOverTheLimitAre431) {
   EXPECT_EQ(server_->client().get("/v1/sync?mutationsSince=0", fine).status, 200);
 }
 
+TEST_F(BadInputTest, RefusedRequestsAreLoggedWithTheirIdMethodAndPath) {
+  start({"--max-body", "1KiB"});
+  const std::string body = R"({"mutations":[],"pad":")" + std::string(2048, 'a') + "\"}";
+  auto r = send_raw(raw_request("POST", push_target(), auth(), body));
+  ASSERT_EQ(r.status, 413);
+  const std::string id = r.header("x-request-id");
+  ASSERT_FALSE(id.empty());
+  const std::string log = server_->access_log();
+  const auto at = log.find("\"request_id\":\"" + id + "\"");
+  ASSERT_NE(at, std::string::npos) << log;
+  const auto line_start = log.rfind('\n', at) + 1;
+  const std::string line = log.substr(line_start, log.find('\n', at) - line_start);
+  EXPECT_NE(line.find("\"status\":413"), std::string::npos) << line;
+  EXPECT_NE(line.find("\"method\":\"POST\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"path\":\"/v1/sync?lastMutationAt="), std::string::npos) << line;
+  EXPECT_NE(line.find("\"route\":\"transport\""), std::string::npos) << line;
+  EXPECT_NE(line.find("\"duration_ms\":"), std::string::npos) << line;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bodies that are not what they claim to be.
 

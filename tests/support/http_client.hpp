@@ -44,8 +44,8 @@ class HttpClient {
     return request("POST", target, body, headers);
   }
 
-  // Opens a fresh connection, sends `bytes` (optionally in pieces with pauses), and returns
-  // everything received until the server closes or `timeout` passes.
+  // Opens a fresh connection, sends `bytes`, and returns everything received until the server
+  // closes or `timeout` passes.
   std::string raw(std::string_view bytes, std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Whether the kept-alive connection is still open (false after the server closed it).
   bool connected() const;

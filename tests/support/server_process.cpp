@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,6 +87,8 @@ void ServerProcess::start() {
   const std::string err = (data_dir_ / "stderr.log").string();
   pid_ = fork();
   if (pid_ == 0) {
+    // If the test process dies (a crash, an abort), the server must not outlive it.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(o, 1);
