@@ -49,6 +49,23 @@ struct Latencies {
   }
 };
 
+// Runs `work(i, latencies)` on `n` threads; returns the sum of what they return, the elapsed
+// seconds and every latency they recorded.
+template <class Work>
+std::int64_t run_clients(int n, Work work, double* seconds, Latencies* all) {
+  std::vector<std::thread> threads;
+  std::vector<Latencies> lats(static_cast<std::size_t>(n));
+  std::atomic<std::int64_t> total{0};
+  const auto start = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] { total += work(i, lats[static_cast<std::size_t>(i)]); });
+  }
+  for (auto& th : threads) th.join();
+  *seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  for (auto& l : lats) all->ms.insert(all->ms.end(), l.ms.begin(), l.ms.end());
+  return total.load();
+}
+
 std::vector<int> parse_list(const std::string& s) {
   std::vector<int> out;
   std::stringstream ss(s);
@@ -100,23 +117,17 @@ void run_push(const Target& t, const std::vector<int>& clients, std::chrono::mil
   static int run = 0;
   for (int n : clients) {
     ++run;
-    std::vector<std::thread> threads;
-    std::vector<Latencies> lats(static_cast<std::size_t>(n));
-    std::atomic<std::int64_t> total{0};
-    const auto start = Clock::now();
-    const auto deadline = start + duration;
-    for (int i = 0; i < n; ++i) {
-      threads.emplace_back([&, i] {
-        total += push_loop(t, "push-" + std::to_string(run) + "-" + std::to_string(i), i, 0, deadline,
-                           &lats[static_cast<std::size_t>(i)]);
-      });
-    }
-    for (auto& th : threads) th.join();
-    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const auto deadline = Clock::now() + duration;
+    double secs = 0;
     Latencies all;
-    for (auto& l : lats) all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
+    const std::int64_t total = run_clients(
+        n,
+        [&](int i, Latencies& lat) {
+          return push_loop(t, "push-" + std::to_string(run) + "-" + std::to_string(i), i, 0, deadline, &lat);
+        },
+        &secs, &all);
     std::printf("push   clients=%-3d  %9.0f mutations/s  %7.1f batches/s  p50 %6.2f ms  p99 %6.2f ms\n", n,
-                static_cast<double>(total.load()) / secs, static_cast<double>(total.load()) / 100 / secs,
+                static_cast<double>(total) / secs, static_cast<double>(total) / 100 / secs,
                 all.percentile(50), all.percentile(99));
   }
 }
@@ -173,31 +184,26 @@ void run_pull(const Target& t, std::int64_t entries, int page, int repeats) {
 
 void run_poll(const Target& t, const std::vector<int>& clients, std::chrono::milliseconds duration) {
   for (int n : clients) {
-    std::vector<std::thread> threads;
-    std::vector<Latencies> lats(static_cast<std::size_t>(n));
-    std::atomic<std::int64_t> total{0};
-    const auto start = Clock::now();
-    const auto deadline = start + duration;
-    for (int i = 0; i < n; ++i) {
-      threads.emplace_back([&, i] {
-        HttpClient c(t.host, t.port);
-        const Headers h = t.server->auth("poll-" + std::to_string(i), "loadgen-poll");
-        std::int64_t count = 0;
-        while (Clock::now() < deadline) {
-          const auto s = Clock::now();
-          head_of(c, h);
-          lats[static_cast<std::size_t>(i)].add(Clock::now() - s);
-          ++count;
-        }
-        total += count;
-      });
-    }
-    for (auto& th : threads) th.join();
-    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const auto deadline = Clock::now() + duration;
+    double secs = 0;
     Latencies all;
-    for (auto& l : lats) all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
+    const std::int64_t total = run_clients(
+        n,
+        [&](int i, Latencies& lat) {
+          HttpClient c(t.host, t.port);
+          const Headers h = t.server->auth("poll-" + std::to_string(i), "loadgen-poll");
+          std::int64_t count = 0;
+          while (Clock::now() < deadline) {
+            const auto s = Clock::now();
+            head_of(c, h);
+            lat.add(Clock::now() - s);
+            ++count;
+          }
+          return count;
+        },
+        &secs, &all);
     std::printf("poll   clients=%-3d  %9.0f polls/s                       p50 %6.2f ms  p99 %6.2f ms\n", n,
-                static_cast<double>(total.load()) / secs, all.percentile(50), all.percentile(99));
+                static_cast<double>(total) / secs, all.percentile(50), all.percentile(99));
   }
 }
 

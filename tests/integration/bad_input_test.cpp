@@ -30,17 +30,6 @@ constexpr const char* kSeed = R"([
   {"resource":"COLLECTION","type":"CREATE","resourceId":"col-1","data":{"name":"Kept"}},
   {"resource":"NOTE","type":"CREATE","data":{"body":"Seeded note","ranges":["1:1-1:7"]}}])";
 
-// An HTTP/1.1 request as bytes, with Content-Length when there is a body.
-std::string raw_request(std::string_view method, std::string_view target, const Headers& headers,
-                        std::string_view body = {}) {
-  std::string out = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
-  if (!body.empty() || method == "POST") out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  out += "\r\n";
-  out += body;
-  return out;
-}
-
 // The generic envelope {"message","type","success":false} with `type`.
 void expect_generic(const std::string& body, const std::string& type) {
   json::error_code ec;

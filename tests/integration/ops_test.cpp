@@ -26,16 +26,6 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-std::string raw_request(std::string_view method, std::string_view target, const Headers& headers,
-                        std::string_view body = {}) {
-  std::string out = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-  for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
-  if (!body.empty() || method == "POST") out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  out += "\r\n";
-  out += body;
-  return out;
-}
-
 // The access log's request lines (event "request"), parsed.
 std::vector<json::object> request_lines(const ServerProcess& server) {
   std::vector<json::object> out;

@@ -17,8 +17,22 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace synclog::test {
+
+// An HTTP/1.1 request as bytes, with Content-Length when there is a body (or it is a POST).
+inline std::string raw_request(std::string_view method, std::string_view target,
+                               const std::vector<std::pair<std::string, std::string>>& headers,
+                               std::string_view body = {}) {
+  std::string out = std::string(method) + " " + std::string(target) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST") out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  out += "\r\n";
+  out += body;
+  return out;
+}
 
 // One HTTP response parsed out of raw bytes (status 0 if there was none).
 struct RawResponse {
