@@ -37,6 +37,7 @@ struct ServeFlags {
   std::string audience;
   bool no_local_tokens = false;
   int pull_cap = 10000;
+  std::string pull_max_bytes = "8MiB";
   double rate_limit = 100;
   double rate_burst = 200;
   double auth_failure_rate = 10;
@@ -79,7 +80,8 @@ int run_serve(const ServeFlags& f) {
   }
   const auto max_body = parse_size(f.max_body);
   const auto max_header = parse_size(f.max_header);
-  if (!max_body || !max_header) return fail("sizes look like 1048576, 16KiB or 1MiB");
+  const auto pull_max_bytes = parse_size(f.pull_max_bytes);
+  if (!max_body || !max_header || !pull_max_bytes) return fail("sizes look like 1048576, 16KiB or 1MiB");
 
   const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int log_fd = 1;
@@ -138,6 +140,7 @@ int run_serve(const ServeFlags& f) {
   http::Registry metrics;
   http::AppOptions app_options;
   app_options.pull_cap = f.pull_cap;
+  app_options.pull_max_bytes = *pull_max_bytes;
   app_options.rate_limit = f.rate_limit;
   app_options.rate_burst = f.rate_burst;
   app_options.auth_failure_rate = f.auth_failure_rate;
@@ -192,6 +195,9 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_NO_LOCAL_TOKENS");
   cmd->add_option("--pull-cap", f->pull_cap, "Entries in a GET /v1/sync without page or limit")
       ->envname("SYNCLOG_PULL_CAP")->check(CLI::Range(1, 1000000))->capture_default_str();
+  cmd->add_option("--pull-max-bytes", f->pull_max_bytes,
+                  "Size at which a GET /v1/sync without page or limit stops, like --pull-cap")
+      ->envname("SYNCLOG_PULL_MAX_BYTES")->capture_default_str();
   cmd->add_option("--rate-limit", f->rate_limit, "Requests per second per user (0 disables)")
       ->envname("SYNCLOG_RATE_LIMIT")->capture_default_str();
   cmd->add_option("--rate-burst", f->rate_burst, "Burst size of the per-user rate limit")

@@ -3,9 +3,16 @@
 
 #include <charconv>
 
+#include "common/utf8.hpp"
+
 namespace synclog {
 
 void append_json_string(std::string& out, std::string_view s) {
+  // Text from the wire (paths, query values) may not be UTF-8; JSON output must be.
+  if (!is_valid_utf8(s)) {
+    append_json_string(out, sanitize_utf8(s));
+    return;
+  }
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   std::size_t run_start = 0;

@@ -9,8 +9,8 @@
 
 namespace synclog {
 
-// Appends `s` as a JSON string literal, quotes included. `s` must be valid UTF-8; control
-// characters, quotes and backslashes are escaped, everything else is copied.
+// Appends `s` as a JSON string literal, quotes included. Control characters, quotes and
+// backslashes are escaped; bytes that are not well-formed UTF-8 become U+FFFD.
 void append_json_string(std::string& out, std::string_view s);
 
 void append_json_int(std::string& out, std::int64_t v);

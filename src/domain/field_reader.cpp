@@ -96,6 +96,13 @@ Result<std::optional<std::string>> FieldReader::opt_string(std::string_view key,
     return ctx_.invalid(key, "must be " + std::to_string(min_chars) + "-" +
                                  std::to_string(max_chars) + " characters");
   }
+  // Control characters have no place in user text, and each would grow sixfold when escaped in
+  // every answer that carries it: refusing them keeps an entry's wire size close to its input.
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return ctx_.invalid(key, "must not contain control characters other than tab and line breaks");
+    }
+  }
   echo(key, *v);
   return std::optional<std::string>(std::string(s));
 }

@@ -56,23 +56,34 @@ Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req) {
   out.reserve(128 + static_cast<std::size_t>(std::min<std::int64_t>(total, limit)) * 256);
   out.append(R"({"success":true,"data":{"mutations":[)");
   std::int64_t last_ts = 0;
-  std::size_t n = 0;
+  std::int64_t n = 0;
   const std::int64_t offset = (page - 1) * limit;
+  const std::size_t budget = req.paged() ? kMaxPagedResponseBytes : req.max_bytes;
+  bool cut_by_bytes = false;
   if (total > offset) {
     SYNCLOG_RETURN_IF_ERROR(txn.scan_entries(q, offset, limit, [&](const storage::Entry& e) {
       if (n++) out.push_back(',');
       append_entry(out, e, req.since);
       last_ts = e.ts;
+      cut_by_bytes = out.size() >= budget && n < limit;
+      return !cut_by_bytes;
     }));
   }
-  const bool has_more = page * limit < total;
-  result.entries = n;
+  if (cut_by_bytes && req.paged()) {
+    return make_error(ErrorCode::kUnprocessable,
+                      "This page would be larger than " + std::to_string(budget >> 20) +
+                          " MiB; ask for a smaller limit");
+  }
+  // A capped answer cut by size holds fewer entries than the cap: say so in `limit`.
+  const std::int64_t echoed_limit = cut_by_bytes ? n : limit;
+  const bool has_more = page * echoed_limit < total;
+  result.entries = static_cast<std::size_t>(n);
   result.more_pages = req.paged() && has_more;
   result.last_mutation_at = (!req.paged() && has_more) ? last_ts : head.head;
   out.append(R"(],"page":)");
   append_json_int(out, page);
   out.append(R"(,"limit":)");
-  append_json_int(out, limit);
+  append_json_int(out, echoed_limit);
   out.append(R"(,"total":)");
   append_json_int(out, total);
   out.append(R"(,"hasMore":)");

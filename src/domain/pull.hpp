@@ -6,9 +6,10 @@
 //    still awaiting compaction are included, so a resource that changes mid-traversal does not
 //    shift unread entries out of reach; its new state arrives later in the same traversal.
 //    `lastMutationAt` is the head on every page.
-//  - capped (neither): every live entry since the cursor up to a cap; when the cap cuts it,
-//    `hasMore` is true and `lastMutationAt` is the ts of the last entry returned, so a client
-//    that stores it as its cursor resumes exactly there.
+//  - capped (neither): every live entry since the cursor up to a cap (entries, and bytes); when
+//    the cap cuts it, `hasMore` is true and `lastMutationAt` is the ts of the last entry
+//    returned, so a client that stores it as its cursor resumes exactly there. `limit` echoes
+//    the entries the answer could hold, so `hasMore == page*limit < total` still holds.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,7 @@ struct PullRequest {
   std::optional<int> limit;
   bool metadata_only = false;
   int cap = 10000;
+  std::size_t max_bytes = 8u << 20;  // capped shape: stop once the answer is this large
   bool paged() const { return page.has_value() || limit.has_value(); }
 };
 

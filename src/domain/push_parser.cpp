@@ -247,6 +247,10 @@ Result<std::vector<Mutation>> parse_push_body(const json::value& body) {
       if (!rid->is_string() || !is_valid_id(std::string_view(rid->get_string()))) {
         return validation("Invalid resourceId" + at(i));
       }
+      // "__default__" names the virtual Favorites collection; no real collection may take it.
+      if (m.resource == Resource::kCollection && rid->get_string() == kDefaultCollectionId) {
+        return validation("Invalid resourceId" + at(i) + ": \"__default__\" is reserved");
+      }
       m.resource_id = rid->get_string();
     }
     if (needs_resource_id(m.type, m.resource) && !rid_present) {

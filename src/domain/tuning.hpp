@@ -16,6 +16,14 @@ inline constexpr int kMaxPageLimit = 1000;
 // enough that a typical user's whole history arrives at once, small enough to bound a response
 // (~2-3 MB). Configurable with --pull-cap.
 inline constexpr int kDefaultPullCap = 10000;
+// A capped GET also stops once its answer reaches this many bytes (configurable with
+// --pull-max-bytes), the way it stops at the entry cap: one user's long notes must not make
+// one answer hundreds of megabytes.
+inline constexpr std::size_t kDefaultPullMaxBytes = 8u << 20;
+// Offset pages cannot be cut short without shifting the next page, so their size is bounded
+// by the field limits instead (about 57 KB per entry at worst, 1000 entries per page); past
+// this, which valid data never reaches, a page is refused rather than built.
+inline constexpr std::size_t kMaxPagedResponseBytes = 64u << 20;
 // A page number past this cannot be reached with 1000-entry pages of any real history and
 // would only make OFFSET scans expensive.
 inline constexpr std::int64_t kMaxPage = 1000000;

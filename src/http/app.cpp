@@ -73,9 +73,9 @@ App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& v
   handlers::add_ops_routes(router_, services_);
 }
 
-void App::handle(HttpRequest request, std::function<void(HttpResponse)> respond) {
-  auto ex = std::make_shared<Exchange>(std::move(request), std::move(respond), services_.log,
-                                       services_.metrics);
+void App::handle(HttpRequest request, std::function<void(HttpResponse)> respond, Post post) {
+  auto ex = std::make_shared<Exchange>(std::move(request), std::move(respond), std::move(post),
+                                       services_.log, services_.metrics);
   auto match = router_.match(ex->request().method, ex->request().path);
   if (!match.route) {
     if (!match.allow.empty()) {
@@ -121,12 +121,15 @@ void App::authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& ro
   }
   const Handler* handler = &route.handler;
   Services* services = &services_;
-  services_.store.resolve_user(ctx.subject, services_.clock.now_ms(),
-                               [ex, handler, services](Result<storage::UserKey> user) {
-                                 if (!user.ok()) return ex->fail(user.error());
-                                 ex->ctx().user = *user;
-                                 guarded(*services, ex, [&] { (*handler)(ex); });
-                               });
+  services_.store.resolve_user(
+      ctx.subject, services_.clock.now_ms(), [ex, handler, services](Result<storage::UserKey> user) {
+        // Possibly on a store thread: continue on the request's own thread.
+        ex->resume([ex, handler, services, user = std::move(user)] {
+          if (!user.ok()) return ex->fail(user.error());
+          ex->ctx().user = *user;
+          guarded(*services, ex, [&] { (*handler)(ex); });
+        });
+      });
 }
 
 }  // namespace synclog::http

@@ -19,6 +19,7 @@ namespace synclog::http {
 
 struct AppOptions {
   int pull_cap = 10000;        // entries in a GET /v1/sync without page or limit
+  std::size_t pull_max_bytes = 8u << 20;  // and its size
   double rate_limit = 100;     // requests per second per user; <= 0 disables
   double rate_burst = 200;
   // Failed authentications per second per client IP before 429 (token guessing, floods of
@@ -44,7 +45,7 @@ class App final : public RequestHandler {
  public:
   App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,
       const Clock& clock, Registry& metrics, Logger& log);
-  void handle(HttpRequest request, std::function<void(HttpResponse)> respond) override;
+  void handle(HttpRequest request, std::function<void(HttpResponse)> respond, Post post) override;
   void set_draining() override { services_.draining = true; }
 
  private:

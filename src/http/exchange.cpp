@@ -5,6 +5,7 @@
 #include "http/envelope.hpp"
 #include "http/logger.hpp"
 #include "http/metrics.hpp"
+#include "http/request_log.hpp"
 
 namespace synclog::http {
 namespace {
@@ -19,10 +20,11 @@ bool is_safe_request_id(std::string_view id) {
 
 }  // namespace
 
-Exchange::Exchange(HttpRequest request, std::function<void(HttpResponse)> sink, Logger& log,
-                   Registry& metrics)
+Exchange::Exchange(HttpRequest request, std::function<void(HttpResponse)> sink,
+                   std::function<void(std::function<void()>)> post, Logger& log, Registry& metrics)
     : request_(std::move(request)),
       sink_(std::move(sink)),
+      post_(std::move(post)),
       log_(log),
       metrics_(metrics),
       start_(std::chrono::steady_clock::now()) {
@@ -53,35 +55,22 @@ void Exchange::fail(const Error& error) {
 void Exchange::respond(HttpResponse response) {
   if (responded_.exchange(true)) return;
   response.set_header("X-Request-Id", ctx_.request_id);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  const std::string status = std::to_string(response.status);
-
-  metrics_
-      .counter("synclog_http_requests_total", "HTTP requests by route, method and status",
-               "route=" + label_value(ctx_.route) + ",method=" + label_value(request_.method) +
-                   ",status=\"" + status + "\"")
-      .inc();
-  metrics_
-      .histogram("synclog_http_request_duration_seconds", "HTTP request latency by route",
-                 "route=" + label_value(ctx_.route))
-      .observe(seconds);
-
-  if (log_.enabled()) {
-    JsonObjectWriter w;
-    w.str("event", "request").str("request_id", ctx_.request_id).str("method", request_.method)
-        .str("path", request_.path).str("route", ctx_.route).num("status", response.status)
-        .raw("duration_ms", std::to_string(seconds * 1000.0))
-        .num("bytes_in", static_cast<std::int64_t>(request_.body.size()))
-        .num("bytes_out", static_cast<std::int64_t>(response.body.size()))
-        .str("remote", request_.remote);
-    if (!ctx_.subject.empty()) w.str("user", ctx_.subject);
-    if (!ctx_.client_id.empty()) w.str("client", ctx_.client_id);
-    if (ctx_.mutations >= 0) w.num("mutations", ctx_.mutations);
-    if (ctx_.entries >= 0) w.num("entries", ctx_.entries);
-    if (!ctx_.error.empty()) w.str("error", ctx_.error);
-    log_.write(response.status >= 500 ? "error" : "info", std::move(w));
-  }
+  RequestRecord record;
+  record.request_id = ctx_.request_id;
+  record.method = request_.method;
+  record.path = request_.path;
+  record.route = ctx_.route;
+  record.remote = request_.remote;
+  record.user = ctx_.subject;
+  record.client = ctx_.client_id;
+  record.error = ctx_.error;
+  record.status = response.status;
+  record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  record.bytes_in = static_cast<std::int64_t>(request_.body.size());
+  record.bytes_out = static_cast<std::int64_t>(response.body.size());
+  record.mutations = ctx_.mutations;
+  record.entries = ctx_.entries;
+  record_request(metrics_, log_, record);
   sink_(std::move(response));
 }
 

@@ -37,8 +37,8 @@ struct RequestContext {
 
 class Exchange {
  public:
-  Exchange(HttpRequest request, std::function<void(HttpResponse)> sink, Logger& log,
-           Registry& metrics);
+  Exchange(HttpRequest request, std::function<void(HttpResponse)> sink,
+           std::function<void(std::function<void()>)> post, Logger& log, Registry& metrics);
   // An exchange dropped without a response (a bug) answers 500 rather than hang the client.
   ~Exchange();
   Exchange(const Exchange&) = delete;
@@ -48,6 +48,10 @@ class Exchange {
   RequestContext& ctx() { return ctx_; }
   std::optional<std::string_view> path_param(std::string_view name) const;
 
+  // Runs `fn` on the request's own thread (its connection's strand). Storage completions call
+  // it first thing, so handler code, logging and metrics never run on storage threads.
+  void resume(std::function<void()> fn) { post_(std::move(fn)); }
+
   // Sends the response (once; later calls are ignored).
   void respond(HttpResponse response);
   void fail(const Error& error);
@@ -56,6 +60,7 @@ class Exchange {
   HttpRequest request_;
   RequestContext ctx_;
   std::function<void(HttpResponse)> sink_;
+  std::function<void(std::function<void()>)> post_;
   Logger& log_;
   Registry& metrics_;
   std::chrono::steady_clock::time_point start_;

@@ -19,6 +19,7 @@
 #include "common/ids.hpp"
 #include "common/json_text.hpp"
 #include "http/envelope.hpp"
+#include "http/request_log.hpp"
 
 namespace synclog::http {
 namespace asio = boost::asio;
@@ -42,9 +43,12 @@ auto async_handle(RequestHandler& handler, HttpRequest request, Token&& token) {
         auto shared = std::make_shared<Completion>(std::move(completion));
         auto ex = asio::prefer(asio::get_associated_executor(*shared),
                                asio::execution::outstanding_work.tracked);
-        handler.handle(std::move(req), [shared, ex](HttpResponse resp) mutable {
-          asio::post(ex, [shared, resp = std::move(resp)]() mutable { (*shared)(std::move(resp)); });
-        });
+        handler.handle(
+            std::move(req),
+            [shared, ex](HttpResponse resp) mutable {
+              asio::post(ex, [shared, resp = std::move(resp)]() mutable { (*shared)(std::move(resp)); });
+            },
+            [ex](std::function<void()> fn) { asio::post(ex, std::move(fn)); });
       },
       token, std::move(request));
 }
@@ -60,18 +64,25 @@ struct Session {
   bool deadline_fired = false;
   bool idle = true;  // waiting for a request's first byte; touched on the strand only
 
-  // Arms the deadline: when it fires, the pending socket operation is cancelled.
+  // Arms the deadline: when it fires, the pending socket operation is cancelled. A handler
+  // that was already queued when its deadline was disarmed or re-armed belongs to an older
+  // generation and does nothing (it must not cancel the next operation).
   void arm(std::chrono::milliseconds d, const std::shared_ptr<Session>& self) {
     deadline_fired = false;
+    const std::uint64_t armed = ++generation;
     deadline.expires_after(d);
-    deadline.async_wait([self](beast::error_code ec) {
-      if (ec) return;
+    deadline.async_wait([self, armed](beast::error_code ec) {
+      if (ec || armed != self->generation) return;
       self->deadline_fired = true;
       beast::error_code ignored;
       self->stream.socket().cancel(ignored);
     });
   }
-  void disarm() { deadline.cancel(); }
+  void disarm() {
+    ++generation;
+    deadline.cancel();
+  }
+  std::uint64_t generation = 0;  // touched on the strand only
 };
 
 struct Server::Impl {
@@ -109,32 +120,28 @@ struct Server::Impl {
   };
 
   // Counts and logs a refusal like any other request, and gives it a request id.
-  std::string record_refusal(const Refused& r, int status, std::string_view what) {
-    metrics
-        .counter("synclog_http_requests_total", "HTTP requests by route, method and status",
-                 "route=\"transport\",method=" + label_value(r.method) + ",status=\"" +
-                     std::to_string(status) + "\"")
-        .inc();
+  std::string record_refusal(const Refused& r, int status, std::string_view what,
+                             std::size_t bytes_out) {
     std::string request_id = new_resource_id();
-    if (log.enabled()) {
-      const double ms =
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - r.start).count();
-      JsonObjectWriter w;
-      w.str("event", "request").str("request_id", request_id).str("method", r.method)
-          .str("path", r.target).str("route", "transport").num("status", status)
-          .raw("duration_ms", std::to_string(ms)).str("remote", r.remote).str("error", what);
-      log.write("info", std::move(w));
-    }
+    RequestRecord record;
+    record.request_id = request_id;
+    record.method = r.method;
+    record.path = r.target;
+    record.route = "transport";
+    record.remote = r.remote;
+    record.error = what;
+    record.status = status;
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - r.start).count();
+    record.bytes_out = static_cast<std::int64_t>(bytes_out);
+    record_request(metrics, log, record);
     return request_id;
   }
 
-  static bhttp::response<bhttp::string_body> error_message(const Error& e, unsigned version,
-                                                           const std::string& request_id) {
+  static bhttp::response<bhttp::string_body> error_message(const Error& e, unsigned version) {
     HttpResponse r = error_response(e);
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
     res.set(bhttp::field::server, "synclog");
     res.set(bhttp::field::content_type, r.content_type);
-    res.set("X-Request-Id", request_id);
     res.keep_alive(false);
     res.body() = std::move(r.body);
     res.prepare_payload();
@@ -142,8 +149,8 @@ struct Server::Impl {
   }
 
   awaitable<void> write_error_and_close(std::shared_ptr<Session> s, const Refused& refused, const Error& e) {
-    const std::string request_id = record_refusal(refused, http_status(e.code), e.message);
-    auto res = error_message(e, refused.version, request_id);
+    auto res = error_message(e, refused.version);
+    res.set("X-Request-Id", record_refusal(refused, http_status(e.code), e.message, res.body().size()));
     s->arm(std::chrono::milliseconds(5000), s);
     co_await bhttp::async_write(s->stream, res, kAsTuple);
     s->disarm();
@@ -271,7 +278,8 @@ struct Server::Impl {
     const auto ep = s->stream.socket().remote_endpoint(ec);
     if (!ec) refused.remote = ep.address().to_string() + ":" + std::to_string(ep.port());
     const Error e = make_error(ErrorCode::kUnavailable, "Too many connections, please try again later");
-    auto res = error_message(e, 11, record_refusal(refused, 503, "connection cap reached"));
+    auto res = error_message(e, 11);
+    res.set("X-Request-Id", record_refusal(refused, 503, "connection cap reached", res.body().size()));
     res.set(bhttp::field::retry_after, "1");
     s->arm(std::chrono::milliseconds(2000), s);
     co_await bhttp::async_write(s->stream, res, kAsTuple);

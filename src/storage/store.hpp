@@ -65,9 +65,10 @@ class ReadTxn {
   virtual Result<std::vector<Record>> find_by_k2(std::uint8_t kind, std::string_view k2) = 0;
   virtual Result<std::vector<Record>> list(std::uint8_t kind) = 0;
   virtual Result<std::int64_t> count_entries(const EntryQuery& q) = 0;
-  // Calls `visit` for up to `limit` entries matching `q` in ascending ts, skipping `offset`.
+  // Calls `visit` for up to `limit` entries matching `q` in ascending ts, skipping `offset`;
+  // stops early when `visit` returns false.
   virtual Status scan_entries(const EntryQuery& q, std::int64_t offset, std::int64_t limit,
-                              const std::function<void(const Entry&)>& visit) = 0;
+                              const std::function<bool(const Entry&)>& visit) = 0;
   // Declares that the caller will read further offset pages after this snapshot's: compaction
   // of this user's superseded entries then waits until the traversal has been quiet for a while,
   // so the offsets do not shift under the client. The store may re-run the read function

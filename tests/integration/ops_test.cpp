@@ -147,6 +147,28 @@ TEST_F(OpsTest, MetricsArePrometheusTextWithRequestsPushesMutationsAndConflicts)
   }
 }
 
+TEST_F(OpsTest, MetricLabelsStayBoundedWhateverMethodsClientsInvent) {
+  // Regression: every distinct method a client sent became a new series forever.
+  auto c = server_.client();
+  for (int i = 0; i < 20; ++i) {
+    const std::string reply =
+        c.raw("INVENTED" + std::to_string(i) + " /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(reply.rfind("HTTP/1.1 404", 0), 0u) << reply;
+  }
+  const std::string m = server_.client().get("/metrics").body;
+  EXPECT_EQ(m.find("INVENTED"), std::string::npos);
+  EXPECT_EQ(metric_value(m, R"(synclog_http_requests_total{route="unmatched",method="other",status="404"})"), 20) << m;
+}
+
+TEST_F(OpsTest, InvalidUtf8FromTheWireNeverReachesJsonOutput) {
+  SyncApi alice(server_, "alice");
+  auto r = alice.client().get("/v1/sync?mutationsSince=0&resources=%FF", alice.headers());
+  ASSERT_EQ(r.status, 422);
+  EXPECT_NO_THROW(json::parse(r.body)) << r.body;  // Boost.JSON refuses invalid UTF-8
+  EXPECT_EQ(server_.client().get("/%FF%FE").status, 404);
+  for (const auto& line : request_lines(server_)) EXPECT_FALSE(line.empty());  // each parsed
+}
+
 // ---------------------------------------------------------------------------------------------
 // The access log.
 

@@ -67,6 +67,7 @@ struct Page {
   std::int64_t page = 0, limit = 0, total = 0, last_mutation_at = 0;
   bool has_more = false;
   std::string x_mutation_at;
+  std::size_t body_size = 0;
 };
 
 Page read_page(SyncApi& api, std::int64_t since, const std::string& extra) {
@@ -85,6 +86,7 @@ Page read_page(SyncApi& api, std::int64_t since, const std::string& extra) {
   p.has_more = d.at("hasMore").as_bool();
   p.last_mutation_at = num(d.at("lastMutationAt"));
   p.x_mutation_at = r.header("x-mutation-at");
+  p.body_size = r.body.size();
   return p;
 }
 
@@ -410,6 +412,43 @@ TEST_F(CappedPullTest, IsCutAtTheCapAndResumesExactlyFromTheReturnedHead) {
   EXPECT_TRUE(done.mutations.empty());
   EXPECT_FALSE(done.has_more);
   EXPECT_EQ(done.last_mutation_at, head);
+}
+
+TEST(CappedPullBytesTest, IsCutBySizeTooAndSaysSoInLimit) {
+  // Long notes: the answer stops at --pull-max-bytes the way it stops at the cap, so one user's
+  // data cannot make one answer unboundedly large.
+  ServerProcess server(server_args({"--pull-max-bytes", "16KiB"}));
+  SyncApi api(server, "alice", "phone");
+  const std::string body(3000, 'n');
+  std::string batch = "[";
+  for (int i = 0; i < 20; ++i) {
+    if (i) batch += ',';
+    batch += R"({"resource":"NOTE","type":"CREATE","data":{"body":")" + body + R"(","ranges":["1:1-1:7"]}})";
+  }
+  api.push_ok(batch + "]");
+  const auto head = api.head();
+
+  std::set<std::string> seen;
+  std::int64_t cursor = 0;
+  int answers = 0;
+  for (;; ++answers) {
+    ASSERT_LT(answers, 20);
+    auto p = read_page(api, cursor, "");
+    EXPECT_LE(p.body_size, 16u * 1024 + 4096);  // the budget, plus the entry that crossed it
+    if (p.has_more) {
+      EXPECT_EQ(p.limit, static_cast<std::int64_t>(p.mutations.size()));
+    }
+    EXPECT_EQ(p.has_more, p.page * p.limit < p.total);
+    for (const auto& id : ids_of(p.mutations)) EXPECT_TRUE(seen.insert(id).second) << id;
+    if (!p.has_more) {
+      EXPECT_EQ(p.last_mutation_at, head);
+      break;
+    }
+    EXPECT_EQ(p.last_mutation_at, num(p.mutations.back().at("timestamp")));
+    cursor = p.last_mutation_at;
+  }
+  EXPECT_GT(answers, 1);
+  EXPECT_EQ(seen.size(), 20u);
 }
 
 TEST_F(CappedPullTest, APushAtACappedHeadIsOutOfSyncUntilTheClientHasPulledEverything) {

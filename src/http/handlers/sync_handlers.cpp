@@ -99,9 +99,10 @@ Status require_sync_scope(const RequestContext& ctx) {
 }
 
 Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestContext& ctx,
-                                       int cap) {
+                                       const AppOptions& options) {
   domain::PullRequest p;
-  p.cap = cap;
+  p.cap = options.pull_cap;
+  p.max_bytes = options.pull_max_bytes;
   const auto since = req.param("mutationsSince");
   if (!since) return make_error(ErrorCode::kInvalidRequest, "mutationsSince is required");
   const auto since_value = parse_timestamp(*since);
@@ -132,7 +133,7 @@ Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestCont
 void get_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   auto& ctx = ex->ctx();
   if (auto st = require_sync_scope(ctx); !st.ok()) return ex->fail(st.error());
-  auto parsed = parse_pull(ex->request(), ctx, s.options.pull_cap);
+  auto parsed = parse_pull(ex->request(), ctx, s.options);
   if (!parsed.ok()) return ex->fail(parsed.error());
   auto result = std::make_shared<domain::PullResult>();
   const auto start = std::chrono::steady_clock::now();
@@ -144,14 +145,18 @@ void get_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
         return Status();
       },
       [&s, ex, result, start](Status st) {
-        s.metrics.histogram("synclog_storage_read_seconds", "Time to run a pull's read transaction")
-            .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        if (!st.ok()) return ex->fail(st.error());
-        ex->ctx().entries = static_cast<std::int64_t>(result->entries);
-        s.metrics.counter("synclog_pull_entries_total", "Entries returned by pulls").inc(result->entries);
-        HttpResponse r = json_response(200, std::move(result->body));
-        r.set_header("X-Mutation-At", std::to_string(result->last_mutation_at));
-        ex->respond(std::move(r));
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        ex->resume([&s, ex, result, seconds, st] {
+          s.metrics.histogram("synclog_storage_read_seconds", "Time to run a pull's read transaction")
+              .observe(seconds);
+          if (!st.ok()) return ex->fail(st.error());
+          ex->ctx().entries = static_cast<std::int64_t>(result->entries);
+          s.metrics.counter("synclog_pull_entries_total", "Entries returned by pulls").inc(result->entries);
+          HttpResponse r = json_response(200, std::move(result->body));
+          r.set_header("X-Mutation-At", std::to_string(result->last_mutation_at));
+          ex->respond(std::move(r));
+        });
       });
 }
 
@@ -227,8 +232,11 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
         return Status();
       },
       [&s, ex, out, head, first_sync, shared_push, start](Status st) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        ex->resume([&s, ex, out, head, first_sync, shared_push, seconds, st] {
         s.metrics.histogram("synclog_storage_write_seconds", "Time from queueing a push to its durable commit")
-            .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+            .observe(seconds);
         if (!st.ok()) {
           count_push_outcome(s, st.error(), *first_sync);
           return ex->fail(st.error());
@@ -244,6 +252,7 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
         HttpResponse r = json_response(200, std::move(*out));
         r.set_header("X-Mutation-At", std::to_string(*head));
         ex->respond(std::move(r));
+        });
       });
 }
 

@@ -19,6 +19,7 @@
 #include <exception>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 #include <unordered_map>
@@ -93,8 +94,10 @@ struct SqliteStore::Impl {
   std::unordered_map<std::string, UserKey> users;  // subject -> uid, guarded by users_mu
 
   std::array<Stripe, kStripes> stripes;
+  UserKey compaction_cursor = 0;  // writer thread only
   std::atomic<bool> failed{false};
-  std::string failure;  // set once with `failed`
+  std::mutex failure_mu;
+  std::string failure;  // guarded by failure_mu; the first storage failure
 
   std::thread writer;
   std::vector<std::thread> readers;
@@ -164,7 +167,15 @@ struct SqliteStore::Impl {
       for (auto& job : group) complete(job.done, begin);
       return;
     }
+    // Set when SQLite rolled back the whole transaction on its own (SQLITE_FULL, IOERR, NOMEM,
+    // BUSY, INTERRUPT may do that): earlier jobs are then gone too, and later jobs must not run
+    // (outside a transaction, each statement would commit by itself).
+    Status lost;
     for (std::size_t i = 0; i < group.size(); ++i) {
+      if (!lost.ok()) {
+        results[i] = lost;
+        continue;
+      }
       Status s = c.exec("SAVEPOINT job");
       if (s.ok()) s = guarded([&] { return group[i].work(c); });
       if (s.ok()) {
@@ -173,32 +184,56 @@ struct SqliteStore::Impl {
         c.exec("ROLLBACK TO job; RELEASE job").ignore();
       }
       results[i] = s;
+      if (!s.ok() && sqlite3_get_autocommit(c.handle()) != 0) {
+        lost = make_error(ErrorCode::kUnavailable, "storage error, nothing was applied: " + s.message());
+        note_failure(lost);
+        for (std::size_t j = 0; j < i; ++j) {
+          if (results[j].ok()) results[j] = lost;
+        }
+      }
     }
-    Status commit = c.exec("COMMIT");
-    if (!commit.ok()) {
-      c.exec("ROLLBACK").ignore();
-      note_failure(commit);
-      for (auto& r : results) {
-        if (r.ok()) r = make_error(ErrorCode::kInternal, "commit failed: " + commit.message());
+    if (lost.ok()) {
+      Status commit = c.exec("COMMIT");
+      if (!commit.ok()) {
+        c.exec("ROLLBACK").ignore();
+        note_failure(commit);
+        for (auto& r : results) {
+          if (r.ok()) r = make_error(ErrorCode::kInternal, "commit failed: " + commit.message());
+        }
       }
     }
     for (std::size_t i = 0; i < group.size(); ++i) complete(group[i].done, results[i]);
   }
 
   void note_failure(const Status& s) {
-    if (!failed.exchange(true)) failure = s.message();
+    std::lock_guard lock(failure_mu);
+    if (failure.empty()) failure = s.message();
+    failed.store(true);
   }
 
-  // Removes superseded entries old enough, for users with no recent paged traversal.
+  // Forgets traversal markers older than the quiet window (they no longer hold anything back).
+  void sweep_markers() {
+    const auto cutoff = SteadyClock::now() - std::chrono::milliseconds(options.traversal_quiet_ms);
+    for (auto& stripe : stripes) {
+      std::lock_guard lock(stripe.mu);
+      std::erase_if(stripe.markers, [&](const auto& kv) { return kv.second < cutoff; });
+    }
+  }
+
+  // Removes superseded entries old enough, for users with no recent paged traversal. Each pass
+  // takes the next users after the previous pass's last one (wrapping around), so users held
+  // back by traversals never keep the others from being compacted.
   Result<std::int64_t> compact() {
+    sweep_markers();
     Connection& c = *writer_conn;
     const std::int64_t cutoff = clock->now_ms() - options.compact_after_ms;
     std::vector<UserKey> candidates;
     {
       SYNCLOG_ASSIGN_OR_RETURN(
           Statement * s, c.prepare("SELECT DISTINCT uid FROM entries "
-                                   "WHERE superseded_at > 0 AND superseded_at < ? LIMIT ?"));
-      s->bind(1, cutoff).bind(2, kCompactionUsersPerPass);
+                                   "WHERE superseded_at > 0 AND superseded_at < ? AND uid > ? "
+                                   "ORDER BY uid LIMIT ?"));
+      s->bind(1, cutoff).bind(2, compaction_cursor).bind(3, kCompactionUsersPerPass);
       for (;;) {
         auto row = s->step();
         if (!row.ok()) {
@@ -210,6 +245,8 @@ struct SqliteStore::Impl {
       }
       s->reset();
     }
+    compaction_cursor =
+        candidates.size() < static_cast<std::size_t>(kCompactionUsersPerPass) ? 0 : candidates.back();
     if (candidates.empty()) return std::int64_t{0};
 
     // Lock the stripes involved in index order (readers take at most one: no deadlock).
@@ -364,11 +401,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
 
 void SqliteStore::resolve_user(std::string subject, std::int64_t now_ms, UserDone done) {
   Impl* p = impl_.get();
+  std::optional<UserKey> cached;
   {
     std::shared_lock lock(p->users_mu);
     auto it = p->users.find(subject);
-    if (it != p->users.end()) return done(it->second);
+    if (it != p->users.end()) cached = it->second;
   }
+  if (cached) return done(*cached);  // never call out while holding the lock
   auto shared_done = std::make_shared<UserDone>(std::move(done));
   auto on_reject = [shared_done](Status s) { (*shared_done)(s.error()); };
   p->enqueue_read(
@@ -428,7 +467,10 @@ Status SqliteStore::check() {
     std::lock_guard lock(p->write_mu);
     if (p->stopping) return unavailable();
   }
-  if (p->failed.load()) return make_error(ErrorCode::kUnavailable, "storage failed: " + p->failure);
+  if (p->failed.load()) {
+    std::lock_guard lock(p->failure_mu);
+    return make_error(ErrorCode::kUnavailable, "storage failed: " + p->failure);
+  }
   return Status();
 }
 

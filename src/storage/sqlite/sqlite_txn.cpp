@@ -95,7 +95,7 @@ Result<std::int64_t> SqliteTxn::count_entries(const EntryQuery& q) {
 }
 
 Status SqliteTxn::scan_entries(const EntryQuery& q, std::int64_t offset, std::int64_t limit,
-                               const std::function<void(const Entry&)>& visit) {
+                               const std::function<bool(const Entry&)>& visit) {
   SYNCLOG_ASSIGN_OR_RETURN(
       Statement* s,
       c_.prepare("SELECT ts, kind, id, op, created_ts, data FROM entries "
@@ -114,7 +114,7 @@ Status SqliteTxn::scan_entries(const EntryQuery& q, std::int64_t offset, std::in
     e.op = static_cast<std::uint8_t>(s->int_at(3));
     e.created_ts = s->int_at(4);
     e.data = s->text_at(5);
-    visit(e);
+    if (!visit(e)) break;
   }
   return Status();
 }

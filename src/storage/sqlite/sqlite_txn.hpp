@@ -20,7 +20,7 @@ class SqliteTxn final : public WriteTxn {
   Result<std::vector<Record>> list(std::uint8_t kind) override;
   Result<std::int64_t> count_entries(const EntryQuery& q) override;
   Status scan_entries(const EntryQuery& q, std::int64_t offset, std::int64_t limit,
-                      const std::function<void(const Entry&)>& visit) override;
+                      const std::function<bool(const Entry&)>& visit) override;
   void mark_traversal() override { traversal_ = true; }
 
   Status set_head(std::int64_t head) override;

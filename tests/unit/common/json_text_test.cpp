@@ -23,6 +23,13 @@ TEST(JsonTextTest, ObjectWriterProducesParseableObjectsInOrder) {
   EXPECT_NO_THROW(boost::json::parse(text));
 }
 
+TEST(JsonTextTest, InvalidUtf8BecomesReplacementCharactersAndStaysValidJson) {
+  std::string out;
+  append_json_string(out, "path/\xFF/\xC3");
+  const auto v = boost::json::parse(out);  // throws on invalid UTF-8
+  EXPECT_EQ(v.as_string(), "path/\xEF\xBF\xBD/\xEF\xBF\xBD");
+}
+
 TEST(JsonTextTest, EmptyObject) { EXPECT_EQ(JsonObjectWriter().finish(), "{}"); }
 
 }  // namespace

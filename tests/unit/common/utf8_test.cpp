@@ -22,5 +22,12 @@ TEST(Utf8Test, RejectsMalformedSequences) {
   EXPECT_FALSE(is_valid_utf8("\xFF"));
 }
 
+TEST(Utf8Test, SanitizeReplacesOnlyMalformedBytes) {
+  EXPECT_EQ(sanitize_utf8("plain سلام"), "plain سلام");
+  EXPECT_EQ(sanitize_utf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(sanitize_utf8("\xC3"), "\xEF\xBF\xBD");
+  EXPECT_TRUE(is_valid_utf8(sanitize_utf8("\xED\xA0\x80 \xC0\xAF")));
+}
+
 }  // namespace
 }  // namespace synclog

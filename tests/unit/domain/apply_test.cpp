@@ -128,7 +128,10 @@ class ApplyTest : public ::testing::Test {
     q.include_superseded = true;
     EXPECT_TRUE(test::read(*store_, user_, [&](storage::ReadTxn& t) {
                   out.clear();
-                  return t.scan_entries(q, 0, 100000, [&](const Entry& e) { out.push_back(e); });
+                  return t.scan_entries(q, 0, 100000, [&](const Entry& e) {
+                    out.push_back(e);
+                    return true;
+                  });
                 }).ok());
     return out;
   }

@@ -440,6 +440,25 @@ TEST_F(PushParserTest, CollectionNameIsOneTo255Characters) {
               StartsWith("Invalid data.name at mutation[0]: "));
 }
 
+TEST_F(PushParserTest, TextFieldsRefuseControlCharactersButKeepTabsAndLineBreaks) {
+  const auto note = [](const std::string& body) {
+    return R"({"resource":"NOTE","type":"CREATE","data":{"body":")" + body + R"(","ranges":["1:1-1:2"]}})";
+  };
+  EXPECT_TRUE(accepted(note(R"(line one\nline two\ttabbed\r\n)")));
+  EXPECT_EQ(error_of_one(note(R"(bell \u0007 ringing)")),
+            "Invalid data.body at mutation[0]: must not contain control characters other than tab and line breaks");
+  EXPECT_THAT(error_of_one(note(R"(nul \u0000 inside)")), StartsWith("Invalid data.body at mutation[0]: "));
+  EXPECT_THAT(error_of_one(R"({"resource":"COLLECTION","type":"CREATE","data":{"name":"a\u001fb"}})"),
+              StartsWith("Invalid data.name at mutation[0]: "));
+}
+
+TEST_F(PushParserTest, DefaultCollectionIdIsReservedForFavorites) {
+  EXPECT_THAT(error_of_one(R"({"resource":"COLLECTION","type":"CREATE","resourceId":"__default__","data":{"name":"Mine"}})"),
+              StartsWith("Invalid resourceId at mutation[0]"));
+  // Other resources may use the string as an ordinary id.
+  EXPECT_TRUE(accepted(R"({"resource":"NOTE","type":"DELETE","resourceId":"__default__"})"));
+}
+
 TEST_F(PushParserTest, ClientChosenResourceIdOnCreateIsKept) {
   const auto m = accept_one(R"({"resource":"COLLECTION","type":"CREATE","resourceId":"my-list_1","data":{"name":"a"}})");
   EXPECT_EQ(m.type, MutationType::kCreate);

@@ -88,7 +88,10 @@ class SqliteStoreTest : public ::testing::Test {
     EXPECT_TRUE(read(*store_, u, [&](ReadTxn& t) {
                   out.clear();
                   return t.scan_entries(q, offset, limit,
-                                        [&](const Entry& e) { out.emplace_back(e.ts, e.id); });
+                                        [&](const Entry& e) {
+                                          out.emplace_back(e.ts, e.id);
+                                          return true;
+                                        });
                 }).ok());
     return out;
   }
@@ -396,7 +399,10 @@ TEST_F(SqliteStoreTest, ScanReturnsEveryEntryField) {
   ASSERT_TRUE(read(*store_, u, [&](ReadTxn& t) {
                 got.clear();
                 return t.scan_entries(all_entries(false), 0, 10,
-                                      [&](const Entry& x) { got.push_back(x); });
+                                      [&](const Entry& x) {
+                                        got.push_back(x);
+                                        return true;
+                                      });
               }).ok());
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].ts, kT0 + 9);
@@ -497,6 +503,27 @@ TEST_F(SqliteCompactionTest, CompactsOnceTheTraversalHasBeenQuiet) {
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
   EXPECT_EQ(compact(), 1);
   EXPECT_EQ(count(u, all_entries(true)), 2);
+}
+
+TEST_F(SqliteCompactionTest, UsersHeldBackByTraversalsDoNotStarveTheOthers) {
+  // A pass looks at a bounded number of users (256). Regression: when the first 256 all had
+  // traversals in progress, every pass picked them again and nobody else was ever compacted.
+  open_with(/*traversal_quiet_ms=*/60 * 60 * 1000);
+  std::vector<UserKey> paging;
+  for (int i = 0; i < 256; ++i) {
+    const UserKey u = user("paging-" + std::to_string(i));
+    write_history(u);
+    start_traversal(u);
+    paging.push_back(u);
+  }
+  const UserKey idle = user("idle");  // the highest key: after all the paging users
+  write_history(idle);
+  clock_.set(kT0 + 1'000'000);
+  std::int64_t removed = 0;
+  for (int pass = 0; pass < 3 && removed == 0; ++pass) removed += compact();
+  EXPECT_EQ(removed, 1);
+  EXPECT_EQ(count(idle, all_entries(true)), 2);
+  EXPECT_EQ(count(paging.front(), all_entries(true)), 3);
 }
 
 TEST_F(SqliteStoreTest, ReopeningKeepsUsersRecordsAndLog) {
