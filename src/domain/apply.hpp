@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/ids.hpp"
 #include "common/status.hpp"
 #include "domain/field_reader.hpp"
 #include "domain/ledger.hpp"
@@ -48,6 +49,33 @@ Ack make_ack(const Mutation& m, std::string resource_id, std::int64_t ts);
 Result<std::int64_t> remove_bookmark_cascade(Ledger& ledger, const Bookmark& b);
 // Makes `b` the reading bookmark, clearing the previous one (logged as a cascade).
 Status take_reading_flag(Ledger& ledger, Bookmark& b);
+
+// The resource a CREATE writes: the existing one when the client chose an id that exists (an
+// upsert, logged as UPDATE), else a new one with the client's id or a minted one.
+template <class T>
+struct Target {
+  T value;
+  MutationType op = MutationType::kCreate;
+};
+template <class T>
+Result<Target<T>> create_target(Ledger& ledger, const Mutation& m) {
+  if (!m.resource_id.empty()) {
+    SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<T>(m.resource_id));
+    if (existing) return Target<T>{std::move(*existing), MutationType::kUpdate};
+  }
+  Target<T> t;
+  t.value.id = m.resource_id.empty() ? new_resource_id() : m.resource_id;
+  return t;
+}
+
+// DELETE of a resource by id: its tombstone, or a no-op (that still gets a ts) if it is gone.
+template <class T>
+Result<Ack> delete_by_id(Ledger& ledger, const Mutation& m) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<T>(m.resource_id));
+  if (!existing) return make_ack(m, m.resource_id, ledger.next_ts());
+  SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.remove(*existing));
+  return make_ack(m, m.resource_id, ts);
+}
 }  // namespace detail
 
 }  // namespace synclog::domain

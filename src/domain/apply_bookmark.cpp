@@ -21,7 +21,7 @@ Result<Ack> create(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
   const auto& c = std::get<BookmarkCreate>(m.data);
   std::optional<Bookmark> existing;
   if (!m.resource_id.empty()) {
-    SYNCLOG_ASSIGN_OR_RETURN(existing, ledger.bookmark(m.resource_id));
+    SYNCLOG_ASSIGN_OR_RETURN(existing, ledger.get<Bookmark>(m.resource_id));
     if (existing && existing->details.identity() != c.details.identity()) {
       return make_error(ctx.code, "Invalid resourceId" + ctx.where +
                                       ": a bookmark with other details already has this id");
@@ -47,7 +47,7 @@ Result<Ack> create(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
 
 Result<Ack> update(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
   const auto& u = std::get<BookmarkUpdate>(m.data);
-  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.bookmark(m.resource_id));
+  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<Bookmark>(m.resource_id));
   if (!existing) return not_found(m, ctx);
   Bookmark& b = *existing;
   const auto identity_error = [&](std::string_view field) {
@@ -72,7 +72,7 @@ Result<Ack> update(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
 }
 
 Result<Ack> remove(Ledger& ledger, const Mutation& m) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.bookmark(m.resource_id));
+  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<Bookmark>(m.resource_id));
   if (!existing) return make_ack(m, m.resource_id, ledger.next_ts());  // already gone: a no-op
   SYNCLOG_ASSIGN_OR_RETURN(auto ts, remove_bookmark_cascade(ledger, *existing));
   return make_ack(m, m.resource_id, ts);

@@ -1,6 +1,5 @@
 // COLLECTION mutations. Deleting a collection deletes its memberships and the bookmarks that it
 // leaves orphaned (in no collection, not in Favorites, not the reading bookmark) (A22).
-#include "common/ids.hpp"
 #include "domain/apply.hpp"
 
 namespace synclog::domain::detail {
@@ -14,26 +13,16 @@ void set_name(Collection& c, const std::string& name) {
 
 Result<Ack> create(Ledger& ledger, const Mutation& m) {
   const auto& f = std::get<CollectionFields>(m.data);
-  std::optional<Collection> existing;
-  if (!m.resource_id.empty()) {
-    SYNCLOG_ASSIGN_OR_RETURN(existing, ledger.collection(m.resource_id));
-  }
-  Collection c;
-  MutationType op = MutationType::kCreate;
-  if (existing) {
-    c = std::move(*existing);
-    op = MutationType::kUpdate;
-  } else {
-    c.id = m.resource_id.empty() ? new_resource_id() : m.resource_id;
-  }
+  SYNCLOG_ASSIGN_OR_RETURN(auto target, create_target<Collection>(ledger, m));
+  Collection& c = target.value;
   set_name(c, f.name);
-  SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(c, op, f.times));
+  SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(c, target.op, f.times));
   return make_ack(m, c.id, ts);
 }
 
 Result<Ack> update(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
   const auto& f = std::get<CollectionFields>(m.data);
-  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.collection(m.resource_id));
+  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<Collection>(m.resource_id));
   if (!existing) return not_found(m, ctx);
   set_name(*existing, f.name);
   SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(*existing, MutationType::kUpdate, f.times));
@@ -41,14 +30,14 @@ Result<Ack> update(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
 }
 
 Result<Ack> remove(Ledger& ledger, const Mutation& m) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.collection(m.resource_id));
+  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<Collection>(m.resource_id));
   if (!existing) return make_ack(m, m.resource_id, ledger.next_ts());  // already gone: a no-op
   SYNCLOG_ASSIGN_OR_RETURN(auto memberships, ledger.memberships_of_collection(existing->id));
   for (const auto& mb : memberships) {
     SYNCLOG_RETURN_IF_ERROR(ledger.remove(mb));
   }
   for (const auto& mb : memberships) {
-    SYNCLOG_ASSIGN_OR_RETURN(auto b, ledger.bookmark(mb.bookmark_id));
+    SYNCLOG_ASSIGN_OR_RETURN(auto b, ledger.get<Bookmark>(mb.bookmark_id));
     if (!b) continue;
     SYNCLOG_ASSIGN_OR_RETURN(bool orphan, ledger.is_orphan(*b));
     if (orphan) SYNCLOG_RETURN_IF_ERROR(ledger.remove(*b));

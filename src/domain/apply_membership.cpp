@@ -19,7 +19,7 @@ std::string details_token(const BookmarkDetails& d) {
 
 // The bookmark a target names: by id (must exist) or by details (may not exist yet).
 Result<std::optional<Bookmark>> find_target(Ledger& ledger, const MembershipTarget& t) {
-  if (!t.bookmark_id.empty()) return ledger.bookmark(t.bookmark_id);
+  if (!t.bookmark_id.empty()) return ledger.get<Bookmark>(t.bookmark_id);
   return ledger.bookmark_by_identity(*t.details);
 }
 
@@ -27,7 +27,7 @@ Result<Ack> create(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
   const auto& t = std::get<MembershipTarget>(m.data);
   const bool favorites = t.collection_id == kDefaultCollectionId;
   if (!favorites) {
-    SYNCLOG_ASSIGN_OR_RETURN(auto collection, ledger.collection(t.collection_id));
+    SYNCLOG_ASSIGN_OR_RETURN(auto collection, ledger.get<Collection>(t.collection_id));
     if (!collection) return ctx.invalid("collectionId", "no collection has this id");
   }
   SYNCLOG_ASSIGN_OR_RETURN(auto bookmark, find_target(ledger, t));

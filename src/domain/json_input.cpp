@@ -54,8 +54,7 @@ Result<boost::json::value> parse_json(std::string_view text) {
   if (ec == je::error::exponent_overflow) {
     return make_error(ErrorCode::kInvalidRequest, "Request body has a number out of range");
   }
-  return make_error(ErrorCode::kInvalidRequest,
-                    "Request body is not valid JSON: " + ec.message());
+  return make_error(ErrorCode::kInvalidRequest, std::string(kNotJsonMessage) + ": " + ec.message());
 }
 
 }  // namespace synclog::domain

@@ -12,6 +12,8 @@
 namespace synclog::domain {
 
 inline constexpr std::size_t kMaxJsonDepth = 64;
+// The message of the error for text that is not JSON at all (callers may word it their way).
+inline constexpr std::string_view kNotJsonMessage = "Request body is not valid JSON";
 
 Result<boost::json::value> parse_json(std::string_view text);
 

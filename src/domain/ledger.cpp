@@ -71,7 +71,10 @@ Result<std::optional<T>> first_of(Result<std::vector<storage::Record>> recs) {
 
 }  // namespace
 
-Result<std::optional<Bookmark>> Ledger::bookmark(std::string_view id) { return load<Bookmark>(txn_, id); }
+template <class T>
+Result<std::optional<T>> Ledger::get(std::string_view id) {
+  return load<T>(txn_, id);
+}
 
 Result<std::optional<Bookmark>> Ledger::bookmark_by_identity(const BookmarkDetails& d) {
   return first_of<Bookmark>(txn_.find_by_k1(kind_of(Resource::kBookmark), d.identity()));
@@ -79,10 +82,6 @@ Result<std::optional<Bookmark>> Ledger::bookmark_by_identity(const BookmarkDetai
 
 Result<std::optional<Bookmark>> Ledger::reading_bookmark() {
   return first_of<Bookmark>(txn_.find_by_k2(kind_of(Resource::kBookmark), kReadingBookmarkKey));
-}
-
-Result<std::optional<Collection>> Ledger::collection(std::string_view id) {
-  return load<Collection>(txn_, id);
 }
 
 Result<std::optional<Membership>> Ledger::membership(std::string_view collection_id,
@@ -103,12 +102,6 @@ Result<std::vector<Membership>> Ledger::memberships_of_bookmark(std::string_view
   SYNCLOG_ASSIGN_OR_RETURN(auto recs,
                            txn_.find_by_k2(kind_of(Resource::kCollectionBookmark), bookmark_id));
   return decode_all<Membership>(recs);
-}
-
-Result<std::optional<Note>> Ledger::note(std::string_view id) { return load<Note>(txn_, id); }
-
-Result<std::optional<ReadingSession>> Ledger::reading_session(std::string_view id) {
-  return load<ReadingSession>(txn_, id);
 }
 
 Result<bool> Ledger::is_orphan(const Bookmark& b) {
@@ -164,6 +157,11 @@ Status Ledger::erase(const storage::Record& record, storage::Entry entry) {
   return txn_.append(entry);
 }
 
+template Result<std::optional<Bookmark>> Ledger::get(std::string_view);
+template Result<std::optional<Collection>> Ledger::get(std::string_view);
+template Result<std::optional<Membership>> Ledger::get(std::string_view);
+template Result<std::optional<Note>> Ledger::get(std::string_view);
+template Result<std::optional<ReadingSession>> Ledger::get(std::string_view);
 template Result<std::int64_t> Ledger::save(Bookmark&, MutationType, const ClientTimes&);
 template Result<std::int64_t> Ledger::save(Collection&, MutationType, const ClientTimes&);
 template Result<std::int64_t> Ledger::save(Membership&, MutationType, const ClientTimes&);

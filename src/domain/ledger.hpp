@@ -28,16 +28,16 @@ class Ledger {
   std::int64_t head() const { return clock_.head(); }
   const std::string& client_id() const { return client_id_; }
 
-  Result<std::optional<Bookmark>> bookmark(std::string_view id);
+  // The resource of type T (Bookmark, Collection, Membership, Note, ReadingSession) with this
+  // record id, if it exists.
+  template <class T>
+  Result<std::optional<T>> get(std::string_view id);
   Result<std::optional<Bookmark>> bookmark_by_identity(const BookmarkDetails& d);
   Result<std::optional<Bookmark>> reading_bookmark();
-  Result<std::optional<Collection>> collection(std::string_view id);
   Result<std::optional<Membership>> membership(std::string_view collection_id,
                                                std::string_view bookmark_id);
   Result<std::vector<Membership>> memberships_of_collection(std::string_view collection_id);
   Result<std::vector<Membership>> memberships_of_bookmark(std::string_view bookmark_id);
-  Result<std::optional<Note>> note(std::string_view id);
-  Result<std::optional<ReadingSession>> reading_session(std::string_view id);
 
   // Stamps `v` (version = a new ts, modifiedBy), stores it and logs it as `op`. The ts is
   // returned. `times` fills the client times; absent ones default to the ts.

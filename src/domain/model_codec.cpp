@@ -6,6 +6,7 @@
 
 #include "common/json_text.hpp"
 #include "domain/resource.hpp"
+#include "domain/wire.hpp"
 
 namespace synclog::domain {
 namespace json = boost::json;
@@ -121,24 +122,9 @@ storage::Record to_record(const Membership& m) {
 
 storage::Record to_record(const Note& n) {
   auto r = base_record(Resource::kNote, n.id, n.version, n.created_ts);
-  std::string ranges = "[";
-  for (const auto& range : n.ranges) {
-    if (ranges.size() > 1) ranges.push_back(',');
-    append_json_string(ranges, range);
-  }
-  ranges.push_back(']');
-  std::string entities = "[";
-  for (const auto& e : n.entities) {
-    if (entities.size() > 1) entities.push_back(',');
-    JsonObjectWriter ew;
-    ew.str("entityId", e.entity_id).str("entityType", e.entity_type);
-    if (!e.metadata_json.empty()) ew.raw("entityMetadata", e.metadata_json);
-    entities += std::move(ew).finish();
-  }
-  entities.push_back(']');
   JsonObjectWriter w;
-  w.str("body", n.body).raw("ranges", ranges).boolean("saveToQR", n.save_to_qr)
-      .str("source", n.source).raw("entities", entities);
+  w.str("body", n.body).raw("ranges", ranges_json(n.ranges)).boolean("saveToQR", n.save_to_qr)
+      .str("source", n.source).raw("entities", entities_json(n.entities));
   put_stamps(w, n.client, n.modified_by);
   r.data = std::move(w).finish();
   return r;

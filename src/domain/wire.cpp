@@ -40,25 +40,33 @@ std::string wire_data(const Membership& m) {
   return finish_with_stamps(w, m.client);
 }
 
+std::string ranges_json(const std::vector<std::string>& ranges) {
+  std::string out = "[";
+  for (const auto& r : ranges) {
+    if (out.size() > 1) out.push_back(',');
+    append_json_string(out, r);
+  }
+  out.push_back(']');
+  return out;
+}
+
+std::string entities_json(const std::vector<AttachedEntity>& entities) {
+  std::string out = "[";
+  for (const auto& e : entities) {
+    if (out.size() > 1) out.push_back(',');
+    JsonObjectWriter w;
+    w.str("entityId", e.entity_id).str("entityType", e.entity_type);
+    w.raw("entityMetadata", e.metadata_json.empty() ? "{}" : e.metadata_json);
+    out += std::move(w).finish();
+  }
+  out.push_back(']');
+  return out;
+}
+
 std::string wire_data(const Note& n) {
-  std::string ranges = "[";
-  for (const auto& r : n.ranges) {
-    if (ranges.size() > 1) ranges.push_back(',');
-    append_json_string(ranges, r);
-  }
-  ranges.push_back(']');
-  std::string entities = "[";
-  for (const auto& e : n.entities) {
-    if (entities.size() > 1) entities.push_back(',');
-    JsonObjectWriter ew;
-    ew.str("entityId", e.entity_id).str("entityType", e.entity_type);
-    ew.raw("entityMetadata", e.metadata_json.empty() ? "{}" : e.metadata_json);
-    entities += std::move(ew).finish();
-  }
-  entities.push_back(']');
   JsonObjectWriter w;
-  w.str("body", n.body).raw("ranges", ranges).str("source", n.source)
-      .raw("attachedEntities", entities);
+  w.str("body", n.body).raw("ranges", ranges_json(n.ranges)).str("source", n.source)
+      .raw("attachedEntities", entities_json(n.entities));
   return finish_with_stamps(w, n.client);
 }
 

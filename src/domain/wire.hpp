@@ -23,6 +23,10 @@ std::string wire_data(const Membership& m);
 std::string wire_data(const Note& n);
 std::string wire_data(const ReadingSession& s);
 
+// A note's ranges and attached entities as JSON arrays (shared by the wire and record forms).
+std::string ranges_json(const std::vector<std::string>& ranges);
+std::string entities_json(const std::vector<AttachedEntity>& entities);
+
 std::string tombstone_data();
 std::string tombstone_data(const Membership& m);
 

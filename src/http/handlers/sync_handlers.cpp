@@ -33,31 +33,23 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
   return v;
 }
 
-// A millisecond timestamp that may arrive as "1731636500303" or "1731636500303.0": upstream
-// types it as a float. Fractions round down (for an exclusive lower bound, that is exact).
-std::optional<std::int64_t> parse_timestamp(std::string_view s) {
+// A number that may be written as a decimal ("1731636500303", "100.0", "1731636500303.5"):
+// upstream types these parameters as floats. `whole_only` refuses fractions; otherwise they
+// round down (for an exclusive lower bound, that is exact).
+std::optional<std::int64_t> parse_number(std::string_view s, bool whole_only) {
   if (auto i = parse_int(s)) return i;
   double d = 0;
   if (s.empty()) return std::nullopt;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(d) || std::fabs(d) > 9e15) {
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(d) || std::fabs(d) > 9e15 ||
+      (whole_only && std::floor(d) != d)) {
     return std::nullopt;
   }
   return static_cast<std::int64_t>(std::floor(d));
 }
 
-// An integer that may be written as a decimal ("100.0"); nothing for "100.5".
-std::optional<std::int64_t> parse_whole(std::string_view s) {
-  if (auto i = parse_int(s)) return i;
-  double d = 0;
-  if (s.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(d) ||
-      std::floor(d) != d || std::fabs(d) > 9e15) {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(d);
-}
+std::optional<std::int64_t> parse_timestamp(std::string_view s) { return parse_number(s, false); }
+std::optional<std::int64_t> parse_whole(std::string_view s) { return parse_number(s, true); }
 
 std::string trim_upper(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -203,7 +195,7 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!body.ok()) {
     // Text that is not JSON at all is "malformed mutations" in the upstream's words; broken
     // UTF-8, excessive nesting and numbers out of range keep their own clear 400s.
-    const bool syntax = body.error().message.rfind("Request body is not valid JSON", 0) == 0;
+    const bool syntax = body.error().message.rfind(domain::kNotJsonMessage, 0) == 0;
     return ex->fail(syntax ? make_error(ErrorCode::kValidation, "Invalid mutations") : body.error());
   }
   auto mutations = domain::parse_push_body(*body);
