@@ -1,0 +1,44 @@
+// Typed reads of one user's resources inside a storage transaction (read or write): the
+// domain's view of records, with the lookups its rules need. Not thread-safe; lives as long as
+// the transaction it reads.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "common/status.hpp"
+#include "domain/model.hpp"
+#include "storage/store.hpp"
+
+namespace synclog::domain {
+
+class ResourceView {
+ public:
+  explicit ResourceView(storage::ReadTxn& txn) : read_(txn) {}
+
+  // The resource of type T (Bookmark, Collection, Membership, Note, ReadingSession) with this
+  // record id, if it exists.
+  template <class T>
+  Result<std::optional<T>> get(std::string_view id);
+  // Every resource of type T, by id.
+  template <class T>
+  Result<std::vector<T>> list();
+
+  Result<std::optional<Bookmark>> bookmark_by_identity(const BookmarkDetails& d);
+  Result<std::optional<Bookmark>> reading_bookmark();
+  Result<std::optional<Membership>> membership(std::string_view collection_id,
+                                               std::string_view bookmark_id);
+  Result<std::vector<Membership>> memberships_of_collection(std::string_view collection_id);
+  Result<std::vector<Membership>> memberships_of_bookmark(std::string_view bookmark_id);
+
+  // A bookmark that is in no collection, not in Favorites and not the reading bookmark.
+  Result<bool> is_orphan(const Bookmark& b);
+  // The bookmark's visible collection memberships, counting Favorites.
+  Result<int> collections_count(const Bookmark& b);
+
+ private:
+  storage::ReadTxn& read_;
+};
+
+}  // namespace synclog::domain
