@@ -12,7 +12,7 @@
 
 #include <cmath>
 
-#include "auth/base64url.hpp"
+#include "common/base64url.hpp"
 #include "common/json_text.hpp"
 
 namespace synclog::auth {

@@ -9,7 +9,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#include "auth/base64url.hpp"
+#include "common/base64url.hpp"
 
 namespace synclog::auth {
 namespace {

@@ -12,12 +12,14 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
     case ErrorCode::kRequestTimeout: return "request_timeout";
     case ErrorCode::kOutOfSync: return "out_of_sync";
+    case ErrorCode::kPreconditionFailed: return "precondition_failed";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";
     case ErrorCode::kUnprocessable: return "unprocessable_entity";
     case ErrorCode::kValidation: return "validation_error";
     case ErrorCode::kTooManyRequests: return "rate_limit_exceeded";
     case ErrorCode::kHeadersTooLarge: return "headers_too_large";
     case ErrorCode::kInternal: return "internal_server_error";
+    case ErrorCode::kNotImplemented: return "not_implemented";
     case ErrorCode::kUnavailable: return "service_unavailable";
   }
   return "unknown";

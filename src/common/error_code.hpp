@@ -22,6 +22,8 @@ enum class ErrorCode {
   kRequestTimeout,
   // The client's lastMutationAt is not the user's head (OutOfSyncError envelope). 409.
   kOutOfSync,
+  // If-Match / If-None-Match do not hold for the resource's current version. 412.
+  kPreconditionFailed,
   // The request body is over the configured limit. 413.
   kPayloadTooLarge,
   // A well-formed request whose values are not acceptable (generic envelope). 422.
@@ -34,6 +36,9 @@ enum class ErrorCode {
   kHeadersTooLarge,
   // A bug or an environment failure (disk, database). Never caused by input alone. 500.
   kInternal,
+  // An upstream operation synclog deliberately does not provide (it belongs to another
+  // service). 501.
+  kNotImplemented,
   // The server is draining, overloaded or not ready. 503.
   kUnavailable,
 };

@@ -14,12 +14,14 @@ int http_status(ErrorCode code) {
     case ErrorCode::kMethodNotAllowed: return 405;
     case ErrorCode::kRequestTimeout: return 408;
     case ErrorCode::kOutOfSync: return 409;
+    case ErrorCode::kPreconditionFailed: return 412;
     case ErrorCode::kPayloadTooLarge: return 413;
     case ErrorCode::kUnprocessable: return 422;
     case ErrorCode::kValidation: return 422;
     case ErrorCode::kTooManyRequests: return 429;
     case ErrorCode::kHeadersTooLarge: return 431;
     case ErrorCode::kInternal: return 500;
+    case ErrorCode::kNotImplemented: return 501;
     case ErrorCode::kUnavailable: return 503;
   }
   return 500;
@@ -34,11 +36,13 @@ std::string_view error_type(int status) {
     case 405: return "method_not_allowed";
     case 408: return "request_timeout";
     case 409: return "conflict";
+    case 412: return "precondition_failed";
     case 413: return "payload_too_large";
     case 422: return "unprocessable_entity";
     case 429: return "rate_limit_exceeded";
     case 431: return "request_header_fields_too_large";
     case 500: return "internal_server_error";
+    case 501: return "not_implemented";
     case 503: return "service_unavailable";
     default: return "error";
   }

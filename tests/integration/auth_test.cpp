@@ -23,7 +23,7 @@
 
 #include <unistd.h>
 
-#include "auth/base64url.hpp"
+#include "common/base64url.hpp"
 #include "auth/jwt.hpp"
 #include "auth/keys.hpp"
 #include "auth/secret_file.hpp"
@@ -167,8 +167,8 @@ TestKey generate_key(bool rsa, const std::string& kid) {
     EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e);
     jwk["kty"] = "RSA";
     jwk["alg"] = "RS256";
-    jwk["n"] = auth::base64url_encode(bn_bytes(n));
-    jwk["e"] = auth::base64url_encode(bn_bytes(e));
+    jwk["n"] = base64url_encode(bn_bytes(n));
+    jwk["e"] = base64url_encode(bn_bytes(e));
     BN_free(n);
     BN_free(e);
   } else {
@@ -179,8 +179,8 @@ TestKey generate_key(bool rsa, const std::string& kid) {
     jwk["kty"] = "EC";
     jwk["crv"] = "P-256";
     jwk["alg"] = "ES256";
-    jwk["x"] = auth::base64url_encode(bn_bytes(x, 32));
-    jwk["y"] = auth::base64url_encode(bn_bytes(y, 32));
+    jwk["x"] = base64url_encode(bn_bytes(x, 32));
+    jwk["y"] = base64url_encode(bn_bytes(y, 32));
     BN_free(x);
     BN_free(y);
   }
@@ -257,7 +257,7 @@ TEST_F(AuthTest, MalformedTokensAre401) {
       "a.b.c.d",
       "!!!.???.***",
       valid.substr(0, valid.rfind('.')),                // no signature part
-      auth::base64url_encode("not json") + ".e30.sig",  // header is not JSON
+      base64url_encode("not json") + ".e30.sig",  // header is not JSON
       valid + "." + "extra",
       std::string(9000, 'a'),  // longer than any token the server accepts
   };
@@ -323,7 +323,7 @@ TEST_F(AuthTest, BadSignatureIs401) {
   const std::string alice = server_.token("alice");
   const auto dot1 = alice.find('.');
   const auto dot2 = alice.find('.', dot1 + 1);
-  const std::string bob_payload = auth::base64url_encode(
+  const std::string bob_payload = base64url_encode(
       R"({"sub":"bob","scope":"sync bookmark collection note reading_session","exp":)" +
       std::to_string(now_seconds() + 3600) + "}");
   const std::string forged = alice.substr(0, dot1 + 1) + bob_payload + alice.substr(dot2);
@@ -335,18 +335,18 @@ TEST_F(AuthTest, BadSignatureIs401) {
 
 TEST_F(AuthTest, AlgNoneIsRefused) {
   auto c = server_.client();
-  const std::string payload = auth::base64url_encode(
+  const std::string payload = base64url_encode(
       R"({"sub":"alice","scope":"sync bookmark","exp":)" + std::to_string(now_seconds() + 3600) + "}");
   for (const std::string header : {R"({"alg":"none","typ":"JWT"})", R"({"alg":"None"})",
                                    R"({"alg":"NONE","typ":"JWT"})", R"({"typ":"JWT"})"}) {
-    const std::string unsigned_token = auth::base64url_encode(header) + "." + payload + ".";
+    const std::string unsigned_token = base64url_encode(header) + "." + payload + ".";
     expect_unauthorized(c.get("/v1/sync?mutationsSince=0", with_token(unsigned_token)), header);
   }
   // "none" in the header with a genuine HS256 signature attached still does not pass.
   const std::string valid = server_.token("alice");
   const auto dot1 = valid.find('.');
   const std::string relabelled =
-      auth::base64url_encode(R"({"alg":"none","typ":"JWT"})") + valid.substr(dot1);
+      base64url_encode(R"({"alg":"none","typ":"JWT"})") + valid.substr(dot1);
   expect_unauthorized(c.get("/v1/sync?mutationsSince=0", with_token(relabelled)), "relabelled");
 }
 
@@ -356,7 +356,7 @@ TEST_F(AuthTest, AsymmetricAlgorithmsAreRefusedWhenNoKeysAreConfigured) {
   const std::string valid = server_.token("alice");
   const auto dot1 = valid.find('.');
   const std::string relabelled =
-      auth::base64url_encode(R"({"alg":"RS256","typ":"JWT"})") + valid.substr(dot1);
+      base64url_encode(R"({"alg":"RS256","typ":"JWT"})") + valid.substr(dot1);
   expect_unauthorized(c.get("/v1/sync?mutationsSince=0", with_token(relabelled)), "RS256 header");
 }
 

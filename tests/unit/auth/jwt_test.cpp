@@ -11,7 +11,7 @@
 #include <string>
 
 #include "../support/test_keys.hpp"
-#include "auth/base64url.hpp"
+#include "common/base64url.hpp"
 
 namespace synclog::auth {
 namespace {

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/base64url.hpp"
+#include "common/base64url.hpp"
 
 namespace synclog::test {
 
@@ -66,16 +66,16 @@ inline std::string bn_param(const PKey& k, const char* name, int pad = 0) {
 // One JWK object (as JSON text). `extra` is appended inside the object, e.g. R"(,"use":"enc")".
 inline std::string rsa_jwk(const PKey& k, std::string_view kid, std::string_view extra = {}) {
   return R"({"kty":"RSA","kid":")" + std::string(kid) + R"(","n":")" +
-         auth::base64url_encode(bn_param(k, OSSL_PKEY_PARAM_RSA_N)) + R"(","e":")" +
-         auth::base64url_encode(bn_param(k, OSSL_PKEY_PARAM_RSA_E)) + "\"" + std::string(extra) +
+         base64url_encode(bn_param(k, OSSL_PKEY_PARAM_RSA_N)) + R"(","e":")" +
+         base64url_encode(bn_param(k, OSSL_PKEY_PARAM_RSA_E)) + "\"" + std::string(extra) +
          "}";
 }
 
 inline std::string ec_jwk(const PKey& k, std::string_view kid, std::string_view extra = {},
                           std::string_view crv = "P-256") {
   return R"({"kty":"EC","crv":")" + std::string(crv) + R"(","kid":")" + std::string(kid) +
-         R"(","x":")" + auth::base64url_encode(bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, 32)) +
-         R"(","y":")" + auth::base64url_encode(bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, 32)) + "\"" +
+         R"(","x":")" + base64url_encode(bn_param(k, OSSL_PKEY_PARAM_EC_PUB_X, 32)) +
+         R"(","y":")" + base64url_encode(bn_param(k, OSSL_PKEY_PARAM_EC_PUB_Y, 32)) + "\"" +
          std::string(extra) + "}";
 }
 

@@ -1,10 +1,10 @@
 // Base64url coding.
-#include "auth/base64url.hpp"
+#include "common/base64url.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace synclog::auth {
+namespace synclog {
 namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -68,4 +68,4 @@ std::optional<std::string> base64url_decode(std::string_view in) {
   return out;
 }
 
-}  // namespace synclog::auth
+}  // namespace synclog

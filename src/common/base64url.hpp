@@ -5,10 +5,10 @@
 #include <string>
 #include <string_view>
 
-namespace synclog::auth {
+namespace synclog {
 
 std::string base64url_encode(std::string_view bytes);
 // Rejects characters outside the alphabet, padding, and impossible lengths.
 std::optional<std::string> base64url_decode(std::string_view text);
 
-}  // namespace synclog::auth
+}  // namespace synclog

@@ -1,12 +1,12 @@
 // Base64url without padding (RFC 4648 section 5): the RFC's test vectors, the URL-safe
 // alphabet, round trips of every byte, and strict rejection of anything a JWS may not contain.
-#include "auth/base64url.hpp"
+#include "common/base64url.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace synclog::auth {
+namespace synclog {
 namespace {
 
 TEST(Base64urlTest, EncodesTheRfcVectorsWithoutPadding) {
@@ -74,4 +74,4 @@ TEST(Base64urlTest, RejectsNonCanonicalTrailingBits) {
 }
 
 }  // namespace
-}  // namespace synclog::auth
+}  // namespace synclog

@@ -1,0 +1,103 @@
+// Entity-tag lists and their comparison functions.
+#include "domain/preconditions.hpp"
+
+namespace synclog::domain {
+namespace {
+
+constexpr std::size_t kMaxTags = 32;
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::string etag_for(std::int64_t version) { return "\"" + std::to_string(version) + "\""; }
+
+Result<Preconditions::Condition> Preconditions::parse_list(std::string_view header,
+                                                           std::string_view name) {
+  Condition c;
+  const auto bad = [&] {
+    return make_error(ErrorCode::kInvalidRequest,
+                      std::string(name) + " must be * or a list of entity tags like \"1795427285926\"");
+  };
+  header = trim(header);
+  if (header == "*") {
+    c.any = true;
+    return c;
+  }
+  while (!header.empty()) {
+    Tag t;
+    if (header.substr(0, 2) == "W/") {
+      t.weak = true;
+      header.remove_prefix(2);
+    }
+    if (header.empty() || header.front() != '"') return bad();
+    const auto close = header.find('"', 1);
+    if (close == std::string_view::npos) return bad();
+    t.opaque = std::string(header.substr(1, close - 1));
+    c.tags.push_back(std::move(t));
+    if (c.tags.size() > kMaxTags) return bad();
+    header = trim(header.substr(close + 1));
+    if (header.empty()) break;
+    if (header.front() != ',') return bad();
+    header = trim(header.substr(1));
+  }
+  if (c.tags.empty()) return bad();
+  return c;
+}
+
+Result<Preconditions> Preconditions::parse(std::optional<std::string_view> if_match,
+                                           std::optional<std::string_view> if_none_match) {
+  Preconditions p;
+  if (if_match) {
+    SYNCLOG_ASSIGN_OR_RETURN(p.if_match_, parse_list(*if_match, "If-Match"));
+  }
+  if (if_none_match) {
+    SYNCLOG_ASSIGN_OR_RETURN(p.if_none_match_, parse_list(*if_none_match, "If-None-Match"));
+  }
+  return p;
+}
+
+Status Preconditions::check_write(std::optional<std::int64_t> current) const {
+  const std::string current_tag = current ? std::to_string(*current) : std::string();
+  if (if_match_) {
+    if (!current) {
+      return make_error(ErrorCode::kPreconditionFailed,
+                        "If-Match: the resource does not exist");
+    }
+    bool matched = if_match_->any;
+    // Strong comparison: weak tags never match.
+    for (const auto& t : if_match_->tags) matched = matched || (!t.weak && t.opaque == current_tag);
+    if (!matched) {
+      return make_error(ErrorCode::kPreconditionFailed,
+                        "If-Match: the resource has changed; its current ETag is " + etag_for(*current));
+    }
+  }
+  if (if_none_match_ && current) {
+    bool matched = if_none_match_->any;
+    // Weak comparison.
+    for (const auto& t : if_none_match_->tags) matched = matched || t.opaque == current_tag;
+    if (matched) {
+      return make_error(ErrorCode::kPreconditionFailed,
+                        if_none_match_->any
+                            ? "If-None-Match: * but the resource already exists (ETag " + etag_for(*current) + ")"
+                            : "If-None-Match: the resource still has ETag " + etag_for(*current));
+    }
+  }
+  return Status();
+}
+
+bool Preconditions::not_modified(std::int64_t current) const {
+  if (!if_none_match_) return false;
+  if (if_none_match_->any) return true;
+  const std::string current_tag = std::to_string(current);
+  for (const auto& t : if_none_match_->tags) {
+    if (t.opaque == current_tag) return true;
+  }
+  return false;
+}
+
+}  // namespace synclog::domain
