@@ -6,15 +6,20 @@
 
 namespace synclog::domain {
 
-Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, std::int64_t now_ms) {
-  SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead head, txn.head());
+Status check_last_mutation_at(const storage::UserHead& head, std::int64_t last) {
   const bool has_mutations = head.head != head.baseline;
-  if (req.last_mutation_at == kFirstSyncMarker) {
+  if (last == kFirstSyncMarker) {
     if (has_mutations) return make_error(ErrorCode::kOutOfSync, std::string(kOutOfSyncMessage));
-  } else if (req.last_mutation_at != head.head) {
+  } else if (last != head.head) {
     return make_error(ErrorCode::kOutOfSync,
                       std::string(has_mutations ? kOutOfSyncMessage : kFirstSyncMessage));
   }
+  return Status();
+}
+
+Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, std::int64_t now_ms) {
+  SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead head, txn.head());
+  SYNCLOG_RETURN_IF_ERROR(check_last_mutation_at(head, req.last_mutation_at));
 
   Ledger ledger(txn, now_ms, head.head, req.client_id);
   PushResult result;

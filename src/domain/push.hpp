@@ -32,6 +32,11 @@ struct PushResult {
   std::int64_t head = 0;  // the new head (unchanged for an empty batch)
 };
 
+// The optimistic-concurrency rule of POST /v1/sync (and of direct writes that send
+// lastMutationAt): `last` must be the head, or -1 while the user has no mutations. kOutOfSync
+// with one of the two messages above otherwise.
+Status check_last_mutation_at(const storage::UserHead& head, std::int64_t last);
+
 // Checks `last_mutation_at` against the head (kOutOfSync with one of the two messages above),
 // then applies the batch. Any failure leaves the caller to abandon the transaction.
 Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, std::int64_t now_ms);

@@ -27,12 +27,13 @@ class Scopes {
 
   bool has(std::string_view name) const;
   bool allows(Resource r, Action a) const;
+  // The parent scope `family`, or its child for the action (e.g. "preference.update").
+  bool family_allows(std::string_view family, Action a) const;
   // Resources a pull may return: those with read access (the rest are silently dropped).
   ResourceSet readable() const;
   const std::vector<std::string>& names() const { return names_; }
 
  private:
-  bool family_allows(std::string_view family, Action a) const;
   std::vector<std::string> names_;
 };
 

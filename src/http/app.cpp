@@ -70,6 +70,11 @@ App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& v
                 RateLimiter(options.rate_limit, options.rate_burst),
                 RateLimiter(options.auth_failure_rate, options.auth_failure_burst)} {
   handlers::add_sync_routes(router_, services_);
+  handlers::add_bookmark_routes(router_, services_);
+  handlers::add_collection_routes(router_, services_);
+  handlers::add_note_routes(router_, services_);
+  handlers::add_reading_session_routes(router_, services_);
+  handlers::add_preference_routes(router_, services_);
   handlers::add_ops_routes(router_, services_);
 }
 

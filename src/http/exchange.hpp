@@ -46,6 +46,7 @@ class Exchange {
 
   const HttpRequest& request() const { return request_; }
   RequestContext& ctx() { return ctx_; }
+  const RequestContext& ctx() const { return ctx_; }
   std::optional<std::string_view> path_param(std::string_view name) const;
 
   // Runs `fn` on the request's own thread (its connection's strand). Storage completions call

@@ -1,7 +1,13 @@
-// Operational endpoints: liveness, readiness (storage healthy and not draining), metrics.
+// Operational endpoints: liveness, readiness (storage healthy and not draining), metrics, and
+// synclog's OpenAPI document.
 #include "http/envelope.hpp"
 #include "http/exchange.hpp"
 #include "http/handlers/handlers.hpp"
+
+namespace synclog::http {
+// docs/openapi.json, compiled in (cmake/EmbedFile.cmake).
+extern const std::string_view kOpenApiDocument;
+}  // namespace synclog::http
 
 namespace synclog::http::handlers {
 
@@ -18,6 +24,9 @@ void add_ops_routes(Router& router, Services& s) {
                        return ex->respond(json_response(503, R"({"status":"storage unavailable"})"));
                      }
                      ex->respond(json_response(200, R"({"status":"ready"})"));
+                   }});
+  router.add(Route{"GET", "/openapi.json", false, [](const auto& ex) {
+                     ex->respond(json_response(200, std::string(kOpenApiDocument)));
                    }});
   router.add(Route{"GET", "/metrics", false, [&s](const auto& ex) {
                      HttpResponse r = json_response(200, s.metrics.render());

@@ -2,9 +2,6 @@
 // domain (pull.hpp, push_parser.hpp, push.hpp), run inside store transactions.
 #include <boost/json/value.hpp>
 
-#include <charconv>
-#include <cmath>
-#include <limits>
 
 #include "domain/json_input.hpp"
 #include "domain/pull.hpp"
@@ -14,6 +11,7 @@
 #include "http/envelope.hpp"
 #include "http/exchange.hpp"
 #include "http/handlers/handlers.hpp"
+#include "http/handlers/query_params.hpp"
 
 namespace synclog::http::handlers {
 namespace {
@@ -22,30 +20,6 @@ using domain::Resource;
 
 Error unprocessable(std::string message) {
   return make_error(ErrorCode::kUnprocessable, std::move(message));
-}
-
-// An integer query value; nothing for anything else ("12abc", "", "1e3", overflow).
-std::optional<std::int64_t> parse_int(std::string_view s) {
-  std::int64_t v = 0;
-  if (s.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// A number that may be written as a decimal ("1731636500303", "100.0", "1731636500303.5"):
-// upstream types these parameters as floats. `whole_only` refuses fractions; otherwise they
-// round down (for an exclusive lower bound, that is exact).
-std::optional<std::int64_t> parse_number(std::string_view s, bool whole_only) {
-  if (auto i = parse_int(s)) return i;
-  double d = 0;
-  if (s.empty()) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(d) || std::fabs(d) > 9e15 ||
-      (whole_only && std::floor(d) != d)) {
-    return std::nullopt;
-  }
-  return static_cast<std::int64_t>(std::floor(d));
 }
 
 std::optional<std::int64_t> parse_timestamp(std::string_view s) { return parse_number(s, false); }
@@ -78,13 +52,6 @@ Result<domain::ResourceSet> parse_resources(std::optional<std::string_view> para
   return set;
 }
 
-Result<bool> parse_bool(std::optional<std::string_view> v, std::string_view name) {
-  if (!v || v->empty()) return false;
-  if (*v == "true" || *v == "1") return true;
-  if (*v == "false" || *v == "0") return false;
-  return unprocessable(std::string(name) + " must be true or false");
-}
-
 Status require_sync_scope(const RequestContext& ctx) {
   if (ctx.scopes.has("sync")) return Status();
   return make_error(ErrorCode::kForbidden, "The access token lacks the sync scope");
@@ -104,7 +71,8 @@ Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestCont
   p.since = std::max<std::int64_t>(0, *since_value);
   SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_resources(req.param("resources")));
   p.resources = p.resources & ctx.scopes.readable();
-  SYNCLOG_ASSIGN_OR_RETURN(p.metadata_only, parse_bool(req.param("metadataOnly"), "metadataOnly"));
+  SYNCLOG_ASSIGN_OR_RETURN(const auto metadata_only, bool_param(req, "metadataOnly"));
+  p.metadata_only = metadata_only.value_or(false);
   if (auto limit = req.param("limit")) {
     const auto v = parse_whole(*limit);
     if (!v || *v < 1 || *v > domain::kMaxPageLimit) {
@@ -182,15 +150,9 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   const auto last = req.param("lastMutationAt");
   if (!last) return ex->fail(make_error(ErrorCode::kInvalidRequest, "lastMutationAt is required"));
   domain::PushRequest push;
-  if (auto i = parse_int(*last)) {
-    push.last_mutation_at = *i;
-  } else if (parse_timestamp(*last)) {
-    // A fractional value can never equal a head: it is simply stale.
-    push.last_mutation_at = std::numeric_limits<std::int64_t>::min();
-  } else {
-    return ex->fail(make_error(ErrorCode::kInvalidRequest,
-                               "lastMutationAt must be a timestamp in milliseconds"));
-  }
+  auto last_value = parse_last_mutation_at(*last);
+  if (!last_value.ok()) return ex->fail(last_value.error());
+  push.last_mutation_at = *last_value;
   auto body = domain::parse_json(req.body);
   if (!body.ok()) {
     // Text that is not JSON at all is "malformed mutations" in the upstream's words; broken
