@@ -136,8 +136,9 @@ Result<std::vector<Note>> notes_where(ResourceView& v,
   return out;
 }
 
-DirectResult single(std::string body, std::int64_t version, std::string modified_by) {
-  return DirectResult{std::move(body), version, std::move(modified_by)};
+DirectResult single(std::string body, std::int64_t version, std::string modified_by,
+                    bool version_covers_body) {
+  return DirectResult{std::move(body), version, std::move(modified_by), version_covers_body};
 }
 
 }  // namespace
@@ -176,14 +177,16 @@ Result<DirectResult> get_bookmark(ResourceView& v, const BookmarkDetails& d) {
   SYNCLOG_ASSIGN_OR_RETURN(auto b, v.bookmark_by_identity(d));
   if (!b) return not_found("Bookmark");
   SYNCLOG_ASSIGN_OR_RETURN(const int count, v.collections_count(*b));
-  return single(success_body(bookmark_json(*b, count)), b->version, b->modified_by);
+  return single(success_body(bookmark_json(*b, count)), b->version, b->modified_by,
+                /*version_covers_body=*/false);
 }
 
 Result<DirectResult> get_reading_bookmark(ResourceView& v) {
   SYNCLOG_ASSIGN_OR_RETURN(auto b, v.reading_bookmark());
   if (!b) return not_found("Reading bookmark");
   SYNCLOG_ASSIGN_OR_RETURN(const int count, v.collections_count(*b));
-  return single(success_body(bookmark_json(*b, count)), b->version, b->modified_by);
+  return single(success_body(bookmark_json(*b, count)), b->version, b->modified_by,
+                /*version_covers_body=*/false);
 }
 
 Result<std::string> bookmark_collection_ids(ResourceView& v, const BookmarkDetails& d,
@@ -299,7 +302,8 @@ Result<DirectResult> get_collection(ResourceView& v, std::string_view id, ItemSo
               std::optional<PageParams>(page)));
   JsonObjectWriter data;
   data.raw("collection", collection).raw("bookmarks", bookmarks.array);
-  return DirectResult{success_body(std::move(data).finish(), bookmarks.pagination), version, modified_by};
+  return DirectResult{success_body(std::move(data).finish(), bookmarks.pagination), version, modified_by,
+                      /*version_covers_body=*/false};
 }
 
 Result<std::string> all_collection_bookmarks(ResourceView& v, ItemSort sort,
@@ -345,7 +349,7 @@ Result<std::string> list_notes(ResourceView& v, bool oldest_first,
 Result<DirectResult> get_note(ResourceView& v, std::string_view id) {
   SYNCLOG_ASSIGN_OR_RETURN(auto n, v.get<Note>(id));
   if (!n) return not_found("Note");
-  return single(success_body(note_json(*n)), n->version, n->modified_by);
+  return single(success_body(note_json(*n)), n->version, n->modified_by, /*version_covers_body=*/true);
 }
 
 Result<std::string> notes_by_verse(ResourceView& v, int surah, int ayah) {

@@ -12,6 +12,11 @@ struct DirectResult {
   std::string body;
   std::optional<std::int64_t> version;
   std::string modified_by;
+  // Whether `version` changes whenever `body` can. A body that also shows other records (a
+  // bookmark's collectionsCount, a collection's bookmarks) can change under the same version:
+  // its ETag still serves If-Match on the record, but a read never answers 304 with it, which
+  // would tell a cache that a stale list is current.
+  bool version_covers_body = true;
 };
 
 }  // namespace synclog::domain

@@ -75,7 +75,7 @@ void run_read(Services& s, const std::shared_ptr<Exchange>& ex, ReadOp op) {
       [ex, result, pre = std::move(*pre)](Status st) {
         ex->resume([ex, result, pre, st] {
           if (!st.ok()) return ex->fail(st.error());
-          if (result->version && pre.not_modified(*result->version)) {
+          if (result->version && result->version_covers_body && pre.not_modified(*result->version)) {
             HttpResponse r = json_response(304, {});
             add_version_headers(r, *result);
             return ex->respond(std::move(r));
