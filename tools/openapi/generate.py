@@ -409,16 +409,19 @@ def paths():
                    write_responses(message("reading session created", "reading session updated"), etag=True)),
     }
 
-    mushaf_required = MUSHAF_ID
+    # Upstream requires mushafId here; synclog keeps preferences per user, validates it when
+    # present, and accepts its absence: @quranjs/api's preferences.update/bulkUpdate send none.
+    pref_mushaf = query("mushafId", {"type": "integer", "enum": MUSHAFS},
+                        "The mushaf in use (required upstream; optional here: preferences are not kept per mushaf).")
     pref_errors = error_refs(*(COMMON_ERRORS + (422,)))
     p["/v1/preferences"] = {
         "get": op("Get preferences", "Each stored group, completed with defaults for its required keys.", ["Preferences"],
                   responses_={"200": ok(success(ref("Preference"))), **error_refs(*COMMON_ERRORS)}),
-        "post": op("Set one preference", "Not a sync resource: moves no head.", ["Preferences"], [mushaf_required],
+        "post": op("Set one preference", "Not a sync resource: moves no head.", ["Preferences"], [pref_mushaf],
                    ref("PreferenceBody"), {"200": ok(message("preference updated")), **pref_errors}),
     }
     p["/v1/preferences/bulk"] = {"post": op(
-        "Set preferences by group", "Not a sync resource: moves no head.", ["Preferences"], [mushaf_required],
+        "Set preferences by group", "Not a sync resource: moves no head.", ["Preferences"], [pref_mushaf],
         ref("Preference"), {"200": ok(message("preferences updated")), **pref_errors})}
 
     def unauthenticated(summary, description, schema, content_type="application/json"):

@@ -1,7 +1,9 @@
 // The preference endpoints: GET /v1/preferences, POST /v1/preferences?mushafId= (one key),
 // POST /v1/preferences/bulk?mushafId= (groups). Preferences are kept per user, outside the
-// sync log: writing them moves no head and answers no X-Mutation-At (contract A5). The
-// required mushafId is validated; preferences are not kept per mushaf.
+// sync log: writing them moves no head and answers no X-Mutation-At (contract A5).
+// Preferences are not kept per mushaf: mushafId, which upstream requires, is validated when
+// present and may be absent, because the official JS SDK (@quranjs/api) sends none with its
+// preferences.update/bulkUpdate.
 #include <boost/json.hpp>
 
 #include "domain/direct_wire.hpp"
@@ -49,9 +51,9 @@ void set(Services& s, const std::shared_ptr<Exchange>& ex, Merge merge, std::str
       !ctx.scopes.family_allows("preference", Action::kCreate)) {
     return ex->fail(require_family(ctx, "preference", Action::kUpdate).error());
   }
-  auto mushaf = required_int_param(ex->request(), "mushafId", 1, 19);
+  auto mushaf = int_param(ex->request(), "mushafId", 1, 19);
   if (!mushaf.ok()) return ex->fail(mushaf.error());
-  if (!domain::quran::is_known_mushaf(static_cast<int>(*mushaf))) {
+  if (*mushaf && !domain::quran::is_known_mushaf(static_cast<int>(**mushaf))) {
     return ex->fail(make_error(ErrorCode::kUnprocessable, "mushafId must be one of 1, 2, 3, 4, 5, 6, 7, 11, 19"));
   }
   auto body = json_object_body(ex->request());
