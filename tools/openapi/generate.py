@@ -260,9 +260,11 @@ def write_responses(schema, extra=(), etag=False):
     return {"200": ok(schema, headers=headers), **error_refs(*(WRITE_ERRORS + tuple(extra)))}
 
 
-def read_responses(schema, etag=False):
+def read_responses(schema, etag=False, not_modified=False):
+    """`etag`: the 200 carries the record's version. `not_modified`: that version covers the whole
+    body, so If-None-Match may answer 304 (bookmark and collection reads also show other records)."""
     r = {"200": ok(schema, headers=["ETag", "X-Modified-By"] if etag else [])}
-    if etag:
+    if not_modified:
         r["304"] = {"description": "Not modified: If-None-Match names the current ETag.",
                     "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}}
     r.update(error_refs(*READ_ERRORS))
@@ -308,7 +310,7 @@ def paths():
         [query("isReading", BOOL, "The reading bookmark."), query("key", INT, "Surah, juz or page number."),
          query("type", BOOKMARK_TYPE, "Default ayah."), query("verseNumber", INT, "The ayah (ayah bookmarks)."),
          query("mushafId", {"type": "integer", "enum": MUSHAFS}, "The mushaf."),
-         query("mushaf", {"type": "integer", "enum": MUSHAFS}, "Legacy alias of mushafId."), *CONDITIONAL_READ],
+         query("mushaf", {"type": "integer", "enum": MUSHAFS}, "Legacy alias of mushafId.")],
         responses_=read_responses(bookmark, etag=True))}
     p["/v1/bookmarks/collections"] = {"get": op(
         "Collections holding a bookmark", "Collection ids; `__default__` last with includeDefault when it is in Favorites.",
@@ -342,7 +344,7 @@ def paths():
         responses_=read_responses(success(arr(ref("Bookmark")), pagination=True)))}
     p["/v1/collections/{collectionId}"] = {
         "get": op("Get a collection and its bookmarks", "`__default__` is Favorites.", ["Collections"],
-                  [path_param("collectionId", "A collection id or __default__."), item_sort, *PAGE, *CONDITIONAL_READ],
+                  [path_param("collectionId", "A collection id or __default__."), item_sort, *PAGE],
                   responses_=read_responses(success(obj({"collection": ref("Collection"), "bookmarks": arr(ref("Bookmark"))},
                                                         ["collection", "bookmarks"]), pagination=True), etag=True)),
         "post": op("Rename a collection", "Favorites cannot be renamed (422).", ["Collections"],
@@ -391,7 +393,7 @@ def paths():
         responses_=read_responses(success(arr(ref("Note")))))}
     p["/v1/notes/{noteId}"] = {
         "get": op("Get a note", "", ["Notes"], [path_param("noteId", "The note."), query("withAttachedEntities", BOOL, "Ignored: entities are always included."), *CONDITIONAL_READ],
-                  responses_=read_responses(note, etag=True)),
+                  responses_=read_responses(note, etag=True, not_modified=True)),
         "patch": op("Update a note", "", ["Notes"], [path_param("noteId", "The note."), *CONDITIONAL_WRITE], ref("NoteUpdateBody"),
                     write_responses(note, etag=True)),
         "delete": op("Delete a note", "", ["Notes"], [path_param("noteId", "The note."), *CONDITIONAL_WRITE],
