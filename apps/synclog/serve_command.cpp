@@ -49,6 +49,9 @@ struct ServeFlags {
   std::string drain_timeout = "30s";
   std::string compact_after = "60s";
   std::string traversal_quiet = "15m";
+  std::string retention = "90d";
+  std::string idempotency_ttl = "24h";
+  std::string maintenance_interval = "10s";
   std::size_t max_connections = 10000;
   std::string access_log = "stdout";
   std::string ready_file;
@@ -74,8 +77,11 @@ int run_serve(const ServeFlags& f) {
                                            request = parse_duration(f.request_timeout),
                                            drain = parse_duration(f.drain_timeout),
                                            compact = parse_duration(f.compact_after),
-                                           quiet = parse_duration(f.traversal_quiet);
-  if (!idle || !request || !drain || !compact || !quiet) {
+                                           quiet = parse_duration(f.traversal_quiet),
+                                           retention = parse_duration(f.retention),
+                                           answers_ttl = parse_duration(f.idempotency_ttl),
+                                           maintenance = parse_duration(f.maintenance_interval);
+  if (!idle || !request || !drain || !compact || !quiet || !retention || !answers_ttl || !maintenance) {
     return fail("durations look like 500ms, 30s, 15m, 1h or 7d");
   }
   const auto max_body = parse_size(f.max_body);
@@ -132,6 +138,9 @@ int run_serve(const ServeFlags& f) {
   store_options.readers = f.db_readers > 0 ? f.db_readers : std::max(2, threads);
   store_options.compact_after_ms = compact->count();
   store_options.traversal_quiet_ms = quiet->count();
+  store_options.retention_ms = retention->count();
+  store_options.response_ttl_ms = answers_ttl->count();
+  store_options.maintenance_interval = std::max(*maintenance, std::chrono::milliseconds(10));
   store_options.clock = &clock;
   auto store = storage::sqlite::SqliteStore::open(store_options);
   if (!store.ok()) return fail(store.error().message);
@@ -225,6 +234,14 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--traversal-quiet", f->traversal_quiet,
                   "Keep superseded entries while a paged pull was seen within this window")
       ->envname("SYNCLOG_TRAVERSAL_QUIET")->capture_default_str();
+  cmd->add_option("--retention", f->retention,
+                  "Purge tombstones this old; a pull from before them answers 410 ResyncRequired")
+      ->envname("SYNCLOG_RETENTION")->capture_default_str();
+  cmd->add_option("--idempotency-ttl", f->idempotency_ttl, "Keep answers stored under Idempotency-Keys this long")
+      ->envname("SYNCLOG_IDEMPOTENCY_TTL")->capture_default_str();
+  cmd->add_option("--maintenance-interval", f->maintenance_interval,
+                  "How often compaction and retention run")
+      ->envname("SYNCLOG_MAINTENANCE_INTERVAL")->capture_default_str();
   cmd->add_option("--access-log", f->access_log, "Request log: stdout, stderr, off, or a file path")
       ->envname("SYNCLOG_ACCESS_LOG")->capture_default_str();
   cmd->add_option("--ready-file", f->ready_file, "Write host:port here once listening")

@@ -22,6 +22,9 @@ enum class ErrorCode {
   kRequestTimeout,
   // The client's lastMutationAt is not the user's head (OutOfSyncError envelope). 409.
   kOutOfSync,
+  // The client's cursor is from before the retention horizon: it may have missed deletions
+  // and must sync again from 0 (ResyncRequired envelope, like OutOfSyncError's). 410.
+  kResyncRequired,
   // If-Match / If-None-Match do not hold for the resource's current version. 412.
   kPreconditionFailed,
   // The request body is over the configured limit. 413.

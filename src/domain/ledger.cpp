@@ -9,6 +9,9 @@ namespace synclog::domain {
 using detail::kind_of;
 using detail::Traits;
 
+// A DELETE's entry is what the store treats as a tombstone (retention purges those).
+static_assert(static_cast<std::uint8_t>(MutationType::kDelete) == storage::kTombstoneOp);
+
 template <class T>
 Result<std::int64_t> Ledger::save(T& v, MutationType op, const ClientTimes& times) {
   const std::int64_t ts = next_ts();

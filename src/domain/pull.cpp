@@ -32,6 +32,13 @@ void append_entry(std::string& out, const storage::Entry& e, std::int64_t since)
 
 Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req) {
   SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead head, txn.head());
+  // A cursor before the horizon may have missed a deletion whose tombstone retention purged.
+  // A pull from 0 is the resync itself: it needs no tombstones.
+  if (!req.metadata_only && req.since > 0 && req.since < head.horizon) {
+    return make_error(ErrorCode::kResyncRequired,
+                      "mutationsSince is before the retention horizon (" + std::to_string(head.horizon) +
+                          "): deletions since then are no longer kept; sync again from 0");
+  }
   PullResult result;
   if (req.metadata_only) {
     result.last_mutation_at = head.head;

@@ -14,6 +14,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::kMethodNotAllowed: return 405;
     case ErrorCode::kRequestTimeout: return 408;
     case ErrorCode::kOutOfSync: return 409;
+    case ErrorCode::kResyncRequired: return 410;
     case ErrorCode::kPreconditionFailed: return 412;
     case ErrorCode::kPayloadTooLarge: return 413;
     case ErrorCode::kUnprocessable: return 422;
@@ -36,6 +37,7 @@ std::string_view error_type(int status) {
     case 405: return "method_not_allowed";
     case 408: return "request_timeout";
     case 409: return "conflict";
+    case 410: return "gone";
     case 412: return "precondition_failed";
     case 413: return "payload_too_large";
     case 422: return "unprocessable_entity";
@@ -57,10 +59,13 @@ HttpResponse json_response(int status, std::string body) {
 
 HttpResponse error_response(const Error& error) {
   const int status = http_status(error.code);
-  if (error.code == ErrorCode::kOutOfSync || error.code == ErrorCode::kValidation) {
+  const char* sync_code = error.code == ErrorCode::kOutOfSync        ? "OutOfSyncError"
+                          : error.code == ErrorCode::kValidation     ? "ValidationError"
+                          : error.code == ErrorCode::kResyncRequired ? "ResyncRequired"
+                                                                     : nullptr;
+  if (sync_code) {
     JsonObjectWriter inner;
-    inner.str("code", error.code == ErrorCode::kOutOfSync ? "OutOfSyncError" : "ValidationError")
-        .str("message", error.message);
+    inner.str("code", sync_code).str("message", error.message);
     JsonObjectWriter w;
     w.boolean("success", false).raw("error", std::move(inner).finish());
     return json_response(status, std::move(w).finish());

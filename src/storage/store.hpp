@@ -23,6 +23,23 @@ using UserKey = std::int64_t;
 struct UserHead {
   std::int64_t head = 0;      // the latest ts handed out for this user
   std::int64_t baseline = 0;  // the head the user started with; head == baseline: no mutations
+  // The latest ts of a tombstone purged by retention (0: none): a reader whose cursor is before
+  // it may have missed a deletion and must start again from 0.
+  std::int64_t horizon = 0;
+};
+
+// Entries with this op are tombstones (the resource's deletion, its latest entry). The domain
+// maps its DELETE onto it; retention purges tombstones older than its window.
+inline constexpr std::uint8_t kTombstoneOp = 2;
+
+// The answer a write produced, kept under the client's Idempotency-Key so that a retry gets it
+// again instead of applying the write twice. `headers` and `body` are opaque to the store.
+struct StoredResponse {
+  std::string fingerprint;     // identifies the request the answer belongs to
+  std::int64_t created_ms = 0; // when it was stored (wall clock)
+  int status = 0;
+  std::string headers;
+  std::string body;
 };
 
 // The current state of one resource. `k1`/`k2` are lookup keys the domain defines (empty means
@@ -85,6 +102,10 @@ class WriteTxn : public ReadTxn {
   // Appends `e` (its ts must be new for this user) and marks the previous live entry of the
   // same (kind, id), if any, as superseded at e.ts.
   virtual Status append(const Entry& e) = 0;
+  // The answer stored under this user's idempotency key, if any (kept until purged by age).
+  virtual Result<std::optional<StoredResponse>> find_response(std::string_view key) = 0;
+  // Stores an answer under a key that has none; it commits or rolls back with the writes.
+  virtual Status put_response(std::string_view key, const StoredResponse& r) = 0;
 };
 
 using ReadFn = std::function<Status(ReadTxn&)>;

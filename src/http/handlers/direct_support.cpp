@@ -8,6 +8,7 @@
 #include "domain/push.hpp"
 #include "domain/push_parser.hpp"
 #include "http/envelope.hpp"
+#include "http/handlers/answered_write.hpp"
 #include "http/handlers/query_params.hpp"
 
 namespace synclog::http::handlers {
@@ -18,10 +19,11 @@ Result<domain::Preconditions> preconditions(const HttpRequest& req) {
   return domain::Preconditions::parse(req.header("if-match"), req.header("if-none-match"));
 }
 
-void add_version_headers(HttpResponse& r, const domain::DirectResult& result) {
+void add_version_headers(std::vector<std::pair<std::string, std::string>>& headers,
+                         const domain::DirectResult& result) {
   if (!result.version) return;
-  r.set_header("ETag", domain::etag_for(*result.version));
-  if (!result.modified_by.empty()) r.set_header("X-Modified-By", result.modified_by);
+  headers.emplace_back("ETag", domain::etag_for(*result.version));
+  if (!result.modified_by.empty()) headers.emplace_back("X-Modified-By", result.modified_by);
 }
 
 }  // namespace
@@ -35,29 +37,22 @@ void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op) {
   }
   auto pre = preconditions(ex->request());
   if (!pre.ok()) return ex->fail(pre.error());
-  auto result = std::make_shared<domain::DirectResult>();
-  auto head = std::make_shared<std::int64_t>(0);
   const Clock& clock = s.clock;
-  s.store.write(
-      ex->ctx().user,
-      [op = std::move(op), pre = std::move(*pre), last, result, head, &clock,
-       client = ex->ctx().client_id](storage::WriteTxn& txn) -> Status {
+  run_answered_write(
+      s, ex,
+      [op = std::move(op), pre = std::move(*pre), last, &clock,
+       client = ex->ctx().client_id](storage::WriteTxn& txn) -> Result<WriteAnswer> {
         SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead h, txn.head());
         if (last) SYNCLOG_RETURN_IF_ERROR(domain::check_last_mutation_at(h, *last));
         domain::Ledger ledger(txn, clock.now_ms(), h.head, client);
-        SYNCLOG_ASSIGN_OR_RETURN(*result, op(ledger, pre));
-        *head = ledger.head();
-        if (*head != h.head) SYNCLOG_RETURN_IF_ERROR(txn.set_head(*head));
-        return Status();
-      },
-      [ex, result, head](Status st) {
-        ex->resume([ex, result, head, st] {
-          if (!st.ok()) return ex->fail(st.error());
-          HttpResponse r = json_response(200, std::move(result->body));
-          r.set_header("X-Mutation-At", std::to_string(*head));
-          add_version_headers(r, *result);
-          ex->respond(std::move(r));
-        });
+        SYNCLOG_ASSIGN_OR_RETURN(domain::DirectResult result, op(ledger, pre));
+        const std::int64_t head = ledger.head();
+        if (head != h.head) SYNCLOG_RETURN_IF_ERROR(txn.set_head(head));
+        WriteAnswer answer;
+        answer.body = std::move(result.body);
+        answer.headers.emplace_back("X-Mutation-At", std::to_string(head));
+        add_version_headers(answer.headers, result);
+        return answer;
       });
 }
 
@@ -77,11 +72,11 @@ void run_read(Services& s, const std::shared_ptr<Exchange>& ex, ReadOp op) {
           if (!st.ok()) return ex->fail(st.error());
           if (result->version && result->version_covers_body && pre.not_modified(*result->version)) {
             HttpResponse r = json_response(304, {});
-            add_version_headers(r, *result);
+            add_version_headers(r.headers, *result);
             return ex->respond(std::move(r));
           }
           HttpResponse r = json_response(200, std::move(result->body));
-          add_version_headers(r, *result);
+          add_version_headers(r.headers, *result);
           ex->respond(std::move(r));
         });
       });

@@ -10,6 +10,7 @@
 #include "domain/preferences.hpp"
 #include "domain/quran.hpp"
 #include "http/envelope.hpp"
+#include "http/handlers/answered_write.hpp"
 #include "http/handlers/direct_support.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/query_params.hpp"
@@ -61,23 +62,18 @@ void set(Services& s, const std::shared_ptr<Exchange>& ex, Merge merge, std::str
   // Validate before queueing the write: a bad key never reaches storage.
   auto checked = merge("{}", *body);
   if (!checked.ok()) return ex->fail(checked.error());
-  s.store.write(
-      ctx.user,
-      [merge, body = std::move(*body)](storage::WriteTxn& txn) -> Status {
-        SYNCLOG_ASSIGN_OR_RETURN(const std::string stored, stored_preferences(txn));
-        SYNCLOG_ASSIGN_OR_RETURN(std::string updated, merge(stored, body));
-        storage::Record r;
-        r.kind = domain::kPreferencesKind;
-        r.id = std::string(domain::kPreferencesId);
-        r.data = std::move(updated);
-        return txn.put(r);
-      },
-      [ex, message = std::string(message)](Status st) {
-        ex->resume([ex, message, st] {
-          if (!st.ok()) return ex->fail(st.error());
-          ex->respond(json_response(200, domain::message_body(message)));
-        });
-      });
+  run_answered_write(s, ex,
+                     [merge, body = std::move(*body), message = std::string(message)](
+                         storage::WriteTxn& txn) -> Result<WriteAnswer> {
+                       SYNCLOG_ASSIGN_OR_RETURN(const std::string stored, stored_preferences(txn));
+                       SYNCLOG_ASSIGN_OR_RETURN(std::string updated, merge(stored, body));
+                       storage::Record r;
+                       r.kind = domain::kPreferencesKind;
+                       r.id = std::string(domain::kPreferencesId);
+                       r.data = std::move(updated);
+                       SYNCLOG_RETURN_IF_ERROR(txn.put(r));
+                       return WriteAnswer{200, {}, domain::message_body(message)};
+                     });
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "domain/tuning.hpp"
 #include "http/envelope.hpp"
 #include "http/exchange.hpp"
+#include "http/handlers/answered_write.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/query_params.hpp"
 
@@ -167,34 +168,30 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   push.mutations = std::move(*mutations);
   push.client_id = ctx.client_id;
 
-  auto out = std::make_shared<std::string>();
-  auto head = std::make_shared<std::int64_t>(0);
   auto first_sync = std::make_shared<bool>(false);
   const auto start = std::chrono::steady_clock::now();
   auto shared_push = std::make_shared<domain::PushRequest>(std::move(push));
   const Clock& clock = s.clock;
-  s.store.write(
-      ctx.user,
-      [shared_push, out, head, first_sync, &clock](storage::WriteTxn& txn) -> Status {
+  run_answered_write(
+      s, ex,
+      [shared_push, first_sync, &clock](storage::WriteTxn& txn) -> Result<WriteAnswer> {
         auto result = domain::apply_push(txn, *shared_push, clock.now_ms());
         if (!result.ok()) {
           *first_sync = result.error().message == domain::kFirstSyncMessage;
           return result.error();
         }
-        *head = result->head;
-        *out = domain::push_response_body(*result);
-        return Status();
+        WriteAnswer answer;
+        answer.headers.emplace_back("X-Mutation-At", std::to_string(result->head));
+        answer.body = domain::push_response_body(*result);
+        return answer;
       },
-      [&s, ex, out, head, first_sync, shared_push, start](Status st) {
+      [&s, first_sync, shared_push, start](const Status& st, bool replayed) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        ex->resume([&s, ex, out, head, first_sync, shared_push, seconds, st] {
         s.metrics.histogram("synclog_storage_write_seconds", "Time from queueing a push to its durable commit")
             .observe(seconds);
-        if (!st.ok()) {
-          count_push_outcome(s, st.error(), *first_sync);
-          return ex->fail(st.error());
-        }
+        if (!st.ok()) return count_push_outcome(s, st.error(), *first_sync);
+        if (replayed) return;  // applied once already, and counted then
         s.metrics.counter("synclog_pushes_total", "Applied POST /v1/sync batches").inc();
         for (const auto& m : shared_push->mutations) {
           s.metrics
@@ -203,10 +200,6 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
                            "\",type=\"" + std::string(domain::mutation_type_name(m.type)) + "\"")
               .inc();
         }
-        HttpResponse r = json_response(200, std::move(*out));
-        r.set_header("X-Mutation-At", std::to_string(*head));
-        ex->respond(std::move(r));
-        });
       });
 }
 

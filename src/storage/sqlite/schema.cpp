@@ -2,6 +2,7 @@
 //
 // Protocol of the on-disk format (append a line when it changes):
 //   1  users, records, entries (this file's first version)
+//   2  users.horizon (retention), idempotency (stored answers), entries_tombstones
 #include "storage/sqlite/schema.hpp"
 
 #include <string>
@@ -47,6 +48,23 @@ CREATE TABLE entries(
 CREATE UNIQUE INDEX entries_live ON entries(uid, kind, id) WHERE superseded_at = 0;
 CREATE INDEX entries_scan ON entries(uid, ts, kind, superseded_at);
 CREATE INDEX entries_superseded ON entries(superseded_at, uid) WHERE superseded_at > 0;
+)sql",
+    // 2
+    R"sql(
+ALTER TABLE users ADD COLUMN horizon INTEGER NOT NULL DEFAULT 0;
+-- A rowid table: stored answers can be tens of KiB, too large for WITHOUT ROWID's b-tree.
+CREATE TABLE idempotency(
+  uid INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  headers TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX idempotency_key ON idempotency(uid, key);
+CREATE INDEX idempotency_age ON idempotency(created_ms);
+CREATE INDEX entries_tombstones ON entries(ts) WHERE op = 2 AND superseded_at = 0;
 )sql",
 };
 

@@ -7,7 +7,7 @@
 namespace synclog::storage::sqlite {
 
 // The schema version this build writes. Opening a newer database fails rather than guess.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Brings the database at `c` up to kSchemaVersion, in one transaction per step.
 Status migrate(Connection& c);

@@ -35,6 +35,11 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kStripes = 64;
 constexpr int kMaxReadAttempts = 4;
 constexpr int kCompactionUsersPerPass = 256;
+// Retention deletes in transactions of this many rows, at most kPurgeBatchesPerPass of them per
+// maintenance pass, so a large backlog (a first pass after an upgrade) never holds the writer
+// for long; the rest waits for the next pass.
+constexpr int kPurgeBatchRows = 1000;
+constexpr int kPurgeBatchesPerPass = 20;
 
 Error unavailable() { return make_error(ErrorCode::kUnavailable, "storage is shutting down"); }
 
@@ -154,6 +159,7 @@ struct SqliteStore::Impl {
       }
       if (SteadyClock::now() >= next_maintenance) {
         compact().status().ignore();
+        purge_expired().status().ignore();
         next_maintenance = SteadyClock::now() + options.maintenance_interval;
       }
     }
@@ -291,6 +297,89 @@ struct SqliteStore::Impl {
     }
     for (std::size_t id : stripe_ids) stripes[id].epoch.fetch_add(1);
     return removed;
+  }
+
+  // Runs `sql` (which deletes at most kPurgeBatchRows rows, its ?1 bound to `cutoff`) in its
+  // own transaction until it deletes fewer, or kPurgeBatchesPerPass times.
+  Result<std::int64_t> purge_in_batches(const char* sql, std::int64_t cutoff) {
+    Connection& c = *writer_conn;
+    std::int64_t removed = 0;
+    for (int batch = 0; batch < kPurgeBatchesPerPass; ++batch) {
+      SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
+      auto stmt = c.prepare(sql);
+      Status s = stmt.ok() ? (*stmt)->bind(1, cutoff).bind(2, std::int64_t{kPurgeBatchRows}).run()
+                           : stmt.status();
+      if (stmt.ok()) (*stmt)->reset();
+      const std::int64_t n = s.ok() ? sqlite3_changes64(c.handle()) : 0;
+      if (s.ok()) s = c.exec("COMMIT");
+      if (!s.ok()) {
+        c.exec("ROLLBACK").ignore();
+        return s.error();
+      }
+      removed += n;
+      if (n < kPurgeBatchRows) break;
+    }
+    return removed;
+  }
+
+  // Retention: tombstones older than retention_ms go, and each user's horizon moves to the
+  // latest one purged, in the same transaction, so a pull from before it is told to start
+  // again (it may have missed a deletion). Stored idempotent answers older than
+  // response_ttl_ms go too. Superseded entries are compaction's (compact()).
+  Result<std::int64_t> purge_expired() {
+    Connection& c = *writer_conn;
+    const std::int64_t now = clock->now_ms();
+    std::int64_t removed = 0;
+    for (int batch = 0; batch < kPurgeBatchesPerPass; ++batch) {
+      // The oldest tombstones first, a bounded number, reduced to each user's latest.
+      std::unordered_map<UserKey, std::int64_t> latest;
+      std::int64_t rows = 0;
+      {
+        SYNCLOG_ASSIGN_OR_RETURN(
+            Statement * s, c.prepare("SELECT uid, ts FROM entries WHERE op=?1 AND superseded_at=0 AND ts<?2 "
+                                     "ORDER BY ts LIMIT ?3"));
+        s->bind(1, std::int64_t{kTombstoneOp}).bind(2, now - options.retention_ms)
+            .bind(3, std::int64_t{kPurgeBatchRows});
+        for (;;) {
+          auto row = s->step();
+          if (!row.ok()) {
+            s->reset();
+            return row.error();
+          }
+          if (!*row) break;
+          ++rows;
+          auto& ts = latest[s->int_at(0)];
+          ts = std::max(ts, s->int_at(1));
+        }
+        s->reset();
+      }
+      if (latest.empty()) break;
+      SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
+      Status st;
+      for (const auto& [uid, ts] : latest) {
+        auto horizon = c.prepare("UPDATE users SET horizon=max(horizon, ?1) WHERE uid=?2");
+        st = horizon.ok() ? (*horizon)->bind(1, ts).bind(2, uid).run() : horizon.status();
+        if (horizon.ok()) (*horizon)->reset();
+        if (!st.ok()) break;
+        auto del = c.prepare("DELETE FROM entries WHERE uid=?1 AND op=?2 AND superseded_at=0 AND ts<=?3");
+        st = del.ok() ? (*del)->bind(1, uid).bind(2, std::int64_t{kTombstoneOp}).bind(3, ts).run() : del.status();
+        if (del.ok()) (*del)->reset();
+        if (!st.ok()) break;
+        removed += sqlite3_changes64(c.handle());
+      }
+      if (st.ok()) st = c.exec("COMMIT");
+      if (!st.ok()) {
+        c.exec("ROLLBACK").ignore();
+        return st.error();
+      }
+      if (rows < kPurgeBatchRows) break;
+    }
+    SYNCLOG_ASSIGN_OR_RETURN(
+        const std::int64_t answers,
+        purge_in_batches("DELETE FROM idempotency WHERE rowid IN (SELECT rowid FROM idempotency "
+                         "WHERE created_ms < ?1 ORDER BY created_ms LIMIT ?2)",
+                         now - options.response_ttl_ms));
+    return removed + answers;
   }
 
   // ---- readers ----
@@ -476,19 +565,32 @@ Status SqliteStore::check() {
 
 void SqliteStore::shutdown() { impl_->shutdown(); }
 
-Result<std::int64_t> SqliteStore::test_compact_now() {
-  Impl* p = impl_.get();
+namespace {
+
+// Runs a maintenance pass of `p` on the writer thread (it uses the writer's connection) now,
+// and waits for the number of rows it removed.
+template <class Pass>
+Result<std::int64_t> run_pass_now(SqliteStore::Impl* p, Pass pass) {
   std::int64_t removed = 0;
   std::promise<Status> finished;
-  // On the writer thread: compaction uses the writer's connection.
-  p->enqueue_write(WriteJob{[p, &removed](Connection&) -> Status {
-                              SYNCLOG_ASSIGN_OR_RETURN(removed, p->compact());
+  p->enqueue_write(WriteJob{[p, pass, &removed](Connection&) -> Status {
+                              SYNCLOG_ASSIGN_OR_RETURN(removed, (p->*pass)());
                               return Status();
                             },
                             [&finished](Status s) { finished.set_value(s); },
                             /*standalone=*/true});
   SYNCLOG_RETURN_IF_ERROR(finished.get_future().get());
   return removed;
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::test_compact_now() {
+  return run_pass_now(impl_.get(), &Impl::compact);
+}
+
+Result<std::int64_t> SqliteStore::test_purge_now() {
+  return run_pass_now(impl_.get(), &Impl::purge_expired);
 }
 
 }  // namespace synclog::storage::sqlite

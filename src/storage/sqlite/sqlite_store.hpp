@@ -22,6 +22,10 @@ struct SqliteOptions {
   std::int64_t compact_after_ms = 60 * 1000;
   // ...unless the user had an offset-paged traversal in progress within this window.
   std::int64_t traversal_quiet_ms = 15 * 60 * 1000;
+  // Tombstones older than this are purged, and the user's horizon moves past them.
+  std::int64_t retention_ms = 90LL * 24 * 3600 * 1000;
+  // Answers stored under idempotency keys are kept at least this long.
+  std::int64_t response_ttl_ms = 24LL * 3600 * 1000;
   std::chrono::milliseconds maintenance_interval{10 * 1000};
   const Clock* clock = nullptr;  // wall clock for compaction cut-offs; defaults to the system's
 };
@@ -40,6 +44,9 @@ class SqliteStore final : public Store {
 
   // Runs one compaction pass now and waits for it; returns how many entries it removed.
   Result<std::int64_t> test_compact_now();
+  // Runs one retention pass (tombstones and stored answers past their windows) now and waits
+  // for it; returns how many rows it removed.
+  Result<std::int64_t> test_purge_now();
 
   struct Impl;
 

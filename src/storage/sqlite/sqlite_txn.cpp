@@ -26,12 +26,13 @@ Record record_from_row(const Statement& s, std::uint8_t kind) {
 }  // namespace
 
 Result<UserHead> SqliteTxn::head() {
-  SYNCLOG_ASSIGN_OR_RETURN(Statement* s, c_.prepare("SELECT head, baseline FROM users WHERE uid=?"));
+  SYNCLOG_ASSIGN_OR_RETURN(Statement* s,
+                           c_.prepare("SELECT head, baseline, horizon FROM users WHERE uid=?"));
   ResetOnExit guard{s};
   s->bind(1, user_);
   SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
   if (!row) return make_error(ErrorCode::kInternal, "sqlite: no user " + std::to_string(user_));
-  return UserHead{s->int_at(0), s->int_at(1)};
+  return UserHead{s->int_at(0), s->int_at(1), s->int_at(2)};
 }
 
 Result<std::optional<Record>> SqliteTxn::get(std::uint8_t kind, std::string_view id) {
@@ -159,6 +160,32 @@ Status SqliteTxn::append(const Entry& e) {
   ResetOnExit guard{s};
   return s->bind(1, user_).bind(2, e.ts).bind(3, e.kind).bind(4, e.id).bind(5, e.op)
       .bind(6, e.created_ts).bind(7, e.data).run();
+}
+
+Result<std::optional<StoredResponse>> SqliteTxn::find_response(std::string_view key) {
+  SYNCLOG_ASSIGN_OR_RETURN(
+      Statement* s, c_.prepare("SELECT fingerprint, created_ms, status, headers, body FROM idempotency "
+                               "WHERE uid=? AND key=?"));
+  ResetOnExit guard{s};
+  s->bind(1, user_).bind(2, key);
+  SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
+  if (!row) return std::optional<StoredResponse>();
+  StoredResponse r;
+  r.fingerprint = s->text_at(0);
+  r.created_ms = s->int_at(1);
+  r.status = static_cast<int>(s->int_at(2));
+  r.headers = s->text_at(3);
+  r.body = s->text_at(4);
+  return std::optional<StoredResponse>(std::move(r));
+}
+
+Status SqliteTxn::put_response(std::string_view key, const StoredResponse& r) {
+  SYNCLOG_ASSIGN_OR_RETURN(
+      Statement* s, c_.prepare("INSERT INTO idempotency(uid, key, fingerprint, created_ms, status, headers, body) "
+                               "VALUES(?,?,?,?,?,?,?)"));
+  ResetOnExit guard{s};
+  return s->bind(1, user_).bind(2, key).bind(3, r.fingerprint).bind(4, r.created_ms)
+      .bind(5, static_cast<std::int64_t>(r.status)).bind(6, r.headers).bind(7, r.body).run();
 }
 
 }  // namespace synclog::storage::sqlite

@@ -27,6 +27,8 @@ class SqliteTxn final : public WriteTxn {
   Status put(const Record& r) override;
   Status erase(std::uint8_t kind, std::string_view id) override;
   Status append(const Entry& e) override;
+  Result<std::optional<StoredResponse>> find_response(std::string_view key) override;
+  Status put_response(std::string_view key, const StoredResponse& r) override;
 
   bool traversal_marked() const { return traversal_; }
 

@@ -1,0 +1,38 @@
+// Writes whose answer is made inside their transaction, so an Idempotency-Key can keep it with
+// the writes (domain/idempotency.hpp). Every write endpoint runs through here: POST /v1/sync,
+// the direct writes and the preference writes. With a key, a stored answer is replayed (the
+// write does not run again), a different request under the key is 422, and a new answer is
+// stored in the same transaction as the writes, so it exists exactly when they do.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.hpp"
+#include "http/app.hpp"
+#include "http/exchange.hpp"
+#include "storage/store.hpp"
+
+namespace synclog::http::handlers {
+
+struct WriteAnswer {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Runs in the user's write transaction and returns the answer to send (and store).
+using AnswerFn = std::function<Result<WriteAnswer>(storage::WriteTxn&)>;
+// Called on the exchange's strand with the outcome, before the response goes out (metrics);
+// `replayed` when the answer is a stored one and nothing was written.
+using AnswerObserver = std::function<void(const Status&, bool replayed)>;
+
+// A replayed answer carries `Idempotent-Replayed: true` besides its stored status, headers and
+// body. A malformed Idempotency-Key is 400 before anything runs.
+void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, AnswerFn fn,
+                        AnswerObserver observe = {});
+
+}  // namespace synclog::http::handlers
