@@ -75,6 +75,10 @@ HEADERS = {
     "X-Modified-By": header("X-Modified-By", "The x-client-id of the resource's last writer (synclog extension)."),
     "X-Request-Id": header("X-Request-Id", "The request's id, also in the request log."),
     "Retry-After": header("Retry-After", "Seconds to wait before retrying.", INT),
+    "Idempotent-Replayed": header("Idempotent-Replayed",
+                                  "`true` when the answer is the one stored under the request's Idempotency-Key "
+                                  "(nothing was applied again). synclog extension.",
+                                  {"type": "string", "enum": ["true"]}),
 }
 
 
@@ -90,7 +94,7 @@ def ok(schema, description="OK", headers=()):
 def error_refs(*codes):
     names = {
         400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
-        408: "RequestTimeout", 409: "OutOfSync", 412: "PreconditionFailed", 413: "PayloadTooLarge",
+        408: "RequestTimeout", 409: "OutOfSync", 410: "ResyncRequired", 412: "PreconditionFailed", 413: "PayloadTooLarge",
         422: "Unprocessable", 429: "TooManyRequests", 431: "HeadersTooLarge", 500: "Internal",
         501: "NotImplemented", 503: "Unavailable",
     }
@@ -110,7 +114,15 @@ def path_param(name, description):
     return {"in": "path", "name": name, "required": True, "schema": STRING, "description": description}
 
 
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "minLength": 1, "maxLength": 257},
+    "description": "Apply this write at most once: a retry with the same key and the same request (method, target, body) "
+                   "gets the stored answer again, byte for byte, with Idempotent-Replayed: true; the same key with another "
+                   "request is 422. 1-255 visible ASCII characters, bare or as a quoted string; kept at least 24 h. "
+                   "synclog extension (IETF httpapi Idempotency-Key draft).",
+}
 CONDITIONAL_WRITE = [
+    IDEMPOTENCY_KEY,
     {"in": "header", "name": "If-Match", "required": False, "schema": STRING,
      "description": "Apply only if the affected resource's ETag is one of these (412 otherwise). synclog extension."},
     {"in": "header", "name": "If-None-Match", "required": False, "schema": STRING,
@@ -147,7 +159,7 @@ def schemas():
         "GenericError": obj({"message": STRING, "type": STRING, "success": {"type": "boolean", "enum": [False]}},
                             ["message", "type", "success"]),
         "SyncError": obj({"success": {"type": "boolean", "enum": [False]},
-                          "error": obj({"code": {"type": "string", "enum": ["OutOfSyncError", "ValidationError"]},
+                          "error": obj({"code": {"type": "string", "enum": ["OutOfSyncError", "ValidationError", "ResyncRequired"]},
                                         "message": STRING}, ["code", "message"])},
                          ["success", "error"]),
         "Pagination": obj({"startCursor": STRING, "endCursor": STRING, "hasNextPage": BOOL, "hasPreviousPage": BOOL},
@@ -230,6 +242,8 @@ def responses():
         "MethodNotAllowed": generic("The path exists for other methods (see Allow)."),
         "RequestTimeout": generic("The request did not arrive in time."),
         "OutOfSync": {"description": "lastMutationAt is not the user's head.", "content": json_content(ref("SyncError"))},
+        "ResyncRequired": {"description": "mutationsSince is before the retention horizon: deletions since then were purged; "
+                                          "sync again from 0. synclog extension.", "content": json_content(ref("SyncError"))},
         "PreconditionFailed": generic("If-Match or If-None-Match does not hold for the resource's current version."),
         "PayloadTooLarge": generic("The body is larger than the server's limit (1 MiB by default)."),
         "Unprocessable": generic("A value the operation cannot accept; the message names it."),
@@ -256,7 +270,7 @@ def op(summary, description, tags, parameters=(), body=None, responses_=None, ex
 
 
 def write_responses(schema, extra=(), etag=False):
-    headers = ["X-Mutation-At"] + (["ETag", "X-Modified-By"] if etag else [])
+    headers = ["X-Mutation-At", "Idempotent-Replayed"] + (["ETag", "X-Modified-By"] if etag else [])
     return {"200": ok(schema, headers=headers), **error_refs(*(WRITE_ERRORS + tuple(extra)))}
 
 
@@ -284,14 +298,15 @@ def paths():
          query("limit", {"type": "number", "minimum": 1, "maximum": 1000}, "Page size (default 100)."),
          query("page", {"type": "number", "minimum": 1}, "1-based page.")],
         responses_={"200": ok(success(ref("PullData")), headers=["X-Mutation-At"]),
-                    **error_refs(*(COMMON_ERRORS + (422,)))})
+                    **error_refs(*(COMMON_ERRORS + (410, 422)))})
     sync_post = op(
         "Push mutations", "Validates the whole batch, checks `lastMutationAt` against the head, then applies it atomically "
         "and durably. One ack per item in request order; `lastMutationAt` is the new head.",
         ["Sync"],
-        [query("lastMutationAt", {"type": "number"}, "The user's head, or -1 while the user has no mutations.", required=True)],
+        [query("lastMutationAt", {"type": "number"}, "The user's head, or -1 while the user has no mutations.", required=True),
+         IDEMPOTENCY_KEY],
         body=obj({"mutations": {**arr(ref("PushMutation")), "maxItems": 100}}, ["mutations"], additional=True),
-        responses_={"200": ok(success(ref("PushData")), headers=["X-Mutation-At"]),
+        responses_={"200": ok(success(ref("PushData")), headers=["X-Mutation-At", "Idempotent-Replayed"]),
                     **error_refs(*(COMMON_ERRORS + (404, 409))),
                     "422": {"$ref": "#/components/responses/SyncValidation"}})
     p["/v1/sync"] = {"get": sync_get, "post": sync_post}
@@ -419,12 +434,12 @@ def paths():
     p["/v1/preferences"] = {
         "get": op("Get preferences", "Each stored group, completed with defaults for its required keys.", ["Preferences"],
                   responses_={"200": ok(success(ref("Preference"))), **error_refs(*COMMON_ERRORS)}),
-        "post": op("Set one preference", "Not a sync resource: moves no head.", ["Preferences"], [pref_mushaf],
-                   ref("PreferenceBody"), {"200": ok(message("preference updated")), **pref_errors}),
+        "post": op("Set one preference", "Not a sync resource: moves no head.", ["Preferences"], [pref_mushaf, IDEMPOTENCY_KEY],
+                   ref("PreferenceBody"), {"200": ok(message("preference updated"), headers=["Idempotent-Replayed"]), **pref_errors}),
     }
     p["/v1/preferences/bulk"] = {"post": op(
-        "Set preferences by group", "Not a sync resource: moves no head.", ["Preferences"], [pref_mushaf],
-        ref("Preference"), {"200": ok(message("preferences updated")), **pref_errors})}
+        "Set preferences by group", "Not a sync resource: moves no head.", ["Preferences"], [pref_mushaf, IDEMPOTENCY_KEY],
+        ref("Preference"), {"200": ok(message("preferences updated"), headers=["Idempotent-Replayed"]), **pref_errors})}
 
     def unauthenticated(summary, description, schema, content_type="application/json"):
         o = op(summary, description, ["Operations"],
@@ -449,7 +464,7 @@ def document():
             "version": "0.1.0",
             "description": "The Quran Foundation Sync API (pre-live /v1/sync and its direct endpoints) as synclog serves it, "
                            "with synclog's extensions marked: ETags and conditional requests, client-chosen ids, lastMutationAt "
-                           "on direct writes. docs/api.md describes every decision.",
+                           "on direct writes, Idempotency-Key on every write, retention (410 ResyncRequired). docs/api.md describes every decision.",
         },
         "servers": [{"url": "/"}],
         "security": [{"xAuthToken": []}, {"bearer": []}],
