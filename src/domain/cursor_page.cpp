@@ -31,29 +31,31 @@ Status check_size(std::optional<std::int64_t> n, std::string_view name) {
 
 std::string encode_cursor(std::string_view key) { return base64url_encode(key); }
 
+// Relay's connection rules: `after` and `before` narrow the list to the items strictly between
+// them, then `first` keeps the first n of those and `last` the last n. With neither size, a
+// request with only `before` pages backwards, any other forwards, kDefaultPageSize at a time.
 Result<PageWindow> select_page(const std::vector<std::string>& keys, const PageParams& p) {
   SYNCLOG_RETURN_IF_ERROR(check_size(p.first, "first"));
   SYNCLOG_RETURN_IF_ERROR(check_size(p.last, "last"));
-  PageWindow w;
-  if (p.last || p.before) {
-    std::size_t stop = keys.size();
-    if (p.before) {
-      SYNCLOG_ASSIGN_OR_RETURN(const std::string before, decode_cursor(*p.before, "before"));
-      stop = static_cast<std::size_t>(std::lower_bound(keys.begin(), keys.end(), before) - keys.begin());
-    }
-    const auto n = static_cast<std::size_t>(p.last.value_or(kDefaultPageSize));
-    w.begin = stop > n ? stop - n : 0;
-    w.end = stop;
-  } else {
-    std::size_t start = 0;
-    if (p.after) {
-      SYNCLOG_ASSIGN_OR_RETURN(const std::string after, decode_cursor(*p.after, "after"));
-      start = static_cast<std::size_t>(std::upper_bound(keys.begin(), keys.end(), after) - keys.begin());
-    }
-    const auto n = static_cast<std::size_t>(p.first.value_or(kDefaultPageSize));
-    w.begin = start;
-    w.end = std::min(keys.size(), start + n);
+  std::size_t start = 0;
+  std::size_t stop = keys.size();
+  if (p.after) {
+    SYNCLOG_ASSIGN_OR_RETURN(const std::string after, decode_cursor(*p.after, "after"));
+    start = static_cast<std::size_t>(std::upper_bound(keys.begin(), keys.end(), after) - keys.begin());
   }
+  if (p.before) {
+    SYNCLOG_ASSIGN_OR_RETURN(const std::string before, decode_cursor(*p.before, "before"));
+    stop = static_cast<std::size_t>(std::lower_bound(keys.begin(), keys.end(), before) - keys.begin());
+  }
+  stop = std::max(start, stop);
+  auto first = p.first;
+  auto last = p.last;
+  if (!first && !last) (p.before && !p.after ? last : first) = kDefaultPageSize;
+  PageWindow w;
+  w.begin = start;
+  w.end = stop;
+  if (first) w.end = std::min(w.end, w.begin + static_cast<std::size_t>(*first));
+  if (last && w.end - w.begin > static_cast<std::size_t>(*last)) w.begin = w.end - static_cast<std::size_t>(*last);
   w.has_previous = w.begin > 0;
   w.has_next = w.end < keys.size();
   return w;

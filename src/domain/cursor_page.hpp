@@ -32,8 +32,10 @@ struct PageWindow {
   bool has_previous = false;
 };
 
-// `last` (with `before`) pages backwards; otherwise `first` (default kDefaultPageSize) pages
-// forwards from `after`. kUnprocessable for sizes outside 1..kMaxPageSize or bad cursors.
+// The items strictly between `after` and `before` (either may be absent), then the first
+// `first` and the last `last` of them (Relay's rules); with no size, `before` alone pages
+// backwards and anything else forwards, kDefaultPageSize items. kUnprocessable for sizes
+// outside 1..kMaxPageSize or bad cursors.
 Result<PageWindow> select_page(const std::vector<std::string>& sorted_keys, const PageParams& p);
 
 std::string encode_cursor(std::string_view key);

@@ -28,7 +28,12 @@ Result<Preconditions::Condition> Preconditions::parse_list(std::string_view head
     c.any = true;
     return c;
   }
+  // RFC 9110 5.6.1.2: empty list elements (", ,") are ignored wherever they are.
   while (!header.empty()) {
+    if (header.front() == ',') {
+      header = trim(header.substr(1));
+      continue;
+    }
     Tag t;
     if (header.substr(0, 2) == "W/") {
       t.weak = true;
@@ -41,9 +46,7 @@ Result<Preconditions::Condition> Preconditions::parse_list(std::string_view head
     c.tags.push_back(std::move(t));
     if (c.tags.size() > kMaxTags) return bad();
     header = trim(header.substr(close + 1));
-    if (header.empty()) break;
-    if (header.front() != ',') return bad();
-    header = trim(header.substr(1));
+    if (!header.empty() && header.front() != ',') return bad();
   }
   if (c.tags.empty()) return bad();
   return c;
