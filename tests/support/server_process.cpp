@@ -48,8 +48,9 @@ fs::path make_temp_dir() {
 
 }  // namespace
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args, fs::path data_dir)
-    : args_(std::move(extra_args)) {
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, fs::path data_dir,
+                             std::vector<std::string> env)
+    : args_(std::move(extra_args)), env_(std::move(env)) {
   if (data_dir.empty()) {
     data_dir_ = make_temp_dir();
     owns_dir_ = true;
@@ -96,6 +97,7 @@ void ServerProcess::start() {
     std::vector<char*> cargs;
     for (auto& a : argv) cargs.push_back(a.data());
     cargs.push_back(nullptr);
+    for (auto& var : env_) putenv(var.data());  // the child's own copy of env_: it lives until exec
     execv(cargs[0], cargs.data());
     _exit(127);
   }
@@ -122,13 +124,13 @@ void ServerProcess::start() {
 }
 
 std::string ServerProcess::token(const std::string& user, const std::string& scopes,
-                                 std::int64_t ttl_seconds) const {
+                                 std::int64_t ttl_seconds, std::int64_t issued_seconds_ago) const {
   auto secret = auth::load_or_create_secret(data_dir_);
   if (!secret.ok()) throw std::runtime_error(secret.error().message);
   auth::Claims claims;
   claims.subject = user;
   claims.scopes = scopes.empty() ? domain::Scopes::all_names() : domain::Scopes::parse(scopes).names();
-  const std::int64_t now = SystemClock().now_ms() / 1000;
+  const std::int64_t now = SystemClock().now_ms() / 1000 - issued_seconds_ago;
   claims.expires_at = now + ttl_seconds;
   auto t = auth::TokenSigner::hs256(*secret).sign(claims, now);
   if (!t.ok()) throw std::runtime_error(t.error().message);

@@ -21,10 +21,11 @@ std::string synclog_binary();
 class ServerProcess {
  public:
   // Starts a server with `extra_args` (after `serve`); a temporary data directory unless one is
-  // given (which is then kept). Throws std::runtime_error if it does not become ready (inside a
-  // test, that fails the test).
+  // given (which is then kept); `env` adds "NAME=value" entries to its environment (kept for
+  // restarts). Throws std::runtime_error if it does not become ready (inside a test, that fails
+  // the test).
   explicit ServerProcess(std::vector<std::string> extra_args = {},
-                         std::filesystem::path data_dir = {});
+                         std::filesystem::path data_dir = {}, std::vector<std::string> env = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -37,8 +38,9 @@ class ServerProcess {
 
   HttpClient client() const { return HttpClient(host_, port_); }
   // An HS256 token for `user` signed with the data directory's secret. `scopes` empty: all.
+  // `issued_seconds_ago` back-dates it (for a server whose clock runs behind the test's).
   std::string token(const std::string& user, const std::string& scopes = "",
-                    std::int64_t ttl_seconds = 3600) const;
+                    std::int64_t ttl_seconds = 3600, std::int64_t issued_seconds_ago = 0) const;
   // Headers for an authenticated request as `user` from device `client_id`.
   Headers auth(const std::string& user, const std::string& client_id = "test-device",
                const std::string& scopes = "") const;
@@ -56,6 +58,7 @@ class ServerProcess {
  private:
   void start();
   std::vector<std::string> args_;
+  std::vector<std::string> env_;
   std::filesystem::path data_dir_;
   bool owns_dir_ = false;
   std::string host_ = "127.0.0.1";
