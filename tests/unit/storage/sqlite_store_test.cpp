@@ -1,6 +1,7 @@
 // The SQLite backend on a real database file: users and their stable first head, atomic
 // writes (also inside a commit group), consistent read snapshots, the log's superseded
-// entries and their compaction (held back while a paged traversal is in progress), durability
+// entries and their compaction (held back while a paged traversal is in progress), retention
+// (tombstones, the horizon, stored idempotent answers), durability
 // across reopening, and refusal of work after shutdown.
 #include "storage/sqlite/sqlite_store.hpp"
 
@@ -524,6 +525,129 @@ TEST_F(SqliteCompactionTest, UsersHeldBackByTraversalsDoNotStarveTheOthers) {
   EXPECT_EQ(removed, 1);
   EXPECT_EQ(count(idle, all_entries(true)), 2);
   EXPECT_EQ(count(paging.front(), all_entries(true)), 3);
+}
+
+// ---- retention and stored answers ----
+
+class SqliteRetentionTest : public SqliteCompactionTest {
+ protected:
+  void open_retaining(std::int64_t retention_ms, std::int64_t response_ttl_ms) {
+    auto o = test::test_store_options(db_path());
+    o.clock = &clock_;
+    o.retention_ms = retention_ms;
+    o.response_ttl_ms = response_ttl_ms;
+    open_store(o);
+  }
+  std::int64_t purge() {
+    auto r = store_->test_purge_now();
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+    return r.ok() ? *r : -1;
+  }
+  Status put_answer(UserKey u, const std::string& key, std::int64_t created_ms) {
+    return write(*store_, u, [&](WriteTxn& t) {
+      StoredResponse r;
+      r.fingerprint = "fp-" + key;
+      r.created_ms = created_ms;
+      r.status = 200;
+      r.headers = "X-Mutation-At: 1\n";
+      r.body = R"({"success":true})";
+      return t.put_response(key, r);
+    });
+  }
+  std::optional<StoredResponse> answer(UserKey u, const std::string& key) {
+    std::optional<StoredResponse> out;
+    EXPECT_TRUE(write(*store_, u, [&](WriteTxn& t) -> Status {
+                  SYNCLOG_ASSIGN_OR_RETURN(out, t.find_response(key));
+                  return Status();
+                }).ok());
+    return out;
+  }
+};
+
+TEST_F(SqliteRetentionTest, PurgesOldTombstonesAndMovesTheHorizonToTheLatestPurged) {
+  open_retaining(/*retention_ms=*/1000, /*response_ttl_ms=*/1000);
+  const UserKey u = user("alice");
+  // a: created then deleted at +2 (a tombstone); b: live; c: deleted at +900 (a later tombstone).
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a"), entry(kT0 + 2, 1, "a", kTombstoneOp), entry(kT0 + 3, 1, "b"),
+                             entry(kT0 + 900, 1, "c", kTombstoneOp)})
+                  .ok());
+  clock_.set(kT0 + 1003);  // only the first tombstone is more than 1000 ms old
+  EXPECT_EQ(purge(), 1);
+  EXPECT_EQ(head_of(u).horizon, kT0 + 2);
+  // The superseded CREATE of `a` is compaction's business, not retention's.
+  EXPECT_EQ(count(u, all_entries(true)), 3);
+  EXPECT_EQ(count(u, all_entries(false)), 2);  // b and c's tombstone
+
+  clock_.set(kT0 + 2000);
+  EXPECT_EQ(purge(), 1);
+  EXPECT_EQ(head_of(u).horizon, kT0 + 900);
+  EXPECT_EQ(count(u, all_entries(false)), 1);  // b, live, is never purged
+  EXPECT_EQ(purge(), 0);
+}
+
+TEST_F(SqliteRetentionTest, TheHorizonIsPerUserAndRisesWithLaterPurges) {
+  open_retaining(1000, 1000);
+  const UserKey a = user("alice");
+  const UserKey b = user("bob");
+  ASSERT_TRUE(append_all(a, {entry(kT0 + 5, 1, "x", kTombstoneOp)}).ok());
+  ASSERT_TRUE(append_all(b, {entry(kT0 + 7, 1, "y")}).ok());
+  clock_.set(kT0 + 5000);
+  EXPECT_EQ(purge(), 1);
+  EXPECT_EQ(head_of(a).horizon, kT0 + 5);
+  EXPECT_EQ(head_of(b).horizon, 0);
+  EXPECT_EQ(count(b, all_entries(false)), 1);
+  ASSERT_TRUE(append_all(a, {entry(kT0 + 6, 1, "z", kTombstoneOp)}).ok());
+  EXPECT_EQ(purge(), 1);
+  EXPECT_EQ(head_of(a).horizon, kT0 + 6);
+}
+
+TEST_F(SqliteRetentionTest, TheHorizonSurvivesReopening) {
+  open_retaining(1000, 1000);
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 5, 1, "x", kTombstoneOp)}).ok());
+  clock_.set(kT0 + 5000);
+  EXPECT_EQ(purge(), 1);
+  open_retaining(1000, 1000);
+  EXPECT_EQ(head_of(user("alice")).horizon, kT0 + 5);
+}
+
+TEST_F(SqliteRetentionTest, StoredAnswersAreKeptPerUserUntilTheirTtl) {
+  open_retaining(/*retention_ms=*/1'000'000, /*response_ttl_ms=*/1000);
+  const UserKey a = user("alice");
+  const UserKey b = user("bob");
+  ASSERT_TRUE(put_answer(a, "k1", kT0).ok());
+  ASSERT_TRUE(put_answer(a, "k2", kT0 + 500).ok());
+  // A key is unique per user: storing it twice fails (the caller looks it up first).
+  EXPECT_FALSE(put_answer(a, "k1", kT0 + 1).ok());
+  EXPECT_FALSE(answer(b, "k1").has_value());
+
+  const auto got = answer(a, "k1");
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->fingerprint, "fp-k1");
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->headers, "X-Mutation-At: 1\n");
+  EXPECT_EQ(got->body, R"({"success":true})");
+
+  clock_.set(kT0 + 1000);  // k1 is exactly 1000 ms old: kept (older than the window goes)
+  EXPECT_EQ(purge(), 0);
+  clock_.set(kT0 + 1001);
+  EXPECT_EQ(purge(), 1);
+  EXPECT_FALSE(answer(a, "k1").has_value());
+  EXPECT_TRUE(answer(a, "k2").has_value());
+}
+
+TEST_F(SqliteRetentionTest, AStoredAnswerCommitsAndRollsBackWithItsWrites) {
+  open_retaining(1'000'000, 1'000'000);
+  const UserKey u = user("alice");
+  const Status failed = write(*store_, u, [&](WriteTxn& t) -> Status {
+    StoredResponse r;
+    r.fingerprint = "fp";
+    r.status = 200;
+    SYNCLOG_RETURN_IF_ERROR(t.put_response("rolled-back", r));
+    return make_error(ErrorCode::kOutOfSync, "the write failed after storing its answer");
+  });
+  EXPECT_EQ(failed.code(), ErrorCode::kOutOfSync);
+  EXPECT_FALSE(answer(u, "rolled-back").has_value());
 }
 
 TEST_F(SqliteStoreTest, ReopeningKeepsUsersRecordsAndLog) {
