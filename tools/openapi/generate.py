@@ -247,7 +247,9 @@ def responses():
         "PreconditionFailed": generic("If-Match or If-None-Match does not hold for the resource's current version."),
         "PayloadTooLarge": generic("The body is larger than the server's limit (1 MiB by default)."),
         "Unprocessable": generic("A value the operation cannot accept; the message names it."),
-        "SyncValidation": {"description": "The batch did not validate; nothing was applied.", "content": json_content(ref("SyncError"))},
+        "SyncValidation": {"description": "The batch did not validate (ValidationError); or, in the generic envelope, its "
+                                          "Idempotency-Key was used for a different request. Nothing was applied.",
+                           "content": json_content({"oneOf": [ref("SyncError"), ref("GenericError")]})},
         "TooManyRequests": {**generic("Over the per-user rate limit, or too many failed authentications."),
                             "headers": {"Retry-After": {"$ref": "#/components/headers/Retry-After"},
                                         "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}},

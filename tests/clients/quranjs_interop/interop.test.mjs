@@ -641,6 +641,21 @@ describe('@quranjs/api against synclog', () => {
       token, body: { mutations: [{ type: 'CREATE', resource: 'COLLECTION', data: { name: 'Late' } }] },
     });
     assert.equal(outOfSync.status, 409, outOfSync.text);
+    // An Idempotency-Key: the retry, after the head moved, replays the first answer byte for
+    // byte; the key reused for another body is 422.
+    const keyed = { mutations: [{ type: 'CREATE', resource: 'NOTE', data: { body: 'Keyed note body', ranges: ['1:1-1:2'] } }] };
+    const hk = await head(server, token);
+    const once = await http(server, 'POST', `/v1/sync?lastMutationAt=${hk}`, { token, body: keyed, headers: { 'idempotency-key': 'interop-key-1' } });
+    assert.equal(once.status, 200, once.text);
+    const replay = await http(server, 'POST', `/v1/sync?lastMutationAt=${hk}`, { token, body: keyed, headers: { 'idempotency-key': 'interop-key-1' } });
+    assert.equal(replay.status, 200, replay.text);
+    assert.equal(replay.text, once.text);
+    assert.equal(replay.headers['idempotent-replayed'], 'true');
+    const reused = await http(server, 'POST', `/v1/sync?lastMutationAt=${hk}`, {
+      token, body: { mutations: [] }, headers: { 'idempotency-key': 'interop-key-1' },
+    });
+    assert.equal(reused.status, 422, reused.text);
+    // 410: none here (nothing was purged); its shape is the 409's, covered by the C++ tests.
     // 422: a mushafId that is not a mushaf (absent is accepted, see the preferences test).
     const badMushaf = await http(server, 'POST', '/v1/preferences?mushafId=8', { token, body: { group: 'theme', key: 'type', value: 'dark' } });
     assert.equal(badMushaf.status, 422, badMushaf.text);
