@@ -29,6 +29,7 @@ namespace {
 struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./synclog-data";
+  std::string db;  // empty: <data_dir>/synclog.db
   int threads = 0;
   int db_readers = 0;
   std::vector<std::string> jwks_files;
@@ -134,7 +135,10 @@ int run_serve(const ServeFlags& f) {
 
   SystemClock clock;
   storage::sqlite::SqliteOptions store_options;
-  store_options.path = (data_dir / "synclog.db").string();
+  store_options.path = f.db.empty() ? (data_dir / "synclog.db").string() : f.db;
+  if (f.db.starts_with("postgres://") || f.db.starts_with("postgresql://")) {
+    return fail("--db: this build serves SQLite databases only");
+  }
   store_options.readers = f.db_readers > 0 ? f.db_readers : std::max(2, threads);
   store_options.compact_after_ms = compact->count();
   store_options.traversal_quiet_ms = quiet->count();
@@ -189,6 +193,8 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_LISTEN")->capture_default_str();
   cmd->add_option("--data-dir", f->data_dir, "Where the database and the token secret live")
       ->envname("SYNCLOG_DATA_DIR")->capture_default_str();
+  cmd->add_option("--db", f->db, "The database: a SQLite file path (default: <data-dir>/synclog.db)")
+      ->envname("SYNCLOG_DB");
   cmd->add_option("--threads", f->threads, "HTTP threads (0: one per core)")
       ->envname("SYNCLOG_THREADS")->capture_default_str();
   cmd->add_option("--db-readers", f->db_readers, "Database reader threads (0: as many as HTTP threads, at least 2)")
