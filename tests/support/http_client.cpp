@@ -54,6 +54,13 @@ void HttpClient::close() {
 
 Response HttpClient::request(std::string_view method, std::string_view target, std::string_view body,
                              const Headers& headers) {
+  // Status 0, saying why.
+  auto failed = [](const char* step, const beast::error_code& ec) {
+    Response out;
+    out.transport_error = std::string(step) + ": " + ec.message();
+    return out;
+  };
+  Response last_failure;
   for (int attempt = 0; attempt < 2; ++attempt) {
     beast::error_code ec;
     if (!impl_->stream) {
@@ -62,7 +69,7 @@ Response HttpClient::request(std::string_view method, std::string_view target, s
       impl_->stream->connect(tcp::endpoint(asio::ip::make_address(host_), port_), ec);
       if (ec) {
         close();
-        return Response{};
+        return failed("connect", ec);
       }
     }
     bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), std::string(target), 11};
@@ -79,6 +86,8 @@ Response HttpClient::request(std::string_view method, std::string_view target, s
     bhttp::write(*impl_->stream, req, ec);
     if (ec) {
       close();
+      last_failure = failed("write", ec);
+      if (!resend_on_closed_) return last_failure;
       continue;  // the kept-alive connection was closed by the server: reconnect once
     }
     bhttp::response_parser<bhttp::string_body> parser;
@@ -86,8 +95,11 @@ Response HttpClient::request(std::string_view method, std::string_view target, s
     bhttp::read(*impl_->stream, impl_->buffer, parser, ec);
     if (ec) {
       close();
-      if (attempt == 0 && (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset)) continue;
-      return Response{};
+      if (resend_on_closed_ && attempt == 0 &&
+          (ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset)) {
+        continue;
+      }
+      return failed("read", ec);
     }
     auto res = parser.release();
     Response out;
@@ -101,7 +113,7 @@ Response HttpClient::request(std::string_view method, std::string_view target, s
     if (!res.keep_alive()) close();
     return out;
   }
-  return Response{};
+  return last_failure;
 }
 
 std::string HttpClient::raw(std::string_view bytes, std::chrono::milliseconds timeout) {

@@ -22,6 +22,9 @@ struct Response {
   int status = 0;  // 0: no response (connection failed or closed)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  // Why there is no response when status is 0 ("connect: ...", "write: ...", "read: ..."),
+  // from the last attempt; empty when a response arrived.
+  std::string transport_error;
 
   std::string header(const std::string& lower_name) const;
   bool has_header(const std::string& lower_name) const { return headers.count(lower_name) > 0; }
@@ -51,6 +54,13 @@ class HttpClient {
   bool connected() const;
   void close();
 
+  // By default, when the connection turns out to be closed (the write fails, or the read meets
+  // end of stream or a reset), request() reconnects and sends the request once more: right
+  // for a kept-alive connection the server closed while idle, but it also sends again a request
+  // whose response was lost on the way, which a fault-injection test must see instead. Off:
+  // such a request returns status 0 with transport_error set, and is never sent twice.
+  void set_resend_on_closed_connection(bool resend) { resend_on_closed_ = resend; }
+
   std::string host() const { return host_; }
   std::uint16_t port() const { return port_; }
 
@@ -58,6 +68,7 @@ class HttpClient {
   struct Impl;
   std::string host_;
   std::uint16_t port_;
+  bool resend_on_closed_ = true;
   std::unique_ptr<Impl> impl_;
 };
 
