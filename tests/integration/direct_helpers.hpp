@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "http_client.hpp"
+#include "pull_helpers.hpp"
 #include "server_process.hpp"
 
 namespace synclog::test::direct {
@@ -25,26 +26,11 @@ namespace json = boost::json;
 // A server without the per-user rate limit: these tests send hundreds of requests per user.
 inline std::vector<std::string> server_args() { return {"--rate-limit", "0"}; }
 
-inline std::string str(const json::value& v) { return std::string(v.as_string()); }
-inline std::int64_t num(const json::value& v) { return v.to_number<std::int64_t>(); }
+using pulls::keys_of;
+using pulls::num;
+using pulls::str;
 
-inline std::set<std::string> keys_of(const json::value& v) {
-  std::set<std::string> out;
-  for (const auto& kv : v.as_object()) out.emplace(kv.key());
-  return out;
-}
-
-// `ms` as "YYYY-MM-DDTHH:MM:SS.mmmZ", computed independently of the server's formatter.
-inline std::string iso_utc(std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
+using pulls::iso_utc;
 
 // One user on one device calling the direct endpoints.
 class DirectApi {

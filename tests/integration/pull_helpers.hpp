@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 
 #include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <set>
 #include <string>
 #include <vector>
@@ -19,6 +21,18 @@ namespace json = boost::json;
 
 inline std::string str(const json::value& v) { return std::string(v.as_string()); }
 inline std::int64_t num(const json::value& v) { return v.to_number<std::int64_t>(); }
+
+// `ms` as "YYYY-MM-DDTHH:MM:SS.mmmZ", computed independently of the server's formatter.
+inline std::string iso_utc(std::int64_t ms) {
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
 
 inline std::set<std::string> keys_of(const json::value& v) {
   std::set<std::string> out;

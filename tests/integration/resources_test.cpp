@@ -22,17 +22,6 @@ namespace json = boost::json;
 
 using namespace pulls;
 
-// `ms` as "YYYY-MM-DDTHH:MM:SS.mmmZ", computed independently of the server's formatter.
-std::string iso_utc(std::int64_t ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
 
 std::string repeat(const std::string& unit, std::size_t n) {
   std::string out;

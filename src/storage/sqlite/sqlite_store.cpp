@@ -62,6 +62,20 @@ Status guarded(F&& f) {
   }
 }
 
+// Steps `s` (prepared and bound) through its rows, calling `on_row(s)` for each, and resets it
+// whatever happens, so no statement keeps its read position past the query.
+template <class OnRow>
+Status for_each_row(Statement& s, OnRow on_row) {
+  for (;;) {
+    auto row = s.step();
+    if (!row.ok() || !*row) {
+      s.reset();
+      return row.ok() ? Status() : Status(row.error());
+    }
+    on_row(s);
+  }
+}
+
 struct WriteJob {
   std::function<Status(Connection&)> work;  // runs inside its own savepoint
   std::function<void(Status)> done;         // after the group commits (or fails)
@@ -240,16 +254,7 @@ struct SqliteStore::Impl {
                                    "WHERE superseded_at > 0 AND superseded_at < ? AND uid > ? "
                                    "ORDER BY uid LIMIT ?"));
       s->bind(1, cutoff).bind(2, compaction_cursor).bind(3, kCompactionUsersPerPass);
-      for (;;) {
-        auto row = s->step();
-        if (!row.ok()) {
-          s->reset();
-          return row.error();
-        }
-        if (!*row) break;
-        candidates.push_back(s->int_at(0));
-      }
-      s->reset();
+      SYNCLOG_RETURN_IF_ERROR(for_each_row(*s, [&](const Statement& row) { candidates.push_back(row.int_at(0)); }));
     }
     compaction_cursor =
         candidates.size() < static_cast<std::size_t>(kCompactionUsersPerPass) ? 0 : candidates.back();
@@ -340,18 +345,11 @@ struct SqliteStore::Impl {
                                      "ORDER BY ts LIMIT ?3"));
         s->bind(1, std::int64_t{kTombstoneOp}).bind(2, now - options.retention_ms)
             .bind(3, std::int64_t{kPurgeBatchRows});
-        for (;;) {
-          auto row = s->step();
-          if (!row.ok()) {
-            s->reset();
-            return row.error();
-          }
-          if (!*row) break;
+        SYNCLOG_RETURN_IF_ERROR(for_each_row(*s, [&](const Statement& row) {
           ++rows;
-          auto& ts = latest[s->int_at(0)];
-          ts = std::max(ts, s->int_at(1));
-        }
-        s->reset();
+          auto& ts = latest[row.int_at(0)];
+          ts = std::max(ts, row.int_at(1));
+        }));
       }
       if (latest.empty()) break;
       SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
