@@ -94,15 +94,21 @@ std::string note_batch(int device, std::int64_t batch) {
   return body + "]}";
 }
 
+// Whether pushes carry an Idempotency-Key (as the SDK's do): its answer is then stored with
+// the batch, which is what this lets a run compare.
+bool g_idempotency_keys = false;
+
 // Pushes batches until `batches` are done (if > 0) or until `deadline`; returns mutations pushed.
 std::int64_t push_loop(const Target& t, const std::string& user, int device, std::int64_t batches,
                        Clock::time_point deadline, Latencies* lat) {
   HttpClient c(t.host, t.port);
-  const Headers h = t.server->auth(user, "loadgen-" + std::to_string(device));
-  std::int64_t head = head_of(c, h);
+  const Headers auth = t.server->auth(user, "loadgen-" + std::to_string(device));
+  std::int64_t head = head_of(c, auth);
   std::int64_t done = 0;
   for (std::int64_t b = 0; batches > 0 ? b < batches : Clock::now() < deadline; ++b) {
     const std::string body = note_batch(device, b);
+    Headers h = auth;
+    if (g_idempotency_keys) h.emplace_back("Idempotency-Key", user + "-" + std::to_string(b));
     const auto start = Clock::now();
     auto r = c.post("/v1/sync?lastMutationAt=" + std::to_string(head), body, h);
     if (lat) lat->add(Clock::now() - start);
@@ -126,7 +132,8 @@ void run_push(const Target& t, const std::vector<int>& clients, std::chrono::mil
           return push_loop(t, "push-" + std::to_string(run) + "-" + std::to_string(i), i, 0, deadline, &lat);
         },
         &secs, &all);
-    std::printf("push   clients=%-3d  %9.0f mutations/s  %7.1f batches/s  p50 %6.2f ms  p99 %6.2f ms\n", n,
+    std::printf("push%s clients=%-3d  %9.0f mutations/s  %7.1f batches/s  p50 %6.2f ms  p99 %6.2f ms\n",
+                g_idempotency_keys ? "+key" : "    ", n,
                 static_cast<double>(total) / secs, static_cast<double>(total) / 100 / secs,
                 all.percentile(50), all.percentile(99));
   }
@@ -216,14 +223,14 @@ int main(int argc, char** argv) {
   std::int64_t pull_entries = 100000;
   int page = 1000;
   int repeats = 3;
-  std::string workloads = "push,pull,poll";
+  std::string workloads = "push,keyed-push,pull,poll";
   std::vector<std::string> server_args;
   app.add_option("--clients", clients_list, "Concurrent devices, comma-separated")->capture_default_str();
   app.add_option("--duration", duration_text, "Seconds per push/poll measurement")->capture_default_str();
   app.add_option("--pull-entries", pull_entries, "Entries in the pull workload")->capture_default_str();
   app.add_option("--page", page, "Pull page size (limit)")->capture_default_str();
   app.add_option("--repeats", repeats, "Full pulls measured")->capture_default_str();
-  app.add_option("--workloads", workloads, "Any of push,pull,poll")->capture_default_str();
+  app.add_option("--workloads", workloads, "Any of push,keyed-push,pull,poll")->capture_default_str();
   app.add_option("--server-arg", server_args, "Extra argument for `synclog serve` (repeatable)");
   CLI11_PARSE(app, argc, argv);
 
@@ -236,9 +243,18 @@ int main(int argc, char** argv) {
     const Target t{server.host(), server.port(), &server};
     std::printf("synclog_loadgen against %s:%u (hardware threads: %u)\n", t.host.c_str(), t.port,
                 std::thread::hardware_concurrency());
-    if (workloads.find("push") != std::string::npos) run_push(t, clients, duration);
-    if (workloads.find("pull") != std::string::npos) run_pull(t, pull_entries, page, repeats);
-    if (workloads.find("poll") != std::string::npos) run_poll(t, clients, duration);
+    const auto wanted = [&](const std::string& name) {
+      const std::string list = "," + workloads + ",";
+      return list.find("," + name + ",") != std::string::npos;
+    };
+    if (wanted("push")) run_push(t, clients, duration);
+    if (wanted("keyed-push")) {
+      g_idempotency_keys = true;
+      run_push(t, clients, duration);
+      g_idempotency_keys = false;
+    }
+    if (wanted("pull")) run_pull(t, pull_entries, page, repeats);
+    if (wanted("poll")) run_poll(t, clients, duration);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "synclog_loadgen: %s\n", e.what());
     return 1;
