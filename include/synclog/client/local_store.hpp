@@ -1,0 +1,241 @@
+// The device's local file (docs/client.md, "Local file"): its records, the queue of mutations
+// waiting to be pushed, the in-flight push batch, the sync metadata and the conflict log, in one
+// SQLite file. Every write the app makes is committed here, together with its queued mutation,
+// before it returns; the sync engine reads and settles the queue through the rest of the API.
+//
+// Errors are synclog::Status / synclog::Result (common/status.hpp), the same vocabulary the
+// server uses, rather than a second one for the SDK: the engine will report the server's
+// answers (kOutOfSync, kResyncRequired, kUnauthorized...) with the codes that already name
+// them, and status.hpp and error_code.hpp need nothing but the standard library. They reach
+// apps through synclog_common's public include directory (an install of the SDK, which does
+// not exist yet, would ship them with it).
+// Codes used here:
+//   kInvalidRequest      bad input: data that is not a JSON object, a bad id or client time
+//   kNotFound            an unknown record, batch or conflict
+//   kPreconditionFailed  the queue is not in the state the call needs (e.g. a batch in flight)
+//   kInternal            the file: cannot be opened, is corrupt, newer than this build, I/O
+// A failed call changes nothing.
+#pragma once
+
+#include "synclog/client/types.hpp"
+
+#include "common/clock.hpp"
+#include "common/status.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace synclog::storage::sqlite {
+class Connection;
+}  // namespace synclog::storage::sqlite
+
+namespace synclog::client {
+
+/// Most mutations one push may carry (POST /v1/sync refuses more).
+inline constexpr std::size_t kMaxBatchMutations = 100;
+
+/// One mutation waiting in the queue, in the form the engine pushes it.
+struct QueuedMutation {
+  std::int64_t seq = 0;  ///< queue order; never reused
+  Resource resource = Resource::kNote;
+  std::string id;  ///< resourceId; "<collectionId>-<bookmarkId>" for a COLLECTION_BOOKMARK
+  MutationType type = MutationType::kCreate;
+  /// CREATE/UPDATE: the record's whole new state (wire form). DELETE: "{}", or
+  /// {"collectionId","bookmarkId"} for a COLLECTION_BOOKMARK (the server needs them).
+  std::string data;
+  std::int64_t base_version = 0;       ///< the record's version when this was written
+  std::int64_t client_updated_at = 0;  ///< UTC epoch ms of the write (last-write-wins)
+  std::string batch;                   ///< the in-flight batch holding it; empty: pending
+};
+
+/// A push that was (or is about to be) sent and has not been settled: exactly what was sent.
+struct InflightBatch {
+  std::string key;     ///< the Idempotency-Key
+  std::string target;  ///< e.g. "/v1/sync?lastMutationAt=123"
+  std::string body;
+  std::vector<QueuedMutation> mutations;  ///< in the order of the request body
+};
+
+/// What the server answered for one mutation of a batch (one ack of POST /v1/sync).
+struct BatchAck {
+  std::string resource_id;
+  std::int64_t timestamp = 0;
+};
+
+/// An ack whose resourceId is not the one sent: the server adopted an existing resource (a
+/// BOOKMARK CREATE whose details match another bookmark, docs/api.md "POST /v1/sync").
+struct AdoptedId {
+  Resource resource = Resource::kNote;
+  std::string local_id;
+  std::string server_id;
+  std::int64_t timestamp = 0;
+};
+
+/// A record with the engine's bookkeeping.
+struct StoredRecord {
+  LocalRecord record;
+  std::string base;  ///< the server's data at record.version; empty when never synced
+};
+
+/// The device's local store. Not thread-safe: one thread at a time (the app's or the engine's
+/// strand). Several LocalStore objects on one file are safe (SQLite locks) but pointless.
+class LocalStore {
+ public:
+  struct Options {
+    /// The clock for client times and the conflict log; nullptr: the system clock. Must
+    /// outlive the store.
+    const Clock* clock = nullptr;
+  };
+
+  /// Opens the file at `path`, creating it (and a new client id) when missing, and brings its
+  /// schema up to date. Fails (kInternal) when the file cannot be opened, is not an SQLite
+  /// database, cannot use WAL journaling, or was written by a newer synclog.
+  static Result<std::unique_ptr<LocalStore>> open(const std::string& path, Options options);
+  static Result<std::unique_ptr<LocalStore>> open(const std::string& path) {
+    return open(path, Options{});
+  }
+  ~LocalStore();
+  LocalStore(const LocalStore&) = delete;
+  LocalStore& operator=(const LocalStore&) = delete;
+
+  /// Runs `body` in one transaction: every LocalStore call it makes commits with it or not at
+  /// all (e.g. applying a pulled page and moving the cursor). Fails with body's error, after
+  /// rolling back, when body fails. Calls inside body that fail undo only their own changes.
+  Status transaction(const std::function<Status()>& body);
+
+  //////// Metadata
+
+  /// "" until set.
+  Result<std::string> server_url();
+  Status set_server_url(std::string_view url);
+  /// The access token; "" until set. Stored in the file as is: protect the file.
+  Result<std::string> token();
+  Status set_token(std::string_view token);
+  /// "device-<id>", chosen when the file was created; sent as x-client-id.
+  Result<std::string> client_id();
+  /// The server head the device has applied up to; 0 until the first sync.
+  Result<std::int64_t> cursor();
+  Status set_cursor(std::int64_t cursor);
+  /// Epoch ms of the last completed sync; 0: never.
+  Result<std::int64_t> last_sync_ms();
+  Status set_last_sync_ms(std::int64_t ms);
+  /// The conflict strategy of a resource type; server wins unless set.
+  Result<Strategy> strategy(Resource resource);
+  Status set_strategy(Resource resource, Strategy strategy);
+
+  //////// The app's reads and writes
+
+  /// Writes a record and queues its mutation, in one transaction, and returns its id.
+  /// `data` is a JSON object in the wire form; its top-level fields are laid over the record's
+  /// current ones (a field absent from `data` keeps its value). Without `id` the record is new
+  /// and gets a fresh id; with one, the record is created when the device does not have it
+  /// (CREATE), updated otherwise (UPDATE). clientUpdatedAt (and, on creation, clientCreatedAt)
+  /// is set to now unless `data` has it; either is stored as a UTC ISO string, and may be given
+  /// as ISO 8601 with an offset or as epoch milliseconds.
+  /// A COLLECTION_BOOKMARK is identified by its data: `collectionId` and `bookmarkId` are
+  /// required and the id is "<collectionId>-<bookmarkId>" (an `id` given must be that); putting
+  /// an existing one changes nothing (the server has no UPDATE for memberships).
+  /// Errors: kInvalidRequest for data that is not a JSON object, an id that is not 1-64 of
+  /// [A-Za-z0-9_-] (or "__default__" for a COLLECTION), an unreadable client time.
+  Result<std::string> put(Resource resource, std::string_view data,
+                          std::optional<std::string_view> id = std::nullopt);
+  /// Deletes a record and queues its DELETE, in one transaction. kNotFound when the device does
+  /// not have it.
+  Status remove(Resource resource, std::string_view id);
+  /// The record, or nullopt when the device does not have it.
+  Result<std::optional<LocalRecord>> get(Resource resource, std::string_view id);
+  /// Every record of a type, by id.
+  Result<std::vector<LocalRecord>> list(Resource resource);
+
+  //////// The queue, for the engine
+
+  /// Queued mutations, in flight or not.
+  Result<std::int64_t> queue_length();
+  /// Up to `max` pending mutations in the order to push them: dependencies first
+  /// (COLLECTION_BOOKMARK deletes; COLLECTION and BOOKMARK; COLLECTION_BOOKMARK creates; NOTE and
+  /// READING_SESSION), a record's mutations always in the order they were written. Fails with
+  /// kPreconditionFailed while a batch is in flight: that one is retried or settled first.
+  Result<std::vector<QueuedMutation>> next_batch(std::size_t max = kMaxBatchMutations);
+  /// Durably records that the request (`target`, `body`) carrying the mutations `seqs`, in that
+  /// order, is about to be sent under Idempotency-Key `key`. Call before sending. Fails with
+  /// kPreconditionFailed when a batch is already in flight or a seq is not pending, and
+  /// kInvalidRequest for an empty key, no seqs or more than kMaxBatchMutations.
+  Status begin_batch(std::string_view key, std::string_view target, std::string_view body,
+                     const std::vector<std::int64_t>& seqs);
+  /// The batch in flight, also after a restart; nullopt when none.
+  Result<std::optional<InflightBatch>> inflight_batch();
+  /// Settles the batch `key` after a 200: its mutations leave the queue; each created or updated
+  /// record takes its ack's timestamp as version and the data pushed as base, and the record's
+  /// later pending mutations are now based on that version; the cursor becomes
+  /// `last_mutation_at`. `acks` are in request order, one per mutation (else kInvalidRequest,
+  /// nothing changed). Returns the acks that named another resource than the one sent: those
+  /// records are left as they are (not pending, version unchanged) for the engine to re-key.
+  /// kNotFound when `key` is not the batch in flight.
+  Result<std::vector<AdoptedId>> finish_batch(std::string_view key,
+                                              const std::vector<BatchAck>& acks,
+                                              std::int64_t last_mutation_at);
+  /// Releases the batch `key` (nothing of it was applied, e.g. after a 409): its mutations are
+  /// pending again, in their places. kNotFound when `key` is not the batch in flight.
+  Status abandon_batch(std::string_view key);
+
+  //////// Server state, for the engine
+
+  /// The record with its base; nullopt when the device does not have it.
+  Result<std::optional<StoredRecord>> get_stored(Resource resource, std::string_view id);
+  /// Takes the server's state of a record that has nothing queued: data and base become `data`,
+  /// version `version`; nullopt deletes the record. kPreconditionFailed when something of the
+  /// record is queued (settle the conflict first), kInvalidRequest when data is not an object.
+  Status apply_server(Resource resource, std::string_view id, std::optional<std::string_view> data,
+                      std::int64_t version);
+  /// The record's queued mutations, in flight or not, oldest first.
+  Result<std::vector<QueuedMutation>> pending_for(Resource resource, std::string_view id);
+  /// Drops the record's pending mutations (not those in flight: a retry must be the same
+  /// request) and returns how many; the record itself is unchanged (apply_server follows).
+  Result<std::int64_t> drop_pending(Resource resource, std::string_view id);
+  /// Rebases a record on the server's state after a conflict the local side (partly) won: the
+  /// record's base and version become `server_data` (nullopt: the server deleted it) and
+  /// `server_version`; its data becomes `local_data` (nullopt: deleted locally); its pending
+  /// mutations are replaced by one `type` mutation of `local_data`, based on `server_version`,
+  /// queued last. `type` must agree with `local_data` (DELETE with nullopt, CREATE/UPDATE with
+  /// an object), else kInvalidRequest.
+  Status replace_pending(Resource resource, std::string_view id, MutationType type,
+                         std::optional<std::string_view> local_data,
+                         std::optional<std::string_view> server_data, std::int64_t server_version);
+
+  //////// The conflict log
+
+  /// Appends `c` (its seq is ignored; at_ms 0 means now) and returns its seq.
+  Result<std::int64_t> append_conflict(const ConflictRecord& c);
+  /// The log, oldest first; only the unresolved rows when `unresolved_only`.
+  Result<std::vector<ConflictRecord>> conflicts(bool unresolved_only = false);
+  /// Marks a row resolved, recording `result` (the state kept) when it is not empty.
+  /// kNotFound for an unknown seq.
+  Status mark_resolved(std::int64_t seq, std::string_view result = {});
+
+ private:
+  LocalStore(std::unique_ptr<storage::sqlite::Connection> c, Options options);
+
+  std::int64_t now_ms() const;
+  std::int64_t changes();
+  // Runs `body` as one atomic step: a transaction, or a savepoint inside one.
+  Status atomically(const std::function<Status()>& body);
+  Result<std::optional<std::string>> meta(std::string_view key);
+  Status set_meta(std::string_view key, std::string_view value);
+  Result<std::optional<QueuedMutation>> last_queued(Resource resource, std::string_view id);
+  Status enqueue(const QueuedMutation& m);
+  Status squash_or_enqueue(const QueuedMutation& m);
+  Status rebase_pending(Resource resource, std::string_view id, std::int64_t version);
+  Result<std::optional<std::string>> inflight_key();
+
+  std::unique_ptr<storage::sqlite::Connection> c_;
+  Options options_;
+  SystemClock system_clock_;
+  int depth_ = 0;  // nesting of atomically(): 0 outside any transaction
+};
+
+}  // namespace synclog::client
