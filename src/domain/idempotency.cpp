@@ -1,6 +1,8 @@
 // Idempotency keys: parsing, fingerprints, and the replay rule.
 #include "domain/idempotency.hpp"
 
+#include <algorithm>
+
 #include "common/sha256.hpp"
 
 namespace synclog::domain {
@@ -26,12 +28,23 @@ Result<std::string> parse_idempotency_key(std::string_view header) {
   return std::string(key);
 }
 
-std::string request_fingerprint(std::string_view method, std::string_view target, std::string_view body) {
+std::string request_fingerprint(std::string_view method, std::string_view path,
+                                std::vector<std::pair<std::string, std::string>> params, std::string_view body) {
+  std::erase_if(params, [](const auto& p) { return p.first == "lastMutationAt"; });
+  std::sort(params.begin(), params.end());
+  // Lengths before each part, so no choice of bytes in one part can imitate another split.
   std::string text;
-  text.reserve(method.size() + target.size() + body.size() + 2);
-  text.append(method).push_back('\n');
-  text.append(target).push_back('\n');
-  text.append(body);
+  const auto part = [&text](std::string_view v) {
+    text.append(std::to_string(v.size())).push_back(':');
+    text.append(v);
+  };
+  part(method);
+  part(path);
+  for (const auto& [name, value] : params) {
+    part(name);
+    part(value);
+  }
+  part(body);
   return sha256_hex(text);
 }
 

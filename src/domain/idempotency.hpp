@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/status.hpp"
 #include "storage/store.hpp"
@@ -27,8 +29,12 @@ struct IdempotentRequest {
   std::string fingerprint;  // what the request was; a retry must have the same
 };
 
-// The fingerprint of a request: its method, target (path and query) and body.
-std::string request_fingerprint(std::string_view method, std::string_view target, std::string_view body);
+// The fingerprint of a request: its method, path, query parameters and body. The parameters
+// are taken decoded and sorted, so their order and spelling do not matter, and without
+// `lastMutationAt`: a retry sent after the head moved names the new head, and is still the
+// same request (SPEC: "even when the head has moved since").
+std::string request_fingerprint(std::string_view method, std::string_view path,
+                                std::vector<std::pair<std::string, std::string>> params, std::string_view body);
 
 // What a keyed write finds before it runs: the stored answer to replay, or none (run it). An
 // answer stored for a different request under the same key is 422.

@@ -48,7 +48,8 @@ Result<Preconditions::Condition> Preconditions::parse_list(std::string_view head
     header = trim(header.substr(close + 1));
     if (!header.empty() && header.front() != ',') return bad();
   }
-  if (c.tags.empty()) return bad();
+  // An empty list is a list (RFC 9110 5.6.1): If-Match then matches nothing (412), and
+  // If-None-Match holds (the request proceeds).
   return c;
 }
 

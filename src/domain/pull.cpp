@@ -1,6 +1,8 @@
 // The pull query and its response, assembled from stored wire data without re-encoding.
 #include "domain/pull.hpp"
 
+#include <limits>
+
 #include "common/json_text.hpp"
 #include "domain/tuning.hpp"
 
@@ -66,13 +68,22 @@ Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req) {
   std::int64_t n = 0;
   const std::int64_t offset = (page - 1) * limit;
   const std::size_t budget = req.paged() ? kMaxPagedResponseBytes : req.max_bytes;
+  // A capped pull from 0 after retention purged tombstones (a resync, or a new device's first
+  // sync) must not stop below the horizon: its continuation cursor would be the last entry's
+  // ts, and a pull from there is refused with 410, so the client would start over forever. It
+  // goes on past the cap until the horizon; what lies below it is live entries only (their
+  // tombstones are gone), at most one per resource.
+  const bool past_horizon_only = !req.paged() && req.since == 0 && head.horizon > 0;
   bool cut_by_bytes = false;
   if (total > offset) {
-    SYNCLOG_RETURN_IF_ERROR(txn.scan_entries(q, offset, limit, [&](const storage::Entry& e) {
+    const std::int64_t scan_limit = past_horizon_only ? std::numeric_limits<std::int64_t>::max() : limit;
+    SYNCLOG_RETURN_IF_ERROR(txn.scan_entries(q, offset, scan_limit, [&](const storage::Entry& e) {
       if (n++) out.push_back(',');
       append_entry(out, e, req.since);
       last_ts = e.ts;
-      cut_by_bytes = out.size() >= budget && n < limit;
+      if (past_horizon_only && e.ts < head.horizon) return true;
+      if (n >= limit) return false;
+      cut_by_bytes = out.size() >= budget;
       return !cut_by_bytes;
     }));
   }
@@ -81,8 +92,9 @@ Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req) {
                       "This page would be larger than " + std::to_string(budget >> 20) +
                           " MiB; ask for a smaller limit");
   }
-  // A capped answer cut by size holds fewer entries than the cap: say so in `limit`.
-  const std::int64_t echoed_limit = cut_by_bytes ? n : limit;
+  // A capped answer cut by size holds fewer entries than the cap, and one carried past the
+  // horizon more: say so in `limit`, so that hasMore == page*limit < total still holds.
+  const std::int64_t echoed_limit = (cut_by_bytes || n > limit) ? n : limit;
   const bool has_more = page * echoed_limit < total;
   result.entries = static_cast<std::size_t>(n);
   result.more_pages = req.paged() && has_more;

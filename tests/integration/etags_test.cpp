@@ -376,7 +376,7 @@ TEST_F(EtagsTest, MalformedPreconditionsAre400AndChangeNothing) {
   const std::string id = api_.note("Untouched note");
   const auto head = sync_.head();
   const std::string if_match_message = R"(If-Match must be * or a list of entity tags like "1795427285926")";
-  for (const std::string bad : {"abc", "\"unterminated", "W/abc", "\"1\" \"2\"", ", ,"}) {
+  for (const std::string bad : {"abc", "\"unterminated", "W/abc", "\"1\" \"2\"", "\"1\", x"}) {
     SCOPED_TRACE(bad);
     expect_error(api_.patch("/v1/notes/" + id, R"({"body":"Changed body"})", if_match(bad)), 400, "invalid_request",
                  if_match_message, true);

@@ -89,13 +89,27 @@ TEST_F(IdempotencyTest, TheReplayHoldsAfterTheHeadMovedOn) {
   EXPECT_EQ(alice_.push(head, R"([])").status, 409);
 }
 
+// SPEC section 3: "a retry with the same key and body returns the stored response, even when
+// the head has moved since", also when the retry names the new head.
+TEST_F(IdempotencyTest, ARetryNamingTheNewHeadIsStillTheSameRequest) {
+  const auto head = alice_.head();
+  auto first = push(alice_, head, note_create("rebased retry"), "key-rebased");
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto after = alice_.head();
+  auto retry = push(alice_, after, note_create("rebased retry"), "key-rebased");
+  ASSERT_EQ(retry.status, 200) << retry.body;
+  EXPECT_EQ(retry.header("idempotent-replayed"), "true");
+  EXPECT_EQ(retry.body, first.body);
+  EXPECT_EQ(notes_with_body(alice_, "rebased retry"), 1);
+}
+
 TEST_F(IdempotencyTest, TheSameKeyForAnotherRequestIs422AndChangesNothing) {
   const auto head = alice_.head();
   ASSERT_EQ(push(alice_, head, note_create("first"), "key-reused").status, 200);
   const auto after = alice_.head();
   const std::string message =
       "Idempotency-Key was already used for a different request; use a new key for a new request";
-  // Another body, another target (query), another endpoint.
+  // Another body (at the new head, and at the old one), another endpoint.
   direct::expect_error(push(alice_, after, note_create("second"), "key-reused"), 422, "unprocessable_entity",
                        message, true);
   direct::expect_error(push(alice_, head, note_create("first") + " ", "key-reused"), 422, "unprocessable_entity",

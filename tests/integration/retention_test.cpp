@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -82,6 +83,43 @@ TEST(RetentionTest, PullsFromBeforeAPurgedTombstoneMustResync) {
   SyncApi again(server, "alice");
   expect_resync_required(again.pull(start));
   EXPECT_EQ(again.pull(0).status, 200);
+}
+
+// A resync from 0 in the capped shape must not stop below the horizon: its continuation cursor
+// (the last entry's ts) would be refused with 410, and the client would start over forever.
+TEST(RetentionTest, AResyncFromZeroNeverHandsOutACursorBelowTheHorizon) {
+  ServerProcess server({"--retention", "500ms", "--maintenance-interval", "50ms", "--pull-cap", "2"});
+  SyncApi api(server, "alice");
+  const auto start = api.head();
+  const auto created = api.push_ok(
+      R"([{"type":"CREATE","resource":"COLLECTION","data":{"name":"One"}},)"
+      R"({"type":"CREATE","resource":"COLLECTION","data":{"name":"Two"}},)"
+      R"({"type":"CREATE","resource":"COLLECTION","data":{"name":"Three"}},)"
+      R"({"type":"CREATE","resource":"COLLECTION","data":{"name":"Four"}},)"
+      R"({"type":"CREATE","resource":"COLLECTION","data":{"name":"Five"}}])");
+  api.push_ok(R"([{"type":"DELETE","resource":"COLLECTION","resourceId":")" + ack_id(created, 4) + R"("}])");
+  expect_resync_required(pull_until_gone(api, start));
+  // Live entries below the horizon are newer kept collections only; later writes come after it.
+  api.push_ok(R"([{"type":"CREATE","resource":"COLLECTION","data":{"name":"Six"}},)"
+              R"({"type":"CREATE","resource":"COLLECTION","data":{"name":"Seven"}},)"
+              R"({"type":"CREATE","resource":"COLLECTION","data":{"name":"Eight"}}])");
+
+  // The mobile engine's loop: pull, store lastMutationAt, pull again while hasMore.
+  std::int64_t cursor = 0;
+  std::set<std::string> names;
+  for (int round = 0; round < 20; ++round) {
+    auto r = api.pull(cursor);
+    ASSERT_EQ(r.status, 200) << "cursor " << cursor << ": " << r.body;
+    const json::value body = r.json();
+    const auto& data = body.at("data");
+    for (const auto& m : data.at("mutations").as_array()) names.insert(pulls::str(m.at("data").at("name")));
+    const auto limit = pulls::num(data.at("limit"));
+    EXPECT_EQ(data.at("hasMore").as_bool(), limit < pulls::num(data.at("total")));
+    cursor = pulls::num(data.at("lastMutationAt"));
+    if (!data.at("hasMore").as_bool()) break;
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"One", "Two", "Three", "Four", "Six", "Seven", "Eight"}));
+  EXPECT_EQ(cursor, api.head());
 }
 
 TEST(RetentionTest, OtherUsersAndLiveResourcesAreUntouched) {

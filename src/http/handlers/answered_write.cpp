@@ -41,7 +41,8 @@ void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, Answer
   if (auto header = req.header("idempotency-key")) {
     auto key = domain::parse_idempotency_key(*header);
     if (!key.ok()) return ex->fail(key.error());
-    keyed = domain::IdempotentRequest{std::move(*key), domain::request_fingerprint(req.method, req.target, req.body)};
+    keyed = domain::IdempotentRequest{std::move(*key),
+                                      domain::request_fingerprint(req.method, req.path, req.query, req.body)};
   }
   auto answer = std::make_shared<WriteAnswer>();
   auto replayed = std::make_shared<bool>(false);

@@ -260,6 +260,24 @@ struct SqliteStore::Impl {
         candidates.size() < static_cast<std::size_t>(kCompactionUsersPerPass) ? 0 : candidates.back();
     if (candidates.empty()) return std::int64_t{0};
 
+    return remove_for_quiet_users(candidates, [&](UserKey u) -> Result<std::int64_t> {
+      SYNCLOG_ASSIGN_OR_RETURN(
+          Statement * stmt, c.prepare("DELETE FROM entries WHERE uid=? AND superseded_at > 0 AND superseded_at < ?"));
+      const Status st = stmt->bind(1, u).bind(2, cutoff).run();
+      stmt->reset();
+      SYNCLOG_RETURN_IF_ERROR(st);
+      return std::int64_t{sqlite3_changes64(c.handle())};
+    });
+  }
+
+  // Removes log entries of `candidates` with `remove_one(user)` (which returns how many it
+  // removed) in one transaction, skipping users with an offset-paged traversal seen within
+  // traversal_quiet_ms: removing an entry such a traversal has counted would shift its later
+  // pages, and one entry would never reach the client. The stripes involved stay locked until
+  // their epochs are bumped, so a paged read that overlapped runs again on a fresh snapshot.
+  Result<std::int64_t> remove_for_quiet_users(const std::vector<UserKey>& candidates,
+                                              const std::function<Result<std::int64_t>(UserKey)>& remove_one) {
+    Connection& c = *writer_conn;
     // Lock the stripes involved in index order (readers take at most one: no deadlock).
     std::vector<std::size_t> stripe_ids;
     for (UserKey u : candidates) stripe_ids.push_back(static_cast<std::size_t>(u) % kStripes);
@@ -283,16 +301,12 @@ struct SqliteStore::Impl {
       SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
       Status s;
       for (UserKey u : quiet_users) {
-        auto stmt = c.prepare(
-            "DELETE FROM entries WHERE uid=? AND superseded_at > 0 AND superseded_at < ?");
-        if (!stmt.ok()) {
-          s = stmt.status();
+        auto n = remove_one(u);
+        if (!n.ok()) {
+          s = n.error();
           break;
         }
-        s = (*stmt)->bind(1, u).bind(2, cutoff).run();
-        (*stmt)->reset();
-        if (!s.ok()) break;
-        removed += sqlite3_changes64(c.handle());
+        removed += *n;
       }
       if (s.ok()) s = c.exec("COMMIT");
       if (!s.ok()) {
@@ -329,7 +343,9 @@ struct SqliteStore::Impl {
 
   // Retention: tombstones older than retention_ms go, and each user's horizon moves to the
   // latest one purged, in the same transaction, so a pull from before it is told to start
-  // again (it may have missed a deletion). Stored idempotent answers older than
+  // again (it may have missed a deletion). Like compaction, it waits for a user's paged
+  // traversal to be quiet: a traversal from 0 is not refused by the horizon, so a tombstone
+  // removed under it would shift its pages silently. Stored idempotent answers older than
   // response_ttl_ms go too. Superseded entries are compaction's (compact()).
   Result<std::int64_t> purge_expired() {
     Connection& c = *writer_conn;
@@ -352,24 +368,27 @@ struct SqliteStore::Impl {
         }));
       }
       if (latest.empty()) break;
-      SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
-      Status st;
-      for (const auto& [uid, ts] : latest) {
-        auto horizon = c.prepare("UPDATE users SET horizon=max(horizon, ?1) WHERE uid=?2");
-        st = horizon.ok() ? (*horizon)->bind(1, ts).bind(2, uid).run() : horizon.status();
-        if (horizon.ok()) (*horizon)->reset();
-        if (!st.ok()) break;
-        auto del = c.prepare("DELETE FROM entries WHERE uid=?1 AND op=?2 AND superseded_at=0 AND ts<=?3");
-        st = del.ok() ? (*del)->bind(1, uid).bind(2, std::int64_t{kTombstoneOp}).bind(3, ts).run() : del.status();
-        if (del.ok()) (*del)->reset();
-        if (!st.ok()) break;
-        removed += sqlite3_changes64(c.handle());
-      }
-      if (st.ok()) st = c.exec("COMMIT");
-      if (!st.ok()) {
-        c.exec("ROLLBACK").ignore();
-        return st.error();
-      }
+      std::vector<UserKey> holders;
+      for (const auto& kv : latest) holders.push_back(kv.first);
+      SYNCLOG_ASSIGN_OR_RETURN(
+          const std::int64_t n, remove_for_quiet_users(holders, [&](UserKey uid) -> Result<std::int64_t> {
+            const std::int64_t ts = latest.at(uid);
+            SYNCLOG_ASSIGN_OR_RETURN(Statement * horizon,
+                                     c.prepare("UPDATE users SET horizon=max(horizon, ?1) WHERE uid=?2"));
+            Status st = horizon->bind(1, ts).bind(2, uid).run();
+            horizon->reset();
+            SYNCLOG_RETURN_IF_ERROR(st);
+            SYNCLOG_ASSIGN_OR_RETURN(
+                Statement * del, c.prepare("DELETE FROM entries WHERE uid=?1 AND op=?2 AND superseded_at=0 AND ts<=?3"));
+            st = del->bind(1, uid).bind(2, std::int64_t{kTombstoneOp}).bind(3, ts).run();
+            del->reset();
+            SYNCLOG_RETURN_IF_ERROR(st);
+            return std::int64_t{sqlite3_changes64(c.handle())};
+          }));
+      removed += n;
+      // Users held back by a traversal keep their tombstones for now; do not select them again
+      // and again in this pass.
+      if (n == 0) break;
       if (rows < kPurgeBatchRows) break;
     }
     SYNCLOG_ASSIGN_OR_RETURN(

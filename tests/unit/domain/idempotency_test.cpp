@@ -35,15 +35,26 @@ TEST(IdempotencyKeyTest, EmptyLongEscapedAndNonAsciiKeysAreRefused) {
   }
 }
 
-TEST(IdempotencyKeyTest, TheFingerprintCoversMethodTargetAndBody) {
-  const auto base = request_fingerprint("POST", "/v1/sync?lastMutationAt=1", "{}");
-  EXPECT_EQ(base, request_fingerprint("POST", "/v1/sync?lastMutationAt=1", "{}"));
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+TEST(IdempotencyKeyTest, TheFingerprintCoversMethodPathParametersAndBody) {
+  const auto base = request_fingerprint("POST", "/v1/notes", {{"mushafId", "4"}}, "{}");
+  EXPECT_EQ(base, request_fingerprint("POST", "/v1/notes", {{"mushafId", "4"}}, "{}"));
   EXPECT_EQ(base.size(), 64u);
-  EXPECT_NE(base, request_fingerprint("PATCH", "/v1/sync?lastMutationAt=1", "{}"));
-  EXPECT_NE(base, request_fingerprint("POST", "/v1/sync?lastMutationAt=2", "{}"));
-  EXPECT_NE(base, request_fingerprint("POST", "/v1/sync?lastMutationAt=1", "{ }"));
-  // The parts are separated, so moving bytes between them changes the fingerprint.
-  EXPECT_NE(request_fingerprint("POST", "/a", "b"), request_fingerprint("POST", "/a\nb", ""));
+  EXPECT_NE(base, request_fingerprint("PATCH", "/v1/notes", {{"mushafId", "4"}}, "{}"));
+  EXPECT_NE(base, request_fingerprint("POST", "/v1/notes/x", {{"mushafId", "4"}}, "{}"));
+  EXPECT_NE(base, request_fingerprint("POST", "/v1/notes", {{"mushafId", "5"}}, "{}"));
+  EXPECT_NE(base, request_fingerprint("POST", "/v1/notes", {}, "{}"));
+  EXPECT_NE(base, request_fingerprint("POST", "/v1/notes", {{"mushafId", "4"}}, "{ }"));
+  // Lengths separate the parts: moving bytes between them changes the fingerprint.
+  EXPECT_NE(request_fingerprint("POST", "/a", {}, "b"), request_fingerprint("POST", "/ab", {}, ""));
+  EXPECT_NE(request_fingerprint("POST", "/a", {{"k", "v"}}, ""), request_fingerprint("POST", "/a", {{"kv", ""}}, ""));
+}
+
+TEST(IdempotencyKeyTest, TheFingerprintIgnoresParameterOrderAndTheHead) {
+  const auto base = request_fingerprint("POST", "/v1/sync", {{"a", "1"}, {"lastMutationAt", "10"}, {"b", "2"}}, "{}");
+  EXPECT_EQ(base, request_fingerprint("POST", "/v1/sync", {{"b", "2"}, {"a", "1"}, {"lastMutationAt", "99"}}, "{}"));
+  EXPECT_EQ(base, request_fingerprint("POST", "/v1/sync", {{"b", "2"}, {"a", "1"}}, "{}"));
 }
 
 class IdempotencyStoreTest : public ::testing::Test {
@@ -73,7 +84,7 @@ class IdempotencyStoreTest : public ::testing::Test {
 };
 
 TEST_F(IdempotencyStoreTest, ANewKeyFindsNothingAndARememberedAnswerIsReplayedForTheSameRequest) {
-  const IdempotentRequest req{"key-1", request_fingerprint("POST", "/v1/notes", R"({"body":"x"})")};
+  const IdempotentRequest req{"key-1", request_fingerprint("POST", "/v1/notes", {}, R"({"body":"x"})")};
   auto none = find(req);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
@@ -96,11 +107,11 @@ TEST_F(IdempotencyStoreTest, ANewKeyFindsNothingAndARememberedAnswerIsReplayedFo
 }
 
 TEST_F(IdempotencyStoreTest, TheSameKeyForAnotherRequestIsUnprocessable) {
-  const IdempotentRequest req{"key-2", request_fingerprint("POST", "/v1/notes", "a")};
+  const IdempotentRequest req{"key-2", request_fingerprint("POST", "/v1/notes", {}, "a")};
   ASSERT_TRUE(test::write(*store_, user_, [&](storage::WriteTxn& t) {
                 return remember_answer(t, req, storage::StoredResponse{}, 1);
               }).ok());
-  auto other = find(IdempotentRequest{"key-2", request_fingerprint("POST", "/v1/notes", "b")});
+  auto other = find(IdempotentRequest{"key-2", request_fingerprint("POST", "/v1/notes", {}, "b")});
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().code, ErrorCode::kUnprocessable);
   EXPECT_NE(other.error().message.find("different request"), std::string::npos);

@@ -76,8 +76,6 @@ TEST(PreconditionsTest, StarMayBeSurroundedByWhitespace) {
 
 TEST(PreconditionsTest, MalformedHeadersAreInvalidRequestsNamingTheHeader) {
   for (std::string_view bad : {
-           "",                 // nothing
-           "   ",              // only whitespace
            "1795427285926",    // unquoted
            "\"17954",          // unterminated
            "\"1\" \"2\"",      // no comma between tags
@@ -132,6 +130,18 @@ TEST(PreconditionsTest, MoreThanThirtyTwoTagsAreRefused) {
 
 TEST(PreconditionsTest, ATrailingCommaIsAnEmptyListElementAndIgnored) {
   EXPECT_TRUE(if_match("\"1795427285926\", ").check_write(kVersion).ok());
+}
+
+// RFC 9110 5.6.1: `#entity-tag` allows an empty list. If-Match then matches nothing; If-None-Match
+// holds, so a client that sends an empty one (no cached ETag yet) is served normally.
+TEST(PreconditionsTest, AnEmptyListMatchesNothing) {
+  for (std::string_view empty : {"", "   ", ",", " , ,"}) {
+    EXPECT_EQ(if_match(empty).check_write(kVersion).code(), ErrorCode::kPreconditionFailed) << empty;
+    EXPECT_EQ(if_match(empty).check_write(std::nullopt).code(), ErrorCode::kPreconditionFailed) << empty;
+    EXPECT_TRUE(if_none_match(empty).check_write(kVersion).ok()) << empty;
+    EXPECT_TRUE(if_none_match(empty).check_write(std::nullopt).ok()) << empty;
+    EXPECT_FALSE(if_none_match(empty).not_modified(kVersion)) << empty;
+  }
 }
 
 TEST(PreconditionsTest, EmptyListElementsAnywhereAreIgnored) {

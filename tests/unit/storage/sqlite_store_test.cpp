@@ -611,6 +611,25 @@ TEST_F(SqliteRetentionTest, TheHorizonSurvivesReopening) {
   EXPECT_EQ(head_of(user("alice")).horizon, kT0 + 5);
 }
 
+// A paged traversal from 0 is not refused by the horizon, so removing a tombstone it counted
+// would shift its later pages silently: retention waits for it, as compaction does.
+TEST_F(SqliteRetentionTest, WaitsForAPagedTraversalToBeQuiet) {
+  auto o = test::test_store_options(db_path());
+  o.clock = &clock_;
+  o.retention_ms = 1000;
+  o.traversal_quiet_ms = 50;
+  open_store(o);
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a"), entry(kT0 + 2, 1, "b", kTombstoneOp)}).ok());
+  clock_.set(kT0 + 5000);
+  start_traversal(u);
+  EXPECT_EQ(purge(), 0);
+  EXPECT_EQ(head_of(u).horizon, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));  // markers use the steady clock
+  EXPECT_EQ(purge(), 1);
+  EXPECT_EQ(head_of(u).horizon, kT0 + 2);
+}
+
 TEST_F(SqliteRetentionTest, StoredAnswersAreKeptPerUserUntilTheirTtl) {
   open_retaining(/*retention_ms=*/1'000'000, /*response_ttl_ms=*/1000);
   const UserKey a = user("alice");
