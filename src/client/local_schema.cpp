@@ -3,6 +3,7 @@
 //
 // Protocol of the on-disk format (append a line when it changes):
 //   1  meta, records, queue, batches, conflicts (this file's first version)
+//   2  queue.held: the conflict-log row holding a mutation back until the user answers
 #include "client/local_schema.hpp"
 
 #include <iterator>
@@ -66,6 +67,11 @@ CREATE TABLE conflicts(
   resolved INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX conflicts_unresolved ON conflicts(seq) WHERE resolved = 0;
+)sql",
+    // 2
+    R"sql(
+-- 0: free to push; else the conflicts.seq whose answer it waits for.
+ALTER TABLE queue ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
 )sql",
 };
 static_assert(std::size(kMigrations) == kLocalSchemaVersion);

@@ -47,22 +47,8 @@ struct ResetOnExit {
   ~ResetOnExit() { s->reset(); }
 };
 
-std::string_view type_name(MutationType t) {
-  switch (t) {
-    case MutationType::kCreate:
-      return "CREATE";
-    case MutationType::kUpdate:
-      return "UPDATE";
-    case MutationType::kDelete:
-      return "DELETE";
-  }
-  return "CREATE";
-}
-
 Result<MutationType> parse_type(std::string_view s) {
-  if (s == "CREATE") return MutationType::kCreate;
-  if (s == "UPDATE") return MutationType::kUpdate;
-  if (s == "DELETE") return MutationType::kDelete;
+  if (auto t = parse_mutation_type(s)) return *t;
   return make_error(ErrorCode::kInternal, "device file: unknown mutation type " + std::string(s));
 }
 
@@ -190,6 +176,7 @@ Result<QueuedMutation> mutation_from_row(const Statement& s) {
   m.base_version = s.int_at(5);
   m.client_updated_at = s.int_at(6);
   m.batch = s.text_at(7);
+  m.held = s.int_at(8);
   return m;
 }
 
@@ -522,7 +509,7 @@ Result<std::optional<QueuedMutation>> LocalStore::last_queued(Resource resource,
                                                               std::string_view id) {
   SYNCLOG_ASSIGN_OR_RETURN(
       Statement * s,
-      c_->prepare("SELECT seq, resource, id, type, data, base_version, client_updated_at, batch "
+      c_->prepare("SELECT seq, resource, id, type, data, base_version, client_updated_at, batch, held "
                   "FROM queue WHERE resource=? AND id=? ORDER BY seq DESC LIMIT 1"));
   ResetOnExit guard{s};
   s->bind(1, resource_name(resource)).bind(2, id);
@@ -535,24 +522,29 @@ Result<std::optional<QueuedMutation>> LocalStore::last_queued(Resource resource,
 Status LocalStore::enqueue(const QueuedMutation& m) {
   SYNCLOG_ASSIGN_OR_RETURN(
       Statement * s,
-      c_->prepare("INSERT INTO queue(resource, id, type, data, base_version, client_updated_at) "
-                  "VALUES(?,?,?,?,?,?)"));
+      c_->prepare("INSERT INTO queue(resource, id, type, data, base_version, client_updated_at, "
+                  "held) VALUES(?,?,?,?,?,?,?)"));
   ResetOnExit guard{s};
   return s->bind(1, resource_name(m.resource))
       .bind(2, m.id)
-      .bind(3, type_name(m.type))
+      .bind(3, mutation_type_name(m.type))
       .bind(4, m.data)
       .bind(5, m.base_version)
       .bind(6, m.client_updated_at)
+      .bind(7, m.held)
       .run();
 }
 
 // docs/client.md, "Squashing". The squashed mutation keeps its place in the queue and its
 // base_version: what the server had before the first of the writes it now stands for.
-Status LocalStore::squash_or_enqueue(const QueuedMutation& m) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto last, last_queued(m.resource, m.id));
+Status LocalStore::squash_or_enqueue(const QueuedMutation& written) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto last, last_queued(written.resource, written.id));
   // In flight: the retry must be byte for byte the request that may have been applied.
-  if (!last || !last->batch.empty()) return enqueue(m);
+  if (!last || !last->batch.empty()) return enqueue(written);
+  // A write behind a held mutation is held with it: pushed alone, it would reach the server
+  // before the mutation it follows. (Squashing into the held row keeps it held as it is.)
+  QueuedMutation m = written;
+  m.held = last->held;
   const auto before = last->type;
   if (m.type == MutationType::kDelete && before == MutationType::kCreate) {
     // Created and deleted before the server heard of it: it never hears of either.
@@ -570,7 +562,7 @@ Status LocalStore::squash_or_enqueue(const QueuedMutation& m) {
       Statement * s,
       c_->prepare("UPDATE queue SET type=?, data=?, client_updated_at=? WHERE seq=?"));
   ResetOnExit guard{s};
-  return s->bind(1, type_name(type))
+  return s->bind(1, mutation_type_name(type))
       .bind(2, m.data)
       .bind(3, m.client_updated_at)
       .bind(4, last->seq)
@@ -600,8 +592,8 @@ Result<std::vector<QueuedMutation>> LocalStore::next_batch(std::size_t max) {
   }
   SYNCLOG_ASSIGN_OR_RETURN(
       Statement * s,
-      c_->prepare("SELECT seq, resource, id, type, data, base_version, client_updated_at, batch "
-                  "FROM queue WHERE batch IS NULL ORDER BY seq"));
+      c_->prepare("SELECT seq, resource, id, type, data, base_version, client_updated_at, batch, held "
+                  "FROM queue WHERE batch IS NULL AND held=0 ORDER BY seq"));
   ResetOnExit guard{s};
   SYNCLOG_ASSIGN_OR_RETURN(auto pending, mutations_of(s));
 
@@ -678,7 +670,7 @@ Result<std::optional<InflightBatch>> LocalStore::inflight_batch() {
   for (auto seq : seqs) {
     SYNCLOG_ASSIGN_OR_RETURN(
         Statement * s,
-        c_->prepare("SELECT seq, resource, id, type, data, base_version, client_updated_at, batch "
+        c_->prepare("SELECT seq, resource, id, type, data, base_version, client_updated_at, batch, held "
                     "FROM queue WHERE seq=? AND batch=?"));
     ResetOnExit guard{s};
     s->bind(1, seq).bind(2, b.key);
@@ -820,7 +812,7 @@ Result<std::vector<QueuedMutation>> LocalStore::pending_for(Resource resource,
                                                             std::string_view id) {
   SYNCLOG_ASSIGN_OR_RETURN(
       Statement * s,
-      c_->prepare("SELECT seq, resource, id, type, data, base_version, client_updated_at, batch "
+      c_->prepare("SELECT seq, resource, id, type, data, base_version, client_updated_at, batch, held "
                   "FROM queue WHERE resource=? AND id=? ORDER BY seq"));
   ResetOnExit guard{s};
   s->bind(1, resource_name(resource)).bind(2, id);
@@ -918,6 +910,46 @@ Status LocalStore::replace_pending(Resource resource, std::string_view id, Mutat
   });
 }
 
+Status LocalStore::hold_pending(Resource resource, std::string_view id,
+                                std::int64_t conflict_seq) {
+  if (conflict_seq < 1) return bad_input("a hold names its conflict-log row");
+  return atomically([&]() -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(
+        Statement * s,
+        c_->prepare("UPDATE queue SET held=? WHERE resource=? AND id=? AND batch IS NULL"));
+    ResetOnExit guard{s};
+    SYNCLOG_RETURN_IF_ERROR(
+        s->bind(1, conflict_seq).bind(2, resource_name(resource)).bind(3, id).run());
+    if (changes() == 0) {
+      return make_error(ErrorCode::kNotFound,
+                        record_name(resource, id) + " has nothing pending to hold");
+    }
+    return Status();
+  });
+}
+
+Result<std::int64_t> LocalStore::release_held(Resource resource, std::string_view id) {
+  std::int64_t released = 0;
+  const Status done = atomically([&]() -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(
+        Statement * s,
+        c_->prepare("UPDATE queue SET held=0 WHERE resource=? AND id=? AND held<>0"));
+    ResetOnExit guard{s};
+    SYNCLOG_RETURN_IF_ERROR(s->bind(1, resource_name(resource)).bind(2, id).run());
+    released = changes();
+    return Status();
+  });
+  if (!done.ok()) return done.error();
+  return released;
+}
+
+Result<std::int64_t> LocalStore::held_count() {
+  SYNCLOG_ASSIGN_OR_RETURN(Statement * s, c_->prepare("SELECT count(*) FROM queue WHERE held<>0"));
+  ResetOnExit guard{s};
+  SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
+  return row ? s->int_at(0) : 0;
+}
+
 //////// The conflict log
 
 Result<std::int64_t> LocalStore::append_conflict(const ConflictRecord& c) {
@@ -981,7 +1013,10 @@ Status LocalStore::mark_resolved(std::int64_t seq, std::string_view result) {
     if (changes() == 0) {
       return make_error(ErrorCode::kNotFound, "no conflict " + std::to_string(seq));
     }
-    return Status();
+    SYNCLOG_ASSIGN_OR_RETURN(Statement * release,
+                             c_->prepare("UPDATE queue SET held=0 WHERE held=?"));
+    ResetOnExit release_guard{release};
+    return release->bind(1, seq).run();
   });
 }
 

@@ -82,4 +82,23 @@ std::string_view outcome_name(Outcome o) {
   return "";
 }
 
+std::string_view mutation_type_name(MutationType t) {
+  switch (t) {
+    case MutationType::kCreate:
+      return "CREATE";
+    case MutationType::kUpdate:
+      return "UPDATE";
+    case MutationType::kDelete:
+      return "DELETE";
+  }
+  return "CREATE";
+}
+
+std::optional<MutationType> parse_mutation_type(std::string_view name) {
+  for (MutationType t : {MutationType::kCreate, MutationType::kUpdate, MutationType::kDelete}) {
+    if (name == mutation_type_name(t)) return t;
+  }
+  return std::nullopt;
+}
+
 }  // namespace synclog::client

@@ -7,8 +7,8 @@
 // server uses, rather than a second one for the SDK: the engine will report the server's
 // answers (kOutOfSync, kResyncRequired, kUnauthorized...) with the codes that already name
 // them, and status.hpp and error_code.hpp need nothing but the standard library. They reach
-// apps through synclog_common's public include directory (an install of the SDK, which does
-// not exist yet, would ship them with it).
+// apps through synclog_common's public include directory (an install of the SDK ships them in
+// <includedir>/synclog/internal/common; cmake/SynclogInstall.cmake).
 // Codes used here:
 //   kInvalidRequest      bad input: data that is not a JSON object, a bad id or client time
 //   kNotFound            an unknown record, batch or conflict
@@ -51,6 +51,9 @@ struct QueuedMutation {
   std::int64_t base_version = 0;       ///< the record's version when this was written
   std::int64_t client_updated_at = 0;  ///< UTC epoch ms of the write (last-write-wins)
   std::string batch;                   ///< the in-flight batch holding it; empty: pending
+  /// The conflict-log row holding it back until the user answers; 0: free to push.
+  /// next_batch() skips held mutations.
+  std::int64_t held = 0;
 };
 
 /// A push that was (or is about to be) sent and has not been settled: exactly what was sent.
@@ -156,7 +159,7 @@ class LocalStore {
 
   /// Queued mutations, in flight or not.
   Result<std::int64_t> queue_length();
-  /// Up to `max` pending mutations in the order to push them: dependencies first
+  /// Up to `max` pending mutations that are not held, in the order to push them: dependencies first
   /// (COLLECTION_BOOKMARK deletes; COLLECTION and BOOKMARK; COLLECTION_BOOKMARK creates; NOTE and
   /// READING_SESSION), a record's mutations always in the order they were written. Fails with
   /// kPreconditionFailed while a batch is in flight: that one is retried or settled first.
@@ -207,13 +210,24 @@ class LocalStore {
                          std::optional<std::string_view> local_data,
                          std::optional<std::string_view> server_data, std::int64_t server_version);
 
+  /// Holds the record's pending mutations (not those in flight) back from next_batch() until
+  /// the conflict-log row `conflict_seq` is resolved: a conflict that needs the user must not be
+  /// pushed before the user answers. Later writes of the record are held with them.
+  /// kInvalidRequest when conflict_seq < 1, kNotFound when nothing of the record is pending.
+  Status hold_pending(Resource resource, std::string_view id, std::int64_t conflict_seq);
+  /// Lets the record's held mutations be pushed again; returns how many were held.
+  Result<std::int64_t> release_held(Resource resource, std::string_view id);
+  /// Mutations held back, in all records.
+  Result<std::int64_t> held_count();
+
   //////// The conflict log
 
   /// Appends `c` (its seq is ignored; at_ms 0 means now) and returns its seq.
   Result<std::int64_t> append_conflict(const ConflictRecord& c);
   /// The log, oldest first; only the unresolved rows when `unresolved_only`.
   Result<std::vector<ConflictRecord>> conflicts(bool unresolved_only = false);
-  /// Marks a row resolved, recording `result` (the state kept) when it is not empty.
+  /// Marks a row resolved, recording `result` (the state kept) when it is not empty, and
+  /// releases the mutations the row held (hold_pending): they are pushed as they are now.
   /// kNotFound for an unknown seq.
   Status mark_resolved(std::int64_t seq, std::string_view result = {});
 

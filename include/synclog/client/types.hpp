@@ -30,6 +30,9 @@ std::string_view strategy_name(Strategy s);
 std::optional<Strategy> parse_strategy(std::string_view name);
 
 enum class MutationType { kCreate, kUpdate, kDelete };
+// "CREATE", "UPDATE", "DELETE", as on the wire.
+std::string_view mutation_type_name(MutationType t);
+std::optional<MutationType> parse_mutation_type(std::string_view name);
 
 // One record as the device has it.
 struct LocalRecord {

@@ -136,14 +136,14 @@ TEST_F(LocalStoreTest, TwoFilesHaveDifferentClientIds) {
 
 // The file header (https://www.sqlite.org/fileformat.html): bytes 18-19 are 2 in WAL mode, and
 // bytes 60-63 hold user_version, big-endian.
-TEST_F(LocalStoreTest, TheFileIsInWalModeAtSchemaVersionOne) {
+TEST_F(LocalStoreTest, TheFileIsInWalModeAtSchemaVersionTwo) {
   store_.reset();  // the last connection checkpoints the WAL into the file
   std::ifstream in(path(), std::ios::binary);
   std::string header(100, '\0');
   ASSERT_TRUE(in.read(header.data(), 100));
   EXPECT_EQ(header[18], 2);
   EXPECT_EQ(header[19], 2);
-  EXPECT_EQ(header.substr(60, 4), std::string("\0\0\0\1", 4));
+  EXPECT_EQ(header.substr(60, 4), std::string("\0\0\0\2", 4));
 }
 
 TEST_F(LocalStoreTest, AFileFromANewerSynclogIsRefused) {
@@ -638,6 +638,73 @@ TEST_F(LocalStoreTest, ReplacePendingRefusesATypeThatDisagreesWithTheData) {
 }
 
 //////// Transactions
+
+//////// Holding a mutation for the user
+
+TEST_F(LocalStoreTest, AHeldMutationIsNotPushedAndSurvivesReopening) {
+  synced(kNote, "n1", R"({"body":"server text"})", 10);
+  ASSERT_OK(store().put(kNote, R"({"body":"local text"})", "n1"));
+  ASSERT_OK(store().put(kNote, R"({"body":"another note"})", "n2"));
+  ASSERT_OK(store().hold_pending(kNote, "n1", 7));
+  reopen();
+  EXPECT_EQ(value_of(store().held_count()), 1);
+  EXPECT_EQ(ids_of(value_of(store().next_batch())), std::vector<std::string>{"NOTE n2 CREATE"});
+  const auto q = value_of(store().pending_for(kNote, "n1"));
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].held, 7);
+  EXPECT_EQ(value_of(store().queue_length()), 2);
+}
+
+TEST_F(LocalStoreTest, AWriteOnAHeldRecordIsHeldWithIt) {
+  synced(kNote, "n1", R"({"body":"server text"})", 10);
+  ASSERT_OK(store().remove(kNote, "n1"));
+  ASSERT_OK(store().hold_pending(kNote, "n1", 3));
+  // DELETE then CREATE stays two mutations; the CREATE must not overtake the held DELETE.
+  ASSERT_OK(store().put(kNote, R"({"body":"written again"})", "n1"));
+  const auto q = value_of(store().pending_for(kNote, "n1"));
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0].held, 3);
+  EXPECT_EQ(q[1].held, 3);
+  EXPECT_TRUE(value_of(store().next_batch()).empty());
+}
+
+TEST_F(LocalStoreTest, ResolvingTheConflictReleasesWhatItHeld) {
+  synced(kNote, "n1", R"({"body":"server text"})", 10);
+  ASSERT_OK(store().put(kNote, R"({"body":"local text"})", "n1"));
+  ConflictRecord c;
+  c.resource = kNote;
+  c.id = "n1";
+  c.strategy = Strategy::kManual;
+  c.outcome = Outcome::kNeedsUser;
+  const auto seq = value_of(store().append_conflict(c));
+  ASSERT_OK(store().hold_pending(kNote, "n1", seq));
+  EXPECT_TRUE(value_of(store().next_batch()).empty());
+  ASSERT_OK(store().mark_resolved(seq, R"({"body":"local text"})"));
+  EXPECT_EQ(value_of(store().held_count()), 0);
+  EXPECT_EQ(ids_of(value_of(store().next_batch())), std::vector<std::string>{"NOTE n1 UPDATE"});
+}
+
+TEST_F(LocalStoreTest, ReleaseHeldAndReplacePendingFreeTheRecord) {
+  synced(kNote, "n1", R"({"body":"server text"})", 10);
+  ASSERT_OK(store().put(kNote, R"({"body":"local text"})", "n1"));
+  ASSERT_OK(store().hold_pending(kNote, "n1", 5));
+  EXPECT_EQ(value_of(store().release_held(kNote, "n1")), 1);
+  EXPECT_EQ(value_of(store().next_batch()).size(), 1u);
+  ASSERT_OK(store().hold_pending(kNote, "n1", 5));
+  // The user's answer replaces the held mutation with a free one.
+  ASSERT_OK(store().replace_pending(kNote, "n1", MutationType::kUpdate,
+                                    std::string_view(R"({"body":"the answer"})"),
+                                    std::string_view(R"({"body":"server 2"})"), 20));
+  EXPECT_EQ(value_of(store().held_count()), 0);
+  EXPECT_EQ(value_of(store().next_batch()).size(), 1u);
+}
+
+TEST_F(LocalStoreTest, HoldPendingRefusesNothingToHoldAndABadRow) {
+  synced(kNote, "n1", R"({"body":"server text"})", 10);
+  EXPECT_EQ(code_of(store().hold_pending(kNote, "n1", 1)), ErrorCode::kNotFound);
+  ASSERT_OK(store().put(kNote, R"({"body":"local text"})", "n1"));
+  EXPECT_EQ(code_of(store().hold_pending(kNote, "n1", 0)), ErrorCode::kInvalidRequest);
+}
 
 TEST_F(LocalStoreTest, ATransactionCommitsAllOrNothing) {
   ASSERT_OK(store().transaction([&]() -> Status {

@@ -1,0 +1,98 @@
+// The sync engine (docs/client.md, "Sync: pull -> apply -> push"): brings a device's LocalStore
+// and the server to the same state. One sync() pulls by cursor pages and applies what other
+// devices did (settling conflicts with each resource type's strategy), then pushes the queue in
+// batches of at most 100, each with an Idempotency-Key stored before it is sent, recovering from
+// 409 (pull, settle, retry), lost answers (the same request again), 429/503 (Retry-After) and
+// 410 (a full resync), with exponential backoff and full jitter between attempts.
+//
+// Every outcome is an event for the app (synced, merged automatically, needs the user) and every
+// conflict a row of the store's conflict log. The engine runs on the caller's thread; it is not
+// thread-safe (one engine per store).
+#pragma once
+
+#include "synclog/client/local_store.hpp"
+#include "synclog/client/types.hpp"
+
+#include "common/status.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace synclog::client {
+
+struct SyncOptions {
+  // Attempts of one request (a lost answer, a 5xx, 429, a refused connection) before sync()
+  // gives up and reports it; what is queued stays queued for the next sync().
+  int max_attempts = 6;
+  std::chrono::milliseconds backoff_base{200};  // first wait; doubles each attempt
+  std::chrono::milliseconds backoff_cap{30'000};
+  std::chrono::milliseconds request_timeout{30'000};
+  // 409 rounds (pull, settle, push again) before sync() gives up: another device writing
+  // without pause could otherwise keep this one busy forever.
+  int max_conflict_rounds = 20;
+};
+
+// Progress of one sync() for a long first sync: entries pulled of the server's total, and
+// batches pushed.
+struct SyncProgress {
+  enum class Phase { kPull, kPush } phase = Phase::kPull;
+  std::int64_t pulled = 0;
+  std::int64_t total = 0;  // the server's count of entries after the cursor, when known
+  std::int64_t batches_pushed = 0;
+  std::int64_t mutations_pushed = 0;
+  std::int64_t queued = 0;  // mutations still queued
+};
+
+// What the app shows for one record.
+struct SyncEvent {
+  Outcome outcome = Outcome::kSynced;
+  Resource resource = Resource::kNote;
+  std::string id;
+  std::string reason;
+  std::int64_t conflict_seq = 0;  // its row in the conflict log; 0 when it was no conflict
+};
+
+struct SyncReport {
+  std::int64_t pulled = 0;          // entries applied from the server
+  std::int64_t pushed = 0;          // mutations the server acknowledged
+  std::int64_t batches = 0;         // push batches acknowledged
+  std::int64_t conflicts = 0;       // conflicts settled by a strategy
+  std::int64_t needs_user = 0;      // conflicts and refusals waiting for the user
+  std::int64_t out_of_sync = 0;     // 409 answers recovered from
+  std::int64_t retries = 0;         // requests sent again (lost answers, 5xx, 429)
+  bool resynced = false;            // a 410 made it pull from 0
+  std::int64_t cursor = 0;          // the server head the device is at now
+};
+
+// The app's answer to a conflict that needs the user: the state to keep (a JSON object in the
+// wire form, or "null" to delete the record), or nothing to leave it for later (it stays in the
+// conflict log, unresolved, and the record's mutation waits).
+using ManualResolver = std::function<std::optional<std::string>(const ConflictRecord&)>;
+
+class SyncEngine {
+ public:
+  explicit SyncEngine(LocalStore& store, SyncOptions options = {});
+  ~SyncEngine();
+  SyncEngine(const SyncEngine&) = delete;
+  SyncEngine& operator=(const SyncEngine&) = delete;
+
+  void on_progress(std::function<void(const SyncProgress&)> callback);
+  void on_event(std::function<void(const SyncEvent&)> callback);
+  void set_manual_resolver(ManualResolver resolver);
+
+  // Pull, apply, push until the queue is empty (or only waits for the user). Needs the store's
+  // server URL and token (LocalStore::set_server_url/set_token). Errors: kUnauthorized (the
+  // token), kUnavailable (the server could not be reached within max_attempts), kOutOfSync
+  // (max_conflict_rounds exceeded), kInternal (the local file).
+  Result<SyncReport> sync();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace synclog::client

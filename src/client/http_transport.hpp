@@ -1,0 +1,56 @@
+// How the sync engine talks to the server: one abstract request/response seam (Transport), so
+// the engine, and any test that fakes the network, never include Beast or Asio, and the HTTP/1.1
+// client that implements it (make_http_transport, in http_transport.cpp: the only SDK file that
+// includes Beast/Asio, which are very slow to compile).
+#pragma once
+
+#include "common/status.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace synclog::client {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string target;  ///< path and query, e.g. "/v1/sync?mutationsSince=0"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  /// The first header named `name` (case-insensitive); "" when absent.
+  std::string header(std::string_view name) const;
+};
+
+/// Sends one request and returns the whole response. An answer of any status is a response;
+/// an error means no whole response arrived (the request may or may not have been applied):
+/// kUnavailable for a refused or lost connection, a timeout, or a cut or malformed answer.
+/// Not thread-safe: one request at a time.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
+};
+
+struct HttpTransportOptions {
+  std::chrono::milliseconds connect_timeout{10'000};
+  /// For the whole exchange once connected: writing the request and reading the answer.
+  std::chrono::milliseconds request_timeout{30'000};
+};
+
+/// An HTTP/1.1 keep-alive client for `url` ("http://host:port", an optional path prefix is
+/// prepended to every target). It connects on the first request and again after any failure
+/// or a "Connection: close". kInvalidRequest for a URL it cannot use (https is not supported).
+Result<std::unique_ptr<Transport>> make_http_transport(std::string_view url,
+                                                       HttpTransportOptions options);
+
+}  // namespace synclog::client

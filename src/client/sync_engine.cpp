@@ -1,0 +1,559 @@
+// The sync engine (docs/client.md, "Sync: pull -> apply -> push"). One sync():
+//   1. settles a batch left in flight by an earlier sync or a crashed process (the same request,
+//      byte for byte, under its Idempotency-Key: the server replays the answer if it applied it);
+//   2. pulls by cursor in the capped shape, applying each page in one local transaction with the
+//      cursor, settling records that also changed locally with the resource type's strategy;
+//   3. pushes the queue in batches, each stored with its key before it is sent.
+// It talks to the server through Transport (client/http_transport.hpp) only, so this file needs
+// no Beast/Asio.
+//
+// Decisions where docs/client.md is silent:
+//  - The push's lastMutationAt is the cursor, which a completed pull has made the server head
+//    (the server gives even a user without mutations a positive head, and a POST with it
+//    succeeds: docs/api.md "The clock and the head"); -1 is sent only if the cursor is still 0.
+//  - A conflict that needs the user and gets no answer from the manual resolver is rebased on
+//    the server's state (so the answer, whenever it comes, is pushed with the right type) and
+//    held (LocalStore::hold_pending) until its conflict-log row is resolved.
+//  - A refused mutation (422/404 naming "mutation[i]") leaves the queue with the record's other
+//    pending mutations (they build on it); a refused CREATE of a record the server never had
+//    also leaves the device's records. Its data stays in the needs-user conflict-log row.
+//  - A pulled DELETE's time for last-write-wins is the entry's server timestamp (a tombstone
+//    carries no clientUpdatedAt).
+//  - A pull from 0 (a first sync or a 410 resync) ends by forgetting synced records the server
+//    no longer has: their tombstones may have been purged, and the device must converge.
+//  - 401/403 on a push leave the batch in flight: nothing was applied, and the same request
+//    with a better token is still the right one.
+#include "synclog/client/sync_engine.hpp"
+
+#include "client/http_transport.hpp"
+#include "client/resolve.hpp"
+#include "client/sync_wire.hpp"
+#include "common/ids.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <thread>
+#include <utility>
+
+namespace synclog::client {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kResources =
+    "BOOKMARK,COLLECTION,COLLECTION_BOOKMARK,NOTE,READING_SESSION";
+// Connecting is quick or hopeless: a phone on a dead network should not wait a whole request
+// timeout before the first retry.
+constexpr std::chrono::milliseconds kMaxConnectTimeout{10'000};
+
+enum class BatchOutcome { kAcked, kOutOfSync, kRefused };
+
+Error server_error(const HttpResponse& r, std::string_view what) {
+  ErrorCode code = ErrorCode::kInternal;
+  switch (r.status) {
+    case 400:
+      code = ErrorCode::kInvalidRequest;
+      break;
+    case 401:
+      code = ErrorCode::kUnauthorized;
+      break;
+    case 403:
+      code = ErrorCode::kForbidden;
+      break;
+    case 404:
+      code = ErrorCode::kNotFound;
+      break;
+    case 409:
+      code = ErrorCode::kOutOfSync;
+      break;
+    case 410:
+      code = ErrorCode::kResyncRequired;
+      break;
+    case 422:
+      code = ErrorCode::kValidation;
+      break;
+    default:
+      break;
+  }
+  return make_error(code, std::string(what) + ": the server answered " +
+                              std::to_string(r.status) + ": " + error_message(r.body));
+}
+
+// 5xx (but 501, which will not change), 408 and 429 may succeed when sent again.
+bool retryable(int status) {
+  return status == 408 || status == 429 || (status >= 500 && status != 501);
+}
+
+std::string text_or_null(const std::optional<std::string_view>& v) {
+  return v ? std::string(*v) : std::string("null");
+}
+
+}  // namespace
+
+struct SyncEngine::Impl {
+  Impl(LocalStore& s, SyncOptions o) : store(s), options(o), rng(std::random_device{}()) {}
+
+  LocalStore& store;
+  SyncOptions options;
+  std::function<void(const SyncProgress&)> progress_cb;
+  std::function<void(const SyncEvent&)> event_cb;
+  ManualResolver resolver;
+  std::mt19937_64 rng;
+
+  // One sync()'s state.
+  std::unique_ptr<Transport> transport;
+  std::string token;
+  std::string client_id;
+  SyncReport report;
+  SyncProgress progress;
+  // Events of work inside a local transaction wait for its commit: the app must never hear of
+  // an outcome the file then rolled back.
+  std::vector<SyncEvent> events;
+
+  void emit_events() {
+    auto out = std::move(events);
+    events.clear();
+    if (!event_cb) return;
+    for (const auto& e : out) event_cb(e);
+  }
+  void emit_progress() {
+    if (progress_cb) progress_cb(progress);
+  }
+  void event(Outcome o, Resource r, std::string id, std::string reason, std::int64_t seq = 0) {
+    events.push_back(SyncEvent{o, r, std::move(id), std::move(reason), seq});
+  }
+
+  //////// Requests
+
+  HttpRequest request(std::string method, std::string target) const {
+    HttpRequest req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.headers = {{"x-auth-token", token}, {"x-client-id", client_id}};
+    return req;
+  }
+
+  // Sends `req` until it gets an answer that is not worth retrying, waiting between attempts;
+  // kUnavailable after max_attempts.
+  Result<HttpResponse> send(const HttpRequest& req) {
+    std::string last;
+    for (int attempt = 0;; ++attempt) {
+      std::optional<std::chrono::milliseconds> wait;
+      auto r = transport->send(req);
+      if (r.ok()) {
+        if (!retryable(r->status)) return r;
+        last = "the server answered " + std::to_string(r->status);
+        if (r->status == 429 || r->status == 503) wait = parse_retry_after(r->header("retry-after"));
+      } else {
+        last = r.error().message;
+      }
+      if (attempt + 1 >= options.max_attempts) {
+        return make_error(ErrorCode::kUnavailable, req.method + " " + req.target + " failed " +
+                                                       std::to_string(attempt + 1) +
+                                                       " times; last: " + last);
+      }
+      ++report.retries;
+      const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+      const auto delay = wait ? std::min(*wait, options.backoff_cap)
+                              : backoff_delay(attempt, options.backoff_base, options.backoff_cap,
+                                              unit);
+      std::this_thread::sleep_for(delay);
+    }
+  }
+
+  //////// Pull and apply
+
+  Status pull() {
+    SYNCLOG_ASSIGN_OR_RETURN(std::int64_t cursor, store.cursor());
+    bool from_zero = cursor <= 0;
+    std::set<std::pair<Resource, std::string>> seen;  // filled while pulling from 0
+    std::int64_t pulled_before_page = 0;
+    progress.phase = SyncProgress::Phase::kPull;
+    for (;;) {
+      auto r = send(request("GET", "/v1/sync?mutationsSince=" + std::to_string(cursor) +
+                                       "&resources=" + std::string(kResources)));
+      if (!r.ok()) return r.error();
+      if (r->status == 410) {
+        if (cursor == 0) return server_error(*r, "pull");  // cannot happen: 0 is never too old
+        SYNCLOG_RETURN_IF_ERROR(store.set_cursor(0));
+        cursor = 0;
+        from_zero = true;
+        seen.clear();
+        report.resynced = true;
+        continue;
+      }
+      if (r->status != 200) return server_error(*r, "pull");
+      SYNCLOG_ASSIGN_OR_RETURN(PullPage page, parse_pull(r->body));
+      const Status applied = store.transaction([&]() -> Status {
+        for (const auto& e : page.entries) {
+          SYNCLOG_RETURN_IF_ERROR(apply_entry(e));
+          if (from_zero) seen.emplace(e.resource, e.id);
+        }
+        return store.set_cursor(page.last_mutation_at);
+      });
+      if (!applied.ok()) {
+        events.clear();
+        return applied;
+      }
+      emit_events();
+      report.pulled += static_cast<std::int64_t>(page.entries.size());
+      progress.pulled = report.pulled;
+      progress.total = pulled_before_page + page.total;
+      pulled_before_page += static_cast<std::int64_t>(page.entries.size());
+      SYNCLOG_ASSIGN_OR_RETURN(progress.queued, store.queue_length());
+      emit_progress();
+      // A cursor that does not move would loop forever; the server never does that with
+      // hasMore (each capped page holds at least one entry), but the device must not hang.
+      const bool moved = page.last_mutation_at != cursor;
+      cursor = page.last_mutation_at;
+      if (!page.has_more || !moved) break;
+    }
+    if (from_zero) return forget_unseen(seen);
+    return Status();
+  }
+
+  // After a complete pull from 0: a synced record with nothing queued that the server did not
+  // send is gone on the server.
+  Status forget_unseen(const std::set<std::pair<Resource, std::string>>& seen) {
+    return store.transaction([&]() -> Status {
+      for (Resource res : kAllResources) {
+        SYNCLOG_ASSIGN_OR_RETURN(auto records, store.list(res));
+        for (const auto& rec : records) {
+          if (rec.version == 0 || rec.pending || seen.count({res, rec.id})) continue;
+          SYNCLOG_RETURN_IF_ERROR(store.apply_server(res, rec.id, std::nullopt, rec.version));
+        }
+      }
+      return Status();
+    });
+  }
+
+  Status apply_entry(const PullEntry& e) {
+    const std::optional<std::string_view> server =
+        e.data ? std::optional<std::string_view>(*e.data) : std::nullopt;
+    SYNCLOG_ASSIGN_OR_RETURN(auto pending, store.pending_for(e.resource, e.id));
+    if (pending.empty()) {
+      SYNCLOG_RETURN_IF_ERROR(store.apply_server(e.resource, e.id, server, e.timestamp));
+      event(Outcome::kSynced, e.resource, e.id, "updated from the server");
+      return Status();
+    }
+    // The server has not changed the record since the local edits began (a resync pulling what
+    // the device already has): nothing clashes.
+    if (e.timestamp <= pending.front().base_version) return Status();
+
+    SYNCLOG_ASSIGN_OR_RETURN(Strategy strategy, store.strategy(e.resource));
+    SYNCLOG_ASSIGN_OR_RETURN(auto stored, store.get_stored(e.resource, e.id));
+    const QueuedMutation& last = pending.back();
+    ConflictSides sides;
+    if (stored && !stored->base.empty()) sides.base = stored->base;
+    std::optional<std::string> local;
+    if (last.type != MutationType::kDelete) local = stored ? stored->record.data : last.data;
+    if (local) sides.local = *local;
+    sides.server = server;
+    if (last.type == MutationType::kDelete) sides.local_deleted_at_ms = last.client_updated_at;
+    if (!server) sides.server_deleted_at_ms = e.timestamp;
+    const Resolution res = resolve_conflict(strategy, sides);
+
+    ConflictRecord row;
+    row.resource = e.resource;
+    row.id = e.id;
+    row.strategy = strategy;
+    row.outcome = res.outcome;
+    row.local = local ? *local : "null";
+    row.server = text_or_null(server);
+    row.clashing_fields = res.clashing_fields;
+    row.reason = res.reason;
+
+    if (res.outcome == Outcome::kNeedsUser) return needs_user(e, server, local, row);
+
+    if (res.push) {
+      const std::optional<std::string_view> keep =
+          res.data ? std::optional<std::string_view>(*res.data) : std::nullopt;
+      SYNCLOG_RETURN_IF_ERROR(
+          store.replace_pending(e.resource, e.id, *res.push, keep, server, e.timestamp));
+    } else {
+      SYNCLOG_RETURN_IF_ERROR(store.drop_pending(e.resource, e.id).status());
+      const std::optional<std::string_view> keep =
+          res.data ? std::optional<std::string_view>(*res.data) : std::nullopt;
+      SYNCLOG_RETURN_IF_ERROR(store.apply_server(e.resource, e.id, keep, e.timestamp));
+    }
+    if (res.outcome == Outcome::kSynced) {
+      // Overlapping edits that agree: no conflict, no log row.
+      event(Outcome::kSynced, e.resource, e.id, res.reason);
+      return Status();
+    }
+    row.result = res.data ? *res.data : "null";
+    row.resolved = true;
+    SYNCLOG_ASSIGN_OR_RETURN(std::int64_t seq, store.append_conflict(row));
+    ++report.conflicts;
+    event(Outcome::kMerged, e.resource, e.id, res.reason, seq);
+    return Status();
+  }
+
+  // A conflict only the user can settle: logged, offered to the manual resolver, and, without an
+  // answer, held back from the push with the local state kept.
+  Status needs_user(const PullEntry& e, std::optional<std::string_view> server,
+                    const std::optional<std::string>& local, ConflictRecord row) {
+    SYNCLOG_ASSIGN_OR_RETURN(row.seq, store.append_conflict(row));
+    std::optional<std::string> answer;
+    if (resolver) answer = resolver(row);
+    if (answer) {
+      const Status settled = store.transaction([&]() -> Status {
+        if (*answer == "null") {
+          if (!server) {
+            SYNCLOG_RETURN_IF_ERROR(store.drop_pending(e.resource, e.id).status());
+            SYNCLOG_RETURN_IF_ERROR(
+                store.apply_server(e.resource, e.id, std::nullopt, e.timestamp));
+          } else {
+            SYNCLOG_RETURN_IF_ERROR(store.replace_pending(e.resource, e.id, MutationType::kDelete,
+                                                          std::nullopt, server, e.timestamp));
+          }
+        } else {
+          const auto type = server ? MutationType::kUpdate : MutationType::kCreate;
+          SYNCLOG_RETURN_IF_ERROR(store.replace_pending(e.resource, e.id, type,
+                                                        std::string_view(*answer), server,
+                                                        e.timestamp));
+        }
+        return store.mark_resolved(row.seq, *answer);
+      });
+      if (settled.ok()) {
+        ++report.conflicts;
+        event(Outcome::kNeedsUser, e.resource, e.id, row.reason + " (settled by the app)",
+              row.seq);
+        return Status();
+      }
+      // An answer the store refuses (not a JSON object): the conflict waits, as unanswered.
+    }
+    const MutationType keep_type = !local   ? MutationType::kDelete
+                                   : server ? MutationType::kUpdate
+                                            : MutationType::kCreate;
+    const std::optional<std::string_view> keep =
+        local ? std::optional<std::string_view>(*local) : std::nullopt;
+    SYNCLOG_RETURN_IF_ERROR(
+        store.replace_pending(e.resource, e.id, keep_type, keep, server, e.timestamp));
+    SYNCLOG_RETURN_IF_ERROR(store.hold_pending(e.resource, e.id, row.seq));
+    ++report.needs_user;
+    event(Outcome::kNeedsUser, e.resource, e.id, row.reason, row.seq);
+    return Status();
+  }
+
+  //////// Push
+
+  Result<BatchOutcome> send_batch(const InflightBatch& batch) {
+    HttpRequest req = request("POST", batch.target);
+    req.headers.emplace_back("content-type", "application/json");
+    req.headers.emplace_back("idempotency-key", batch.key);
+    req.body = batch.body;
+    // On failure the batch stays in flight: the next sync() sends it again first.
+    SYNCLOG_ASSIGN_OR_RETURN(HttpResponse r, send(req));
+    if (r.status == 200) {
+      SYNCLOG_ASSIGN_OR_RETURN(PushAnswer answer, parse_push_answer(r.body));
+      SYNCLOG_ASSIGN_OR_RETURN(auto adopted,
+                               store.finish_batch(batch.key, answer.acks, answer.last_mutation_at));
+      report.pushed += static_cast<std::int64_t>(batch.mutations.size());
+      ++report.batches;
+      for (const auto& m : batch.mutations) {
+        const bool was_adopted = std::any_of(adopted.begin(), adopted.end(), [&](const auto& a) {
+          return a.resource == m.resource && a.local_id == m.id;
+        });
+        if (!was_adopted) event(Outcome::kSynced, m.resource, m.id, "pushed to the server");
+      }
+      for (const auto& a : adopted) SYNCLOG_RETURN_IF_ERROR(adopt(a));
+      emit_events();
+      progress.phase = SyncProgress::Phase::kPush;
+      progress.batches_pushed = report.batches;
+      progress.mutations_pushed = report.pushed;
+      SYNCLOG_ASSIGN_OR_RETURN(progress.queued, store.queue_length());
+      emit_progress();
+      return BatchOutcome::kAcked;
+    }
+    if (r.status == 409) {
+      SYNCLOG_RETURN_IF_ERROR(store.abandon_batch(batch.key));
+      return BatchOutcome::kOutOfSync;
+    }
+    if (r.status == 422 || r.status == 404) {
+      const std::string message = error_message(r.body);
+      SYNCLOG_RETURN_IF_ERROR(store.abandon_batch(batch.key));
+      // A key the server already used for another request (a batch rebuilt after its answer was
+      // purged): the mutations are fine, the next round sends them under a fresh key.
+      if (message.find("Idempotency-Key") != std::string::npos) return BatchOutcome::kOutOfSync;
+      const auto index = refused_index(message);
+      if (!index || *index >= batch.mutations.size()) return server_error(r, "push");
+      SYNCLOG_RETURN_IF_ERROR(refuse(batch.mutations[*index], message));
+      return BatchOutcome::kRefused;
+    }
+    if (r.status == 400) {
+      // A request the server cannot read would be refused forever; the queue keeps it and the
+      // error says why.
+      SYNCLOG_RETURN_IF_ERROR(store.abandon_batch(batch.key));
+    }
+    return server_error(r, "push");
+  }
+
+  // The server refused `m` (master data gone, e.g. a bookmark into a collection another device
+  // deleted): it leaves the queue, loudly.
+  Status refuse(const QueuedMutation& m, const std::string& message) {
+    const Status done = store.transaction([&]() -> Status {
+      SYNCLOG_ASSIGN_OR_RETURN(auto stored, store.get_stored(m.resource, m.id));
+      SYNCLOG_ASSIGN_OR_RETURN(Strategy strategy, store.strategy(m.resource));
+      ConflictRecord row;
+      row.resource = m.resource;
+      row.id = m.id;
+      row.strategy = strategy;
+      row.outcome = Outcome::kNeedsUser;
+      row.local = m.type == MutationType::kDelete ? "null" : m.data;
+      row.server = "null";
+      row.reason = "The server refused this " + std::string(mutation_type_name(m.type)) +
+                   " and it was taken out of the queue: " + message;
+      SYNCLOG_ASSIGN_OR_RETURN(std::int64_t seq, store.append_conflict(row));
+      SYNCLOG_RETURN_IF_ERROR(store.drop_pending(m.resource, m.id).status());
+      // Never on the server: the device forgets it too (the log row keeps its data).
+      if (stored && stored->record.version == 0) {
+        SYNCLOG_RETURN_IF_ERROR(store.apply_server(m.resource, m.id, std::nullopt, 0));
+      }
+      ++report.needs_user;
+      event(Outcome::kNeedsUser, m.resource, m.id, row.reason, seq);
+      return Status();
+    });
+    if (!done.ok()) {
+      events.clear();
+      return done;
+    }
+    emit_events();
+    return Status();
+  }
+
+  // A BOOKMARK CREATE the server matched to an existing bookmark (same details): the device
+  // re-keys its record to the server's id, and memberships it queued for the old id follow.
+  Status adopt(const AdoptedId& a) {
+    return store.transaction([&]() -> Status {
+      SYNCLOG_ASSIGN_OR_RETURN(auto stored, store.get_stored(a.resource, a.local_id));
+      SYNCLOG_ASSIGN_OR_RETURN(auto later, store.pending_for(a.resource, a.local_id));
+      SYNCLOG_ASSIGN_OR_RETURN(auto taken, store.pending_for(a.resource, a.server_id));
+      ConflictRecord row;
+      row.resource = a.resource;
+      row.id = a.local_id;
+      SYNCLOG_ASSIGN_OR_RETURN(row.strategy, store.strategy(a.resource));
+      row.local = stored ? stored->record.data : "null";
+      row.server = "null";
+      if (!stored || !later.empty() || !taken.empty()) {
+        // Edited again since it was pushed, or the server's id has local edits too: which state
+        // wins is the user's call.
+        row.outcome = Outcome::kNeedsUser;
+        row.reason = "The server already had this bookmark as " + a.server_id +
+                     "; the device keeps it as " + a.local_id + " until the user settles it";
+        SYNCLOG_ASSIGN_OR_RETURN(std::int64_t seq, store.append_conflict(row));
+        ++report.needs_user;
+        event(Outcome::kNeedsUser, a.resource, a.local_id, row.reason, seq);
+        return Status();
+      }
+      SYNCLOG_RETURN_IF_ERROR(store.apply_server(a.resource, a.local_id, std::nullopt, 0));
+      SYNCLOG_RETURN_IF_ERROR(
+          store.apply_server(a.resource, a.server_id, stored->record.data, a.timestamp));
+      if (a.resource == Resource::kBookmark) {
+        SYNCLOG_ASSIGN_OR_RETURN(auto memberships, store.list(Resource::kCollectionBookmark));
+        for (const auto& mb : memberships) {
+          boost::system::error_code ec;
+          json::value v = json::parse(mb.data, ec);
+          if (ec || !v.is_object()) continue;
+          auto& o = v.as_object();
+          const auto* b = o.if_contains("bookmarkId");
+          if (!b || !b->is_string() || b->as_string() != a.local_id) continue;
+          // The server never had a membership of the local id: re-queue it for the server's.
+          SYNCLOG_RETURN_IF_ERROR(store.drop_pending(Resource::kCollectionBookmark, mb.id).status());
+          SYNCLOG_RETURN_IF_ERROR(
+              store.apply_server(Resource::kCollectionBookmark, mb.id, std::nullopt, 0));
+          o["bookmarkId"] = a.server_id;
+          SYNCLOG_RETURN_IF_ERROR(
+              store.put(Resource::kCollectionBookmark, json::serialize(o)).status());
+        }
+      }
+      row.outcome = Outcome::kMerged;
+      row.result = stored->record.data;
+      row.resolved = true;
+      row.reason = "The server already had this bookmark as " + a.server_id +
+                   "; the device now uses that id";
+      SYNCLOG_ASSIGN_OR_RETURN(std::int64_t seq, store.append_conflict(row));
+      ++report.conflicts;
+      event(Outcome::kMerged, a.resource, a.server_id, row.reason, seq);
+      return Status();
+    });
+  }
+
+  Result<SyncReport> sync() {
+    report = SyncReport{};
+    progress = SyncProgress{};
+    events.clear();
+    SYNCLOG_ASSIGN_OR_RETURN(std::string url, store.server_url());
+    SYNCLOG_ASSIGN_OR_RETURN(token, store.token());
+    SYNCLOG_ASSIGN_OR_RETURN(client_id, store.client_id());
+    if (url.empty()) return make_error(ErrorCode::kInvalidRequest, "no server URL set");
+    HttpTransportOptions topts;
+    topts.connect_timeout = std::min(options.request_timeout, kMaxConnectTimeout);
+    topts.request_timeout = options.request_timeout;
+    SYNCLOG_ASSIGN_OR_RETURN(transport, make_http_transport(url, topts));
+
+    // 1. A batch an earlier sync (or process) left in flight goes first, exactly as it was.
+    SYNCLOG_ASSIGN_OR_RETURN(auto inflight, store.inflight_batch());
+    if (inflight) {
+      SYNCLOG_ASSIGN_OR_RETURN(BatchOutcome o, send_batch(*inflight));
+      if (o == BatchOutcome::kOutOfSync) ++report.out_of_sync;
+    }
+    // 2. Pull and apply.
+    SYNCLOG_RETURN_IF_ERROR(pull());
+    // 3. Push, pulling again after each 409.
+    int rounds = 0;
+    for (;;) {
+      SYNCLOG_ASSIGN_OR_RETURN(auto mutations, store.next_batch(kMaxBatchMutations));
+      if (mutations.empty()) break;
+      SYNCLOG_ASSIGN_OR_RETURN(std::int64_t cursor, store.cursor());
+      InflightBatch batch;
+      batch.key = "sync-" + new_resource_id();
+      batch.target = "/v1/sync?lastMutationAt=" + std::to_string(cursor > 0 ? cursor : -1);
+      batch.body = push_body(mutations);
+      std::vector<std::int64_t> seqs;
+      for (const auto& m : mutations) seqs.push_back(m.seq);
+      batch.mutations = std::move(mutations);
+      SYNCLOG_RETURN_IF_ERROR(store.begin_batch(batch.key, batch.target, batch.body, seqs));
+      SYNCLOG_ASSIGN_OR_RETURN(BatchOutcome o, send_batch(batch));
+      if (o == BatchOutcome::kOutOfSync) {
+        ++report.out_of_sync;
+        if (++rounds > options.max_conflict_rounds) {
+          return make_error(ErrorCode::kOutOfSync,
+                            "the server kept moving: gave up after " +
+                                std::to_string(rounds) + " rounds (everything stays queued)");
+        }
+        SYNCLOG_RETURN_IF_ERROR(pull());
+      }
+    }
+    SYNCLOG_RETURN_IF_ERROR(store.set_last_sync_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count()));
+    SYNCLOG_ASSIGN_OR_RETURN(report.cursor, store.cursor());
+    transport.reset();
+    return report;
+  }
+};
+
+SyncEngine::SyncEngine(LocalStore& store, SyncOptions options)
+    : impl_(std::make_unique<Impl>(store, options)) {}
+SyncEngine::~SyncEngine() = default;
+
+void SyncEngine::on_progress(std::function<void(const SyncProgress&)> callback) {
+  impl_->progress_cb = std::move(callback);
+}
+void SyncEngine::on_event(std::function<void(const SyncEvent&)> callback) {
+  impl_->event_cb = std::move(callback);
+}
+void SyncEngine::set_manual_resolver(ManualResolver resolver) {
+  impl_->resolver = std::move(resolver);
+}
+
+Result<SyncReport> SyncEngine::sync() { return impl_->sync(); }
+
+}  // namespace synclog::client

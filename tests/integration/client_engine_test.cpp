@@ -1,0 +1,491 @@
+// The SDK's sync engine against the real server: several devices of one user (each a LocalStore
+// file) editing offline and syncing in every order must converge with nothing typed lost, and
+// the engine must survive what a phone's network and life do to it: 409 rounds, lost and cut
+// answers (the fault proxy), a crash with a batch in flight, a refused mutation, a 410 resync.
+// Each conflict strategy is checked on a same-field and a different-field concurrent edit.
+#include "synclog/client/sync_engine.hpp"
+
+#include "client/sync_wire.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fault_proxy.hpp"
+#include "server_process.hpp"
+#include "sync_api.hpp"
+
+namespace synclog::client {
+namespace {
+
+namespace json = boost::json;
+using test::Fault;
+using test::FaultProxy;
+using test::ServerProcess;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "synclog-engine-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+#define ASSERT_OK(expr)                                                        \
+  do {                                                                         \
+    auto synclog_s_ = (expr);                                                  \
+    ASSERT_TRUE(synclog_s_.ok()) << #expr << ": " << synclog_s_.error().message; \
+  } while (false)
+
+// One device: its file, its engine, and what the engine told it.
+struct Device {
+  Device(std::string path, std::string url, std::string token, SyncOptions options = fast())
+      : path_(std::move(path)), url_(std::move(url)), token_(std::move(token)), options_(options) {
+    open();
+  }
+  static SyncOptions fast() {
+    SyncOptions o;
+    o.backoff_base = std::chrono::milliseconds(10);
+    o.backoff_cap = std::chrono::milliseconds(200);
+    o.request_timeout = std::chrono::milliseconds(5000);
+    return o;
+  }
+  void open() {
+    engine.reset();
+    store.reset();
+    auto s = LocalStore::open(path_);
+    if (!s.ok()) throw std::runtime_error(s.error().message);
+    store = std::move(*s);
+    if (!store->set_server_url(url_).ok() || !store->set_token(token_).ok()) {
+      throw std::runtime_error("cannot configure the device file");
+    }
+    engine = std::make_unique<SyncEngine>(*store, options_);
+    engine->on_event([this](const SyncEvent& e) { events.push_back(e); });
+  }
+  Result<SyncReport> sync() { return engine->sync(); }
+  std::string put(Resource r, const std::string& data, const std::string& id = "") {
+    auto got = id.empty() ? store->put(r, data) : store->put(r, data, std::string_view(id));
+    if (!got.ok()) throw std::runtime_error(got.error().message);
+    return *got;
+  }
+  std::optional<json::object> get(Resource r, const std::string& id) {
+    auto got = store->get(r, id);
+    if (!got.ok() || !*got) return std::nullopt;
+    return json::parse((*got)->data).as_object();
+  }
+  std::vector<const SyncEvent*> events_for(const std::string& id, Outcome o) const {
+    std::vector<const SyncEvent*> out;
+    for (const auto& e : events)
+      if (e.id == id && e.outcome == o) out.push_back(&e);
+    return out;
+  }
+
+  std::string path_, url_, token_;
+  SyncOptions options_;
+  std::unique_ptr<LocalStore> store;
+  std::unique_ptr<SyncEngine> engine;
+  std::vector<SyncEvent> events;
+};
+
+// What a device holds, in a form two devices can compare: per resource, id -> the fields a
+// user typed (the server adds derived ones such as slug; the pushing device does not have
+// them until it pulls the record again).
+using Snapshot = std::map<std::string, std::string>;
+Snapshot snapshot(LocalStore& store) {
+  static const std::vector<std::string> kTyped = {"body",  "ranges", "name", "key",
+                                                  "type",  "verseNumber", "collectionId",
+                                                  "bookmarkId", "chapterNumber"};
+  Snapshot out;
+  for (Resource r : kAllResources) {
+    auto list = store.list(r);
+    if (!list.ok()) continue;
+    for (const auto& rec : *list) {
+      const auto o = json::parse(rec.data).as_object();
+      json::object typed;
+      for (const auto& f : kTyped)
+        if (const auto* v = o.if_contains(f)) typed[f] = *v;
+      out[std::string(resource_name(r)) + "/" + rec.id] = json::serialize(typed);
+    }
+  }
+  return out;
+}
+
+std::string note(const std::string& body, const std::string& ranges = "1:1-1:2") {
+  return R"({"body":")" + body + R"(","ranges":[")" + ranges + R"("]})";
+}
+
+class ClientEngineTest : public ::testing::Test {
+ protected:
+  std::string url(std::uint16_t port) const { return "http://127.0.0.1:" + std::to_string(port); }
+  std::unique_ptr<Device> device(const std::string& name, std::uint16_t port = 0,
+                                 SyncOptions options = Device::fast()) {
+    return std::make_unique<Device>(dir_.file(name + ".db"), url(port ? port : server_.port()),
+                                    server_.token("alice"), options);
+  }
+
+  TempDir dir_;
+  ServerProcess server_{{"--rate-limit", "0"}};
+};
+
+TEST_F(ClientEngineTest, OfflineEditsOnThreeDevicesConvergeInEveryOrder) {
+  auto a = device("a"), b = device("b"), c = device("c");
+  // A shared starting point.
+  const auto shared = a->put(Resource::kNote, note("the shared note"));
+  const auto coll = a->put(Resource::kCollection, R"({"name":"Duas"})");
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());
+  ASSERT_OK(c->sync());
+  ASSERT_TRUE(b->get(Resource::kNote, shared));
+
+  std::set<std::string> typed;  // every note body anyone typed and did not delete
+  const std::vector<std::vector<Device*>> orders = {{a.get(), b.get(), c.get()},
+                                                    {c.get(), a.get(), b.get()},
+                                                    {b.get(), c.get(), a.get()}};
+  int round = 0;
+  for (const auto& order : orders) {
+    ++round;
+    for (Device* d : {a.get(), b.get(), c.get()}) {
+      const std::string tag = d->path_.substr(d->path_.size() - 4, 1) + std::to_string(round);
+      typed.insert("note from " + tag);
+      d->put(Resource::kNote, note("note from " + tag));
+      const auto bm = d->put(Resource::kBookmark,
+                             R"({"type":"ayah","key":)" + std::to_string(round + 1) +
+                                 R"(,"verseNumber":)" + std::to_string(tag[0]) + "}");
+      d->put(Resource::kCollectionBookmark,
+             R"({"collectionId":")" + coll + R"(","bookmarkId":")" + bm + R"("})");
+      d->put(Resource::kReadingSession, R"({"chapterNumber":2,"verseNumber":)" +
+                                            std::to_string(round) + "}");
+    }
+    for (Device* d : order) ASSERT_OK(d->sync());
+    // A second pass lets the first devices pull what the later ones pushed.
+    for (Device* d : order) ASSERT_OK(d->sync());
+    const auto want = snapshot(*a->store);
+    EXPECT_EQ(snapshot(*b->store), want) << "round " << round;
+    EXPECT_EQ(snapshot(*c->store), want) << "round " << round;
+    for (Device* d : order) EXPECT_EQ(*d->store->queue_length(), 0);
+  }
+  // Nothing typed was lost: every body is on every device.
+  std::set<std::string> bodies;
+  const auto notes = c->store->list(Resource::kNote);
+  ASSERT_TRUE(notes.ok());
+  for (const auto& rec : *notes) {
+    bodies.insert(std::string(json::parse(rec.data).at("body").as_string()));
+  }
+  for (const auto& t : typed) EXPECT_TRUE(bodies.count(t)) << t;
+  // ...and exactly once on the server.
+  test::SyncApi api(server_, "alice", "checker");
+  const auto pulled = api.pull(0).json().at("data").at("mutations").as_array();
+  std::map<std::string, int> on_server;
+  for (const auto& m : pulled) {
+    if (m.at("resource") == "NOTE" && m.at("type") != "DELETE") {
+      ++on_server[std::string(m.at("data").at("body").as_string())];
+    }
+  }
+  for (const auto& t : typed) EXPECT_EQ(on_server[t], 1) << t;
+}
+
+TEST_F(ClientEngineTest, APushThatMeetsA409PullsSettlesAndPushesAgain) {
+  auto a = device("a"), b = device("b");
+  const auto n = a->put(Resource::kNote, note("first version of it"));
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());
+  b->put(Resource::kNote, note("written on b offline"));
+  // Another device writes right after b's pull, so b's push is at a stale head.
+  test::SyncApi other(server_, "alice", "other-device");
+  bool wrote = false;
+  b->engine->on_progress([&](const SyncProgress& p) {
+    if (p.phase == SyncProgress::Phase::kPull && !wrote) {
+      wrote = true;
+      other.push_ok(R"([{"type":"UPDATE","resource":"NOTE","resourceId":")" + n +
+                    R"(","data":{"body":"changed by the other device"}}])");
+    }
+  });
+  auto report = b->sync();
+  ASSERT_OK(report);
+  EXPECT_GE(report->out_of_sync, 1);
+  EXPECT_EQ(*b->store->queue_length(), 0);
+  EXPECT_EQ(b->get(Resource::kNote, n)->at("body"), "changed by the other device");
+  ASSERT_OK(a->sync());
+  EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+}
+
+TEST_F(ClientEngineTest, ABatchLeftInFlightByACrashIsSentAgainFirstAndExactly) {
+  auto a = device("a");
+  ASSERT_OK(a->sync());
+  const auto n = a->put(Resource::kNote, note("typed before the crash"));
+  // The process died after storing the batch, before (or while) sending it.
+  auto batch = *a->store->next_batch();
+  ASSERT_EQ(batch.size(), 1u);
+  const std::string target = "/v1/sync?lastMutationAt=" + std::to_string(*a->store->cursor());
+  ASSERT_OK(a->store->begin_batch("crash-key-1", target, push_body(batch), {batch[0].seq}));
+  a->open();  // the app starts again
+  ASSERT_TRUE(*a->store->inflight_batch());
+  auto report = a->sync();
+  ASSERT_OK(report);
+  EXPECT_FALSE(*a->store->inflight_batch());
+  EXPECT_EQ(*a->store->queue_length(), 0);
+  EXPECT_EQ(report->pushed, 1);
+  auto b = device("b");
+  ASSERT_OK(b->sync());
+  EXPECT_EQ(b->get(Resource::kNote, n)->at("body"), "typed before the crash");
+}
+
+TEST_F(ClientEngineTest, ABatchSentButUnansweredBeforeACrashIsReplayedNotDuplicated) {
+  FaultProxy proxy(server_.host(), server_.port());
+  SyncOptions once = Device::fast();
+  once.max_attempts = 1;
+  auto a = device("a", proxy.port(), once);
+  ASSERT_OK(a->sync());
+  a->put(Resource::kNote, note("sent, answer lost, then crash"));
+  proxy.fault_matching(FaultProxy::request_is("POST", "/v1/sync"), Fault::drop_response(), 1);
+  auto failed = a->sync();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::kUnavailable);
+  ASSERT_TRUE(*a->store->inflight_batch());
+  a->open();
+  auto report = a->sync();
+  ASSERT_OK(report);
+  EXPECT_EQ(*a->store->queue_length(), 0);
+  test::SyncApi api(server_, "alice", "checker");
+  int copies = 0;
+  const json::array entries = api.pull(0).json().at("data").at("mutations").as_array();
+  for (const auto& m : entries)
+    if (m.at("resource") == "NOTE" && m.at("data").at("body") == "sent, answer lost, then crash")
+      ++copies;
+  EXPECT_EQ(copies, 1);
+}
+
+TEST_F(ClientEngineTest, LostAndCutAnswersAreRetriedWithTheSameKeyAndNothingIsDuplicated) {
+  FaultProxy proxy(server_.host(), server_.port());
+  auto a = device("a", proxy.port());
+  auto b = device("b");
+  ASSERT_OK(a->sync());
+  for (int i = 0; i < 5; ++i) a->put(Resource::kNote, note("lossy note " + std::to_string(i)));
+  a->put(Resource::kCollection, R"({"name":"Lossy"})");
+  proxy.fault_matching(FaultProxy::request_is("POST", "/v1/sync"), Fault::drop_response(), 1);
+  proxy.fault_matching(FaultProxy::request_is("POST", "/v1/sync"), Fault::cut_response(60), 1);
+  proxy.fault_matching(FaultProxy::request_is("GET", "/v1/sync"), Fault::cut_response(100), 1);
+  auto report = a->sync();
+  ASSERT_OK(report);
+  EXPECT_GE(report->retries, 3);
+  EXPECT_EQ(*a->store->queue_length(), 0);
+  ASSERT_OK(b->sync());
+  ASSERT_OK(a->sync());
+  EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+  EXPECT_EQ(b->store->list(Resource::kNote)->size(), 5u);
+  EXPECT_EQ(b->store->list(Resource::kCollection)->size(), 1u);
+}
+
+TEST_F(ClientEngineTest, TheServerUnreachableIsUnavailableWithEverythingStillQueued) {
+  FaultProxy proxy(server_.host(), server_.port());
+  SyncOptions few = Device::fast();
+  few.max_attempts = 3;
+  auto a = device("a", proxy.port(), few);
+  a->put(Resource::kNote, note("waiting for a network"));
+  proxy.fault_matching(FaultProxy::request_is("GET", "/v1/sync"), Fault::drop_request());
+  auto r = a->sync();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(*a->store->queue_length(), 1);
+  proxy.clear_faults();
+  ASSERT_OK(a->sync());
+  EXPECT_EQ(*a->store->queue_length(), 0);
+}
+
+// One row of the strategy table: a and b start from the same note; a changes `a_edit` and
+// syncs, then b (with `strategy`) changes `b_edit` and syncs.
+struct StrategyCase {
+  Strategy strategy;
+  bool same_field;
+  Outcome outcome;
+  std::string b_ends_with;  // the body b has after its sync ("" when not checked)
+  bool b_pushed;            // b's change reached the server
+};
+
+TEST_F(ClientEngineTest, EachStrategySettlesSameFieldAndDifferentFieldEditsAsPromised) {
+  const std::vector<StrategyCase> cases = {
+      {Strategy::kServerWins, true, Outcome::kMerged, "body from a", false},
+      {Strategy::kServerWins, false, Outcome::kMerged, "body from a", false},
+      {Strategy::kClientWins, true, Outcome::kMerged, "body from b", true},
+      {Strategy::kClientWins, false, Outcome::kMerged, "original body", true},
+      {Strategy::kLastWriteWins, true, Outcome::kMerged, "body from b", true},
+      {Strategy::kLastWriteWins, false, Outcome::kMerged, "original body", true},
+      {Strategy::kFieldMerge, true, Outcome::kNeedsUser, "body from b", false},
+      {Strategy::kFieldMerge, false, Outcome::kMerged, "body from a", true},
+      {Strategy::kManual, true, Outcome::kNeedsUser, "body from b", false},
+      {Strategy::kManual, false, Outcome::kNeedsUser, "original body", false},
+  };
+  auto a = device("a"), b = device("b");
+  int i = 0;
+  for (const auto& k : cases) {
+    SCOPED_TRACE(std::string(strategy_name(k.strategy)) + (k.same_field ? " same" : " different"));
+    ASSERT_OK(b->store->set_strategy(Resource::kNote, k.strategy));
+    const auto id = a->put(Resource::kNote, note("original body"), "n" + std::to_string(++i));
+    ASSERT_OK(a->sync());
+    ASSERT_OK(b->sync());
+    a->put(Resource::kNote, R"({"body":"body from a"})", id);
+    ASSERT_OK(a->sync());
+    // b writes later (last-write-wins then picks b).
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    b->put(Resource::kNote, k.same_field ? R"({"body":"body from b"})" : R"({"ranges":["2:1-2:3"]})",
+           id);
+    b->events.clear();
+    auto report = b->sync();
+    ASSERT_OK(report);
+    const auto events = b->events_for(id, k.outcome);
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_GT(events[0]->conflict_seq, 0);
+    const auto log = *b->store->conflicts();
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log.back().id, id);
+    EXPECT_EQ(log.back().outcome, k.outcome);
+    EXPECT_EQ(log.back().resolved, k.outcome != Outcome::kNeedsUser);
+    EXPECT_EQ(b->get(Resource::kNote, id)->at("body"), k.b_ends_with.c_str());
+    ASSERT_OK(a->sync());
+    const auto on_a = a->get(Resource::kNote, id);
+    if (k.b_pushed) {
+      EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+    } else {
+      EXPECT_EQ(on_a->at("body"), "body from a");
+    }
+    if (k.outcome == Outcome::kNeedsUser) {
+      // Held: not pushed, still queued, until the user answers.
+      EXPECT_EQ(*b->store->held_count(), 1);
+      ASSERT_OK(b->store->mark_resolved(log.back().seq));
+      ASSERT_OK(b->sync());
+      EXPECT_EQ(*b->store->held_count(), 0);
+      ASSERT_OK(a->sync());
+      EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+    }
+    EXPECT_EQ(*b->store->queue_length(), 0);
+  }
+}
+
+// The inspection thread's "timezone standardisation": two devices in different offsets edit the
+// same note across the EU spring DST change (2026-03-29, 01:00 UTC). Device b's wall clock shows
+// the earlier local time (01:30, UTC+0) but its edit is the later one (01:30Z against a's 03:10
+// at UTC+2, which is 01:10Z): last write wins must pick b's, whichever device syncs first.
+TEST_F(ClientEngineTest, LastWriteWinsPicksTheTrulyLaterEditAcrossOffsetsAndADstChange) {
+  for (const bool a_first : {true, false}) {
+    SCOPED_TRACE(a_first ? "a syncs first" : "b syncs first");
+    const std::string suffix = a_first ? "1" : "2";
+    auto a = device("dst-a" + suffix), b = device("dst-b" + suffix);
+    for (Device* d : {a.get(), b.get()}) ASSERT_OK(d->store->set_strategy(Resource::kNote, Strategy::kLastWriteWins));
+    const auto id = a->put(Resource::kNote, note("before the change"), "dst-note-" + suffix);
+    ASSERT_OK(a->sync());
+    ASSERT_OK(b->sync());
+    a->put(Resource::kNote, R"({"body":"edited in Berlin at 03:10 CEST","clientUpdatedAt":"2026-03-29T03:10:00+02:00"})", id);
+    b->put(Resource::kNote, R"({"body":"edited in Lisbon at 01:30 WET","clientUpdatedAt":"2026-03-29T01:30:00+00:00"})", id);
+    Device* first = a_first ? a.get() : b.get();
+    Device* second = a_first ? b.get() : a.get();
+    ASSERT_OK(first->sync());
+    ASSERT_OK(second->sync());
+    ASSERT_OK(first->sync());
+    for (Device* d : {a.get(), b.get()}) {
+      const auto got = d->get(Resource::kNote, id);
+      ASSERT_TRUE(got.has_value());
+      EXPECT_EQ(got->at("body"), "edited in Lisbon at 01:30 WET");
+    }
+    // The device that synced second met the other's edit and reports the conflict it settled.
+    const auto log = *second->store->conflicts();
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log.back().strategy, Strategy::kLastWriteWins);
+    EXPECT_EQ(log.back().outcome, Outcome::kMerged);
+  }
+}
+
+TEST_F(ClientEngineTest, TheManualResolversAnswerIsPushedAndTheConflictResolved) {
+  auto a = device("a"), b = device("b");
+  ASSERT_OK(b->store->set_strategy(Resource::kNote, Strategy::kManual));
+  const auto id = a->put(Resource::kNote, note("original body"));
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());
+  a->put(Resource::kNote, R"({"body":"body from a"})", id);
+  ASSERT_OK(a->sync());
+  b->put(Resource::kNote, R"({"body":"body from b"})", id);
+  std::vector<std::string> clashing;
+  b->engine->set_manual_resolver([&](const ConflictRecord& c) -> std::optional<std::string> {
+    clashing = c.clashing_fields;
+    return note("both bodies joined");
+  });
+  ASSERT_OK(b->sync());
+  EXPECT_EQ(clashing, std::vector<std::string>{"body"});
+  EXPECT_TRUE(b->store->conflicts(/*unresolved_only=*/true)->empty());
+  ASSERT_OK(a->sync());
+  EXPECT_EQ(a->get(Resource::kNote, id)->at("body"), "both bodies joined");
+}
+
+TEST_F(ClientEngineTest, ABookmarkAddedOfflineToACollectionDeletedElsewhereNeedsTheUser) {
+  auto a = device("a"), b = device("b");
+  const auto coll = a->put(Resource::kCollection, R"({"name":"Soon gone"})");
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());
+  const auto bm = b->put(Resource::kBookmark, R"({"type":"ayah","key":2,"verseNumber":255})");
+  const std::string membership = R"({"collectionId":")" + coll + R"(","bookmarkId":")" + bm + R"("})";
+  const auto mid = b->put(Resource::kCollectionBookmark, membership);
+  ASSERT_OK(a->store->remove(Resource::kCollection, coll));
+  ASSERT_OK(a->sync());
+  auto report = b->sync();
+  ASSERT_OK(report);
+  EXPECT_EQ(report->needs_user, 1);
+  EXPECT_EQ(b->events_for(mid, Outcome::kNeedsUser).size(), 1u);
+  const auto log = *b->store->conflicts(/*unresolved_only=*/true);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].id, mid);
+  EXPECT_EQ(log[0].outcome, Outcome::kNeedsUser);
+  EXPECT_NE(log[0].local.find(bm), std::string::npos);  // the refused data is kept
+  EXPECT_NE(log[0].reason.find("refused"), std::string::npos) << log[0].reason;
+  EXPECT_EQ(*b->store->queue_length(), 0);
+  // The bookmark itself went through; both devices agree.
+  ASSERT_OK(a->sync());
+  EXPECT_TRUE(a->get(Resource::kBookmark, bm));
+  EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+}
+
+
+TEST_F(ClientEngineTest, A410AfterRetentionResyncsFromZeroAndForgetsWhatWasPurged) {
+  ServerProcess server({"--rate-limit", "0", "--retention", "500ms", "--maintenance-interval",
+                        "50ms"});
+  auto make = [&](const std::string& name) {
+    return std::make_unique<Device>(dir_.file(name + ".db"), url(server.port()),
+                                    server.token("alice"));
+  };
+  auto a = make("ra"), b = make("rb");
+  const auto gone = a->put(Resource::kNote, note("to be deleted"));
+  const auto kept = a->put(Resource::kNote, note("to be kept"));
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());
+  ASSERT_OK(a->store->remove(Resource::kNote, gone));
+  ASSERT_OK(a->sync());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the tombstone is purged
+  b->put(Resource::kNote, note("typed while away"));
+  auto report = b->sync();
+  ASSERT_OK(report);
+  EXPECT_TRUE(report->resynced);
+  EXPECT_FALSE(b->get(Resource::kNote, gone));
+  EXPECT_TRUE(b->get(Resource::kNote, kept));
+  ASSERT_OK(a->sync());
+  EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+  EXPECT_EQ(a->store->list(Resource::kNote)->size(), 2u);
+}
+
+}  // namespace
+}  // namespace synclog::client

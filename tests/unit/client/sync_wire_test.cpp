@@ -1,0 +1,124 @@
+// The sync engine's pure helpers (src/client/sync_wire.hpp): the push body it writes, the pull
+// and push answers it reads, the refused index, Retry-After and the backoff arithmetic.
+#include "client/sync_wire.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace synclog::client {
+namespace {
+
+using std::chrono::milliseconds;
+
+QueuedMutation mutation(Resource r, std::string id, MutationType t, std::string data) {
+  QueuedMutation m;
+  m.resource = r;
+  m.id = std::move(id);
+  m.type = t;
+  m.data = std::move(data);
+  return m;
+}
+
+TEST(SyncWireTest, PushBodyCarriesClientIdsAndDataWhereTheServerNeedsThem) {
+  const std::vector<QueuedMutation> q = {
+      mutation(Resource::kCollection, "c1", MutationType::kCreate, R"({"name":"Duas"})"),
+      mutation(Resource::kNote, "n1", MutationType::kUpdate, R"({"body":"edited body"})"),
+      mutation(Resource::kNote, "n2", MutationType::kDelete, "{}"),
+      mutation(Resource::kCollectionBookmark, "c1-b1", MutationType::kDelete,
+               R"({"collectionId":"c1","bookmarkId":"b1"})"),
+  };
+  EXPECT_EQ(push_body(q),
+            R"({"mutations":[)"
+            R"({"type":"CREATE","resource":"COLLECTION","resourceId":"c1","data":{"name":"Duas"}},)"
+            R"({"type":"UPDATE","resource":"NOTE","resourceId":"n1","data":{"body":"edited body"}},)"
+            R"({"type":"DELETE","resource":"NOTE","resourceId":"n2"},)"
+            R"({"type":"DELETE","resource":"COLLECTION_BOOKMARK",)"
+            R"("data":{"collectionId":"c1","bookmarkId":"b1"}}]})");
+}
+
+TEST(SyncWireTest, AMembershipUpdateIsSentAsItsIdempotentCreate) {
+  const auto body = push_body({mutation(Resource::kCollectionBookmark, "c1-b1",
+                                        MutationType::kUpdate,
+                                        R"({"collectionId":"c1","bookmarkId":"b1"})")});
+  EXPECT_NE(body.find(R"("type":"CREATE")"), std::string::npos) << body;
+  EXPECT_EQ(body.find("resourceId"), std::string::npos) << body;
+}
+
+TEST(SyncWireTest, ParsePullReadsEntriesTombstonesAndMembershipIds) {
+  const auto page = parse_pull(
+      R"({"success":true,"data":{"mutations":[)"
+      R"({"type":"CREATE","resource":"NOTE","resourceId":"n1","data":{"body":"hello world"},"timestamp":5},)"
+      R"({"type":"DELETE","resource":"BOOKMARK","resourceId":"b1","data":{},"timestamp":6},)"
+      R"({"type":"CREATE","resource":"COLLECTION_BOOKMARK","data":{"collectionId":"c","bookmarkId":"b"},"timestamp":7}],)"
+      R"("page":1,"limit":10000,"total":3,"hasMore":false,"lastMutationAt":7}})");
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  ASSERT_EQ(page->entries.size(), 3u);
+  EXPECT_EQ(page->entries[0].id, "n1");
+  EXPECT_EQ(*page->entries[0].data, R"({"body":"hello world"})");
+  EXPECT_EQ(page->entries[1].type, MutationType::kDelete);
+  EXPECT_FALSE(page->entries[1].data.has_value());
+  EXPECT_EQ(page->entries[2].id, "c-b");
+  EXPECT_EQ(page->last_mutation_at, 7);
+  EXPECT_EQ(page->total, 3);
+  EXPECT_FALSE(page->has_more);
+}
+
+TEST(SyncWireTest, ParsePullRefusesWhatItCannotStore) {
+  EXPECT_FALSE(parse_pull(R"({"success":true,"data":{"mutations":[{"type":"CREATE",)"
+                          R"("resource":"PLANET","resourceId":"x","data":{},"timestamp":1}],)"
+                          R"("lastMutationAt":1}})")
+                   .ok());
+  EXPECT_FALSE(parse_pull("not json").ok());
+  EXPECT_FALSE(parse_pull(R"({"success":true,"data":{"mutations":[]}})").ok());
+}
+
+TEST(SyncWireTest, ParsePushAnswerReadsAcksInOrder) {
+  const auto a = parse_push_answer(
+      R"({"success":true,"data":{"mutations":[{"type":"CREATE","resource":"NOTE",)"
+      R"("resourceId":"n1","timestamp":11},{"type":"CREATE","resource":"BOOKMARK",)"
+      R"("resourceId":"other","timestamp":12}],"lastMutationAt":12}})");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  ASSERT_EQ(a->acks.size(), 2u);
+  EXPECT_EQ(a->acks[1].resource_id, "other");
+  EXPECT_EQ(a->acks[1].timestamp, 12);
+  EXPECT_EQ(a->last_mutation_at, 12);
+  EXPECT_EQ(*parse_head(R"({"success":true,"data":{"lastMutationAt":42}})"), 42);
+}
+
+TEST(SyncWireTest, ErrorMessageReadsBothEnvelopes) {
+  EXPECT_EQ(error_message(R"({"success":false,"error":{"code":"X","message":"sync one"}})"),
+            "sync one");
+  EXPECT_EQ(error_message(R"({"message":"generic one","type":"t","success":false})"),
+            "generic one");
+  EXPECT_EQ(error_message("plain"), "plain");
+}
+
+TEST(SyncWireTest, RefusedIndexIsTheMutationTheMessageNames) {
+  EXPECT_EQ(refused_index("Invalid data.collectionId at mutation[3]: not found"), 3u);
+  EXPECT_EQ(refused_index("NOTE n1 not found at mutation[0]"), 0u);
+  EXPECT_FALSE(refused_index("Invalid mutations").has_value());
+  EXPECT_FALSE(refused_index("at mutation[x]").has_value());
+  EXPECT_FALSE(refused_index("at mutation[12").has_value());
+}
+
+TEST(SyncWireTest, RetryAfterIsDeltaSecondsOnly) {
+  EXPECT_EQ(parse_retry_after("3"), milliseconds(3000));
+  EXPECT_EQ(parse_retry_after(" 0 "), milliseconds(0));
+  EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT").has_value());
+  EXPECT_FALSE(parse_retry_after("").has_value());
+  EXPECT_FALSE(parse_retry_after("-1").has_value());
+}
+
+TEST(SyncWireTest, BackoffIsFullJitterUnderADoublingCappedCeiling) {
+  const milliseconds base(200), cap(30'000);
+  EXPECT_EQ(backoff_delay(0, base, cap, 0.0), milliseconds(0));
+  EXPECT_EQ(backoff_delay(0, base, cap, 0.5), milliseconds(100));
+  EXPECT_EQ(backoff_delay(3, base, cap, 0.5), milliseconds(800));   // ceiling 1600
+  EXPECT_EQ(backoff_delay(20, base, cap, 0.5), milliseconds(15'000));  // capped at 30 s
+  EXPECT_EQ(backoff_delay(1000, base, cap, 0.999), milliseconds(29'970));
+}
+
+}  // namespace
+}  // namespace synclog::client
