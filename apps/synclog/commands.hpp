@@ -13,6 +13,7 @@ namespace synclog::cli {
 using Command = std::function<int()>;
 
 Command add_backup_command(CLI::App& app);
+Command add_client_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_token_command(CLI::App& app);
 

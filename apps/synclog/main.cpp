@@ -1,6 +1,7 @@
 // synclog: the offline-first sync server. `synclog serve` runs it; `synclog token` mints a
-// development access token it accepts; `synclog backup` copies its database while it runs.
-// `synclog --help` lists everything.
+// development access token it accepts; `synclog backup` copies its database while it runs;
+// `synclog client` makes a local file behave like a device that syncs with it.
+// `synclog --help` lists everything. Usage errors exit 2.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -19,10 +20,19 @@ int main(int argc, char** argv) {
   const auto serve = synclog::cli::add_serve_command(app);
   const auto token = synclog::cli::add_token_command(app);
   const auto backup = synclog::cli::add_backup_command(app);
-  CLI11_PARSE(app, argc, argv);
+  const auto client = synclog::cli::add_client_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error exits 2 (CLI11's own codes are 100 and
+    // up), as the commands' own usage checks do.
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   if (app.got_subcommand("serve")) return serve();
   if (app.got_subcommand("token")) return token();
   if (app.got_subcommand("backup")) return backup();
+  if (app.got_subcommand("client")) return client();
   std::cerr << app.help();
   return 2;
 }

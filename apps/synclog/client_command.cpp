@@ -1,0 +1,514 @@
+// `synclog client --db FILE ...`: a command line that makes a local file behave like a device
+// (docs/client.md). It drives the client SDK: `init` points the file at a server with a token,
+// `put`/`delete`/`list` are the app's writes and reads (committed locally, queued for the
+// server), `sync` runs the sync engine once (a progress line on a terminal, then a summary),
+// `status`, `conflicts` and `strategy` show and set the sync state. Exit codes: 0 ok, 1 a
+// failure the command reports on stderr, 2 a usage error.
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands.hpp"
+#include "common/error_code.hpp"
+#include "common/json_text.hpp"
+#include "common/status.hpp"
+#include "common/time_format.hpp"
+#include "synclog/client/local_store.hpp"
+#include "synclog/client/sync_engine.hpp"
+#include "synclog/client/types.hpp"
+
+namespace synclog::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using client::LocalStore;
+using client::Outcome;
+using client::Resource;
+using client::Strategy;
+
+struct ClientFlags {
+  std::string db;
+  // init
+  std::string server;
+  std::string token;
+  // put, delete, list, strategy
+  std::string resource;
+  std::string id;
+  std::string data;
+  bool json = false;
+  // strategy
+  std::string strategy;
+  // conflicts
+  bool unresolved = false;
+};
+
+int fail(std::string_view message) {
+  std::cerr << "synclog client: " << message << "\n";
+  return 1;
+}
+
+int fail(std::string_view what, const Error& error) {
+  return fail(std::string(what) + ": " + error.message);
+}
+
+std::string plural(std::int64_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+std::string iso_time(std::int64_t ms) {
+  if (ms < kMinEpochMs || ms > kMaxEpochMs) return std::to_string(ms) + " ms";
+  return format_iso8601_ms(ms);
+}
+
+// Stored JSON text (written by the store, so valid) or `null` where there is none.
+std::string_view json_or_null(std::string_view text) { return text.empty() ? "null" : text; }
+
+CLI::Validator resource_validator() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (client::parse_resource(s)) return "";
+        return "unknown resource '" + s +
+               "': one of bookmark, collection, collection-bookmark, note, reading-session";
+      },
+      "RESOURCE");
+}
+
+CLI::Validator strategy_validator() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (client::parse_strategy(s)) return "";
+        return "unknown strategy '" + s +
+               "': one of server-wins, client-wins, last-write-wins, field-merge, manual";
+      },
+      "NAME");
+}
+
+CLI::Validator server_validator() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string {
+        if (s.starts_with("http://")) return "";
+        return "the server must be an http:// URL, e.g. http://127.0.0.1:8080 (the SDK does "
+               "not speak https)";
+      },
+      "URL");
+}
+
+CLI::Validator not_empty() {
+  return CLI::Validator(
+      [](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; }, "");
+}
+
+// The validators accepted the names, so these cannot fail.
+Resource resource_of(const ClientFlags& f) { return *client::parse_resource(f.resource); }
+
+// The device file, when `init` has been run on it. A missing file is never created here: a
+// mistyped --db must not leave an empty device behind.
+Result<std::unique_ptr<LocalStore>> open_device(const std::string& db) {
+  const Error not_initialised =
+      make_error(ErrorCode::kPreconditionFailed, "not initialised: run `synclog client --db " + db +
+                                                     " init --server URL --token TOKEN`");
+  std::error_code ec;
+  if (!fs::exists(db, ec)) return not_initialised;
+  auto store = LocalStore::open(db);
+  if (!store.ok()) return make_error(store.error().code, db + ": " + store.error().message);
+  auto server = (*store)->server_url();
+  if (!server.ok()) return make_error(server.error().code, db + ": " + server.error().message);
+  if (server->empty()) return not_initialised;
+  return std::move(*store);
+}
+
+// The token sits in the file as is (LocalStore::set_token), so the file and its WAL companions
+// are made readable by their owner only.
+void restrict_permissions(const std::string& db) {
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ec;
+    const fs::path p = db + suffix;
+    if (fs::exists(p, ec)) {
+      fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace,
+                      ec);
+    }
+  }
+}
+
+int run_init(const ClientFlags& f) {
+  auto store = LocalStore::open(f.db);
+  if (!store.ok()) return fail(f.db, store.error());
+  restrict_permissions(f.db);
+  std::string server = f.server;
+  while (server.size() > std::string_view("http://").size() && server.ends_with('/')) {
+    server.pop_back();
+  }
+  auto& s = **store;
+  Status set = s.transaction([&]() -> Status {
+    SYNCLOG_RETURN_IF_ERROR(s.set_server_url(server));
+    return s.set_token(f.token);
+  });
+  if (!set.ok()) return fail(f.db, set.error());
+  auto client_id = s.client_id();
+  if (!client_id.ok()) return fail(f.db, client_id.error());
+  std::cout << "initialised " << f.db << ": device " << *client_id << ", server " << server << "\n";
+  return 0;
+}
+
+// The JSON to put: the argument, or standard input for "-".
+std::string put_data(const ClientFlags& f) {
+  if (f.data != "-") return f.data;
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
+int run_put(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  const Resource r = resource_of(f);
+  auto id = (*store)->put(r, put_data(f),
+                          f.id.empty() ? std::nullopt : std::optional<std::string_view>(f.id));
+  if (!id.ok()) return fail("put " + std::string(client::resource_name(r)), id.error());
+  std::cout << *id << "\n";
+  return 0;
+}
+
+int run_delete(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  const Resource r = resource_of(f);
+  const std::string what = "delete " + std::string(client::resource_name(r)) + " " + f.id;
+  Status removed = (*store)->remove(r, f.id);
+  if (!removed.ok()) {
+    if (removed.code() == ErrorCode::kNotFound)
+      return fail(what + ": this device has no such record");
+    return fail(what, removed.error());
+  }
+  return 0;
+}
+
+int run_list(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  const Resource r = resource_of(f);
+  auto records = (*store)->list(r);
+  if (!records.ok()) return fail("list " + std::string(client::resource_name(r)), records.error());
+  if (f.json) {
+    std::string out = "[";
+    for (const auto& rec : *records) {
+      if (out.size() > 1) out += ",";
+      JsonObjectWriter w;
+      w.str("id", rec.id)
+          .raw("data", json_or_null(rec.data))
+          .num("version", rec.version)
+          .boolean("pending", rec.pending);
+      out += std::move(w).finish();
+    }
+    std::cout << out << "]\n";
+    return 0;
+  }
+  // One line per record: id, '*' when a local change waits to be pushed ('-' otherwise), data.
+  for (const auto& rec : *records) {
+    std::cout << rec.id << "\t" << (rec.pending ? "*" : "-") << "\t" << rec.data << "\n";
+  }
+  return 0;
+}
+
+// The redrawn progress line of `sync` on a terminal.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : enabled_(enabled) {}
+
+  void draw(const client::SyncProgress& p) {
+    if (!enabled_) return;
+    std::string line = "pulled " + std::to_string(p.pulled);
+    if (p.total > 0 && p.total >= p.pulled) line += "/" + std::to_string(p.total);
+    line += " entries, pushed " + plural(p.batches_pushed, "batch", "batches") + " (" +
+            plural(p.mutations_pushed, "mutation", "mutations") + "), " + std::to_string(p.queued) +
+            " queued";
+    std::cerr << "\r" << line << "\x1b[K" << std::flush;
+    drawn_ = true;
+  }
+  // Erases the line, so what follows starts on a clean one.
+  void clear() {
+    if (!drawn_) return;
+    std::cerr << "\r\x1b[K" << std::flush;
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+};
+
+int run_sync(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  ProgressLine progress(::isatty(STDERR_FILENO) == 1);
+  std::int64_t synced = 0;
+  std::int64_t merged = 0;
+  std::vector<client::SyncEvent> needs_user;
+  client::SyncEngine engine(**store);
+  engine.on_progress([&](const client::SyncProgress& p) { progress.draw(p); });
+  engine.on_event([&](const client::SyncEvent& e) {
+    switch (e.outcome) {
+      case Outcome::kSynced:
+        ++synced;
+        break;
+      case Outcome::kMerged:
+        ++merged;
+        break;
+      case Outcome::kNeedsUser:
+        needs_user.push_back(e);
+        break;
+    }
+  });
+  auto report = engine.sync();
+  progress.clear();
+  if (!report.ok()) {
+    std::string why = "sync failed (" + std::string(error_code_name(report.error().code)) +
+                      "): " + report.error().message;
+    if (report.error().code == ErrorCode::kUnauthorized) {
+      why += "; run `synclog client --db " + f.db + " init` again with a new --token";
+    }
+    auto queued = (*store)->queue_length();
+    if (queued.ok()) why += "; " + plural(*queued, "mutation", "mutations") + " still queued";
+    return fail(why);
+  }
+  std::string summary = "synced: pulled " + plural(report->pulled, "entry", "entries") +
+                        ", pushed " + plural(report->pushed, "mutation", "mutations") + " in " +
+                        plural(report->batches, "batch", "batches") + ", cursor " +
+                        std::to_string(report->cursor);
+  if (report->resynced) summary += ", resynced from 0";
+  if (report->out_of_sync > 0) {
+    summary += ", " + plural(report->out_of_sync, "out-of-sync round", "out-of-sync rounds");
+  }
+  if (report->retries > 0) summary += ", " + plural(report->retries, "retry", "retries");
+  summary += "; events: " + std::to_string(synced) + " synced, " + std::to_string(merged) +
+             " merged, " + std::to_string(needs_user.size()) + " need the user";
+  std::cout << summary << "\n";
+  for (const auto& e : needs_user) {
+    std::cout << "  needs the user: " << client::resource_name(e.resource) << " " << e.id;
+    if (!e.reason.empty()) std::cout << ": " << e.reason;
+    if (e.conflict_seq != 0) std::cout << " (conflict " << e.conflict_seq << ")";
+    std::cout << "\n";
+  }
+  if (!needs_user.empty()) {
+    std::cout << "  see `synclog client --db " << f.db << " conflicts`\n";
+  }
+  return 0;
+}
+
+// "3", or "3 (1 held until a conflict is answered, a batch in flight)".
+std::string queue_detail(std::int64_t queued, std::int64_t held, bool inflight) {
+  std::string notes;
+  if (held > 0) notes = std::to_string(held) + " held until the user answers a conflict";
+  if (inflight) notes += std::string(notes.empty() ? "" : ", ") + "a batch in flight";
+  return std::to_string(queued) + (notes.empty() ? "" : " (" + notes + ")");
+}
+
+int run_status(const ClientFlags& f) {
+  auto opened = open_device(f.db);
+  if (!opened.ok()) return fail(opened.error().message);
+  LocalStore& s = **opened;
+  auto server = s.server_url();
+  auto client_id = s.client_id();
+  auto cursor = s.cursor();
+  auto queued = s.queue_length();
+  auto inflight = s.inflight_batch();
+  auto last_sync = s.last_sync_ms();
+  auto held = s.held_count();
+  auto open_conflicts = s.conflicts(/*unresolved_only=*/true);
+  for (const Status& st : {server.status(), client_id.status(), cursor.status(), queued.status(),
+                           inflight.status(), held.status(), last_sync.status(),
+                           open_conflicts.status()}) {
+    if (!st.ok()) return fail(f.db, st.error());
+  }
+  std::string strategies;
+  for (Resource r : client::kAllResources) {
+    auto st = s.strategy(r);
+    if (!st.ok()) return fail(f.db, st.error());
+    if (!strategies.empty()) strategies += ", ";
+    strategies +=
+        std::string(client::resource_name(r)) + " " + std::string(client::strategy_name(*st));
+  }
+  std::cout << "file:        " << f.db << "\n"
+            << "server:      " << *server << "\n"
+            << "client id:   " << *client_id << "\n"
+            << "cursor:      " << *cursor << "\n"
+            << "queued:      " << queue_detail(*queued, *held, inflight->has_value()) << "\n"
+            << "last sync:   " << (*last_sync == 0 ? "never" : iso_time(*last_sync)) << "\n"
+            << "conflicts:   " << open_conflicts->size() << " unresolved\n"
+            << "strategies:  " << strategies << "\n";
+  return 0;
+}
+
+std::string conflicts_json(const std::vector<client::ConflictRecord>& log) {
+  std::string out = "[";
+  for (const auto& c : log) {
+    if (out.size() > 1) out += ",";
+    std::string fields = "[";
+    for (const auto& field : c.clashing_fields) {
+      if (fields.size() > 1) fields += ",";
+      append_json_string(fields, field);
+    }
+    fields += "]";
+    JsonObjectWriter w;
+    w.num("seq", c.seq)
+        .str("at", iso_time(c.at_ms))
+        .str("resource", client::resource_name(c.resource))
+        .str("id", c.id)
+        .str("strategy", client::strategy_name(c.strategy))
+        .str("outcome", client::outcome_name(c.outcome))
+        .boolean("resolved", c.resolved)
+        .raw("clashingFields", fields)
+        .str("reason", c.reason)
+        .raw("local", json_or_null(c.local))
+        .raw("server", json_or_null(c.server))
+        .raw("result", json_or_null(c.result));
+    out += std::move(w).finish();
+  }
+  return out + "]";
+}
+
+// The conflict log as a table, one row per conflict, columns padded to their widest cell.
+void print_conflicts_table(const std::vector<client::ConflictRecord>& log) {
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back(
+      {"SEQ", "WHEN", "RESOURCE", "ID", "STRATEGY", "OUTCOME", "STATE", "FIELDS", "REASON"});
+  for (const auto& c : log) {
+    std::string fields;
+    for (const auto& field : c.clashing_fields) fields += (fields.empty() ? "" : ",") + field;
+    rows.push_back({std::to_string(c.seq), iso_time(c.at_ms),
+                    std::string(client::resource_name(c.resource)), c.id,
+                    std::string(client::strategy_name(c.strategy)),
+                    std::string(client::outcome_name(c.outcome)), c.resolved ? "resolved" : "open",
+                    fields.empty() ? "-" : fields, c.reason});
+  }
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    std::cout << line << "\n";
+  }
+}
+
+int run_conflicts(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  auto log = (*store)->conflicts(f.unresolved);
+  if (!log.ok()) return fail(f.db, log.error());
+  if (f.json) {
+    std::cout << conflicts_json(*log) << "\n";
+  } else if (log->empty()) {
+    std::cout << (f.unresolved ? "no unresolved conflicts" : "no conflicts") << "\n";
+  } else {
+    print_conflicts_table(*log);
+  }
+  return 0;
+}
+
+int run_strategy(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  const Resource r = resource_of(f);
+  if (!f.strategy.empty()) {
+    Status set = (*store)->set_strategy(r, *client::parse_strategy(f.strategy));
+    if (!set.ok()) return fail(f.db, set.error());
+  }
+  auto current = (*store)->strategy(r);
+  if (!current.ok()) return fail(f.db, current.error());
+  std::cout << client::resource_name(r) << " " << client::strategy_name(*current) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Command add_client_command(CLI::App& app) {
+  auto f = std::make_shared<ClientFlags>();
+  auto* cmd = app.add_subcommand(
+      "client", "Make a local file behave like a device: write offline, then sync with a server");
+  cmd->add_option("--db", f->db, "The device's local file (created by init)")
+      ->envname("SYNCLOG_CLIENT_DB")
+      ->required();
+  cmd->require_subcommand(1);
+  // `synclog client init --db FILE ...` works too.
+  cmd->fallthrough();
+
+  auto* init = cmd->add_subcommand("init", "Create the file (or update it) for a server and token");
+  init->add_option("--server", f->server, "The server's base URL, e.g. http://127.0.0.1:8080")
+      ->required()
+      ->check(server_validator());
+  init->add_option("--token", f->token, "The access token to sync with (stored in the file)")
+      ->required()
+      ->check(not_empty());
+
+  auto* put = cmd->add_subcommand(
+      "put", "Write a record (fields laid over the current ones) and queue it; prints its id");
+  put->add_option("RESOURCE", f->resource,
+                  "bookmark, collection, collection-bookmark, note, "
+                  "reading-session")
+      ->required()
+      ->check(resource_validator());
+  put->add_option("--id", f->id, "The record's id (default: a new record with a fresh id)");
+  put->add_option("JSON", f->data, "The record's fields in the wire form; - reads stdin")
+      ->required();
+
+  auto* del = cmd->add_subcommand("delete", "Delete a record and queue the deletion");
+  del->add_option("RESOURCE", f->resource, "The record's resource type")
+      ->required()
+      ->check(resource_validator());
+  del->add_option("ID", f->id, "The record's id")->required()->check(not_empty());
+
+  auto* list = cmd->add_subcommand(
+      "list", "The device's records of a type: id, * when a change waits to be pushed, data");
+  list->add_option("RESOURCE", f->resource, "The resource type")
+      ->required()
+      ->check(resource_validator());
+  list->add_flag("--json", f->json, "A JSON array of {id, data, version, pending}");
+
+  auto* sync = cmd->add_subcommand("sync", "Pull, settle conflicts and push the queue, once");
+
+  auto* status = cmd->add_subcommand(
+      "status", "Server, client id, cursor, queue, last sync, conflicts, strategies");
+
+  auto* conflicts = cmd->add_subcommand("conflicts", "The conflict log");
+  conflicts->add_flag("--json", f->json, "A JSON array instead of a table");
+  conflicts->add_flag("--unresolved", f->unresolved, "Only the conflicts waiting for the user");
+
+  auto* strategy = cmd->add_subcommand(
+      "strategy", "Set (or, without NAME, show) how a resource type's conflicts are settled");
+  strategy->add_option("RESOURCE", f->resource, "The resource type")
+      ->required()
+      ->check(resource_validator());
+  strategy
+      ->add_option("NAME", f->strategy,
+                   "server-wins, client-wins, last-write-wins, field-merge or manual")
+      ->check(strategy_validator());
+
+  return [f, init, put, del, list, sync, status, conflicts, strategy]() -> int {
+    if (init->parsed()) return run_init(*f);
+    if (put->parsed()) return run_put(*f);
+    if (del->parsed()) return run_delete(*f);
+    if (list->parsed()) return run_list(*f);
+    if (sync->parsed()) return run_sync(*f);
+    if (status->parsed()) return run_status(*f);
+    if (conflicts->parsed()) return run_conflicts(*f);
+    if (strategy->parsed()) return run_strategy(*f);
+    return 2;  // require_subcommand(1) makes this unreachable
+  };
+}
+
+}  // namespace synclog::cli

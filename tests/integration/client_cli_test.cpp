@@ -1,0 +1,404 @@
+// `synclog client` end to end: the real binary as two devices (two --db files) of one user
+// against a real server. Writes on one device reach the other through `sync`, a delete travels
+// back, `status`, `conflicts` and `strategy` show the sync state, and the exit codes hold: 0 ok,
+// 1 a failure the command reports (an uninitialised file, a refused token), 2 bad usage.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server_process.hpp"
+
+namespace synclog::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+struct CommandRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::ostream& operator<<(std::ostream& os, const CommandRun& r) {
+  return os << "exit " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err;
+}
+
+// Runs the synclog binary with `args` (stdin empty, stdout and stderr captured apart) and waits
+// for it, killing it after `timeout` (which fails the run).
+CommandRun run_synclog(const std::vector<std::string>& args, const fs::path& scratch,
+                       std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  std::vector<std::string> argv = {synclog_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargs;
+  for (auto& a : argv) cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  const fs::path out = scratch / "stdout.txt";
+  const fs::path err = scratch / "stderr.txt";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  CommandRun run;
+  const int rc = posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    run.err = "posix_spawn failed";
+    return run;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      run.err = "timed out after " + std::to_string(timeout.count()) + " s: " + slurp(err);
+      return run;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.out = slurp(out);
+  run.err = slurp(err);
+  return run;
+}
+
+// The value of a "key:   value" line of `status`; "" when there is none.
+std::string status_field(const std::string& status, const std::string& key) {
+  std::istringstream in(status);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with(key + ":")) continue;
+    const auto value = line.find_first_not_of(' ', key.size() + 1);
+    return value == std::string::npos ? "" : line.substr(value);
+  }
+  return "";
+}
+
+// The element of a `list --json` array whose id is `id`; nullptr when there is none.
+const json::object* find_record(const json::value& list, const std::string& id) {
+  for (const auto& v : list.as_array()) {
+    if (v.as_object().at("id").as_string() == id) return &v.as_object();
+  }
+  return nullptr;
+}
+
+class ClientCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    for (;;) {
+      scratch_ = fs::temp_directory_path() / ("synclog-client-cli-test-" + std::to_string(rd()));
+      std::error_code ec;
+      if (fs::create_directory(scratch_, ec)) break;
+    }
+    phone_ = (scratch_ / "phone.db").string();
+    tablet_ = (scratch_ / "tablet.db").string();
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(scratch_, ec);
+  }
+
+  // `synclog client --db <db> <args...>`.
+  CommandRun client(const std::string& db, std::vector<std::string> args) {
+    args.insert(args.begin(), {"client", "--db", db});
+    return run_synclog(args, scratch_);
+  }
+
+  std::string url() const {
+    return "http://" + server_.host() + ":" + std::to_string(server_.port());
+  }
+
+  // Initialises both devices for one user.
+  void init_both(const std::string& user) {
+    const std::string token = server_.token(user);
+    for (const auto& db : {phone_, tablet_}) {
+      const CommandRun r = client(db, {"init", "--server", url(), "--token", token});
+      ASSERT_EQ(r.exit_code, 0) << r;
+      EXPECT_NE(r.out.find("initialised"), std::string::npos) << r;
+    }
+  }
+
+  // `put RESOURCE [--id ID] JSON` on `db`, which must succeed; returns the id it printed.
+  std::string put(const std::string& db, const std::string& resource, const std::string& id,
+                  const std::string& data) {
+    std::vector<std::string> args = {"put", resource};
+    if (!id.empty()) args.insert(args.end(), {"--id", id});
+    args.push_back(data);
+    const CommandRun r = client(db, args);
+    EXPECT_EQ(r.exit_code, 0) << r;
+    return trimmed(r.out);
+  }
+
+  CommandRun sync_ok(const std::string& db) {
+    CommandRun r = client(db, {"sync"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    EXPECT_TRUE(r.out.starts_with("synced:")) << r;
+    // Not a terminal: no progress line.
+    EXPECT_EQ(r.err, "") << r;
+    return r;
+  }
+
+  json::value list_json(const std::string& db, const std::string& resource) {
+    const CommandRun r = client(db, {"list", resource, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r;
+    boost::system::error_code ec;
+    json::value v = json::parse(r.out, ec);
+    EXPECT_FALSE(ec) << r;
+    EXPECT_TRUE(v.is_array()) << r;
+    return v.is_array() ? v : json::value(json::array());
+  }
+
+  // Whether `list RESOURCE --json` on `db` has the record `id`.
+  bool lists(const std::string& db, const std::string& resource, const std::string& id) {
+    return find_record(list_json(db, resource), id) != nullptr;
+  }
+
+  json::value conflicts_json(const std::string& db, bool unresolved_only = false) {
+    std::vector<std::string> args = {"conflicts", "--json"};
+    if (unresolved_only) args.push_back("--unresolved");
+    const CommandRun r = client(db, args);
+    EXPECT_EQ(r.exit_code, 0) << r;
+    boost::system::error_code ec;
+    json::value v = json::parse(r.out, ec);
+    EXPECT_FALSE(ec) << r;
+    EXPECT_TRUE(v.is_array()) << r;
+    return v.is_array() ? v : json::value(json::array());
+  }
+
+  ServerProcess server_{{"--rate-limit", "0"}};
+  fs::path scratch_;
+  std::string phone_;
+  std::string tablet_;
+};
+
+TEST_F(ClientCliTest, TwoDevicesOfOneUserConvergeThroughTheServer) {
+  ASSERT_NO_FATAL_FAILURE(init_both("cli-user"));
+
+  const std::string collection_id = put(phone_, "collection", "", R"({"name":"Duas"})");
+  ASSERT_FALSE(collection_id.empty());
+  EXPECT_EQ(put(phone_, "note", "note-1", R"({"body":"A note body","ranges":["2:255-2:257"]})"),
+            "note-1");
+
+  // Written locally, waiting to be pushed.
+  const CommandRun listed = client(phone_, {"list", "NOTE"});
+  ASSERT_EQ(listed.exit_code, 0) << listed;
+  EXPECT_TRUE(listed.out.starts_with("note-1\t*\t{")) << listed;
+  EXPECT_EQ(status_field(client(phone_, {"status"}).out, "queued"), "2");
+
+  sync_ok(phone_);
+  EXPECT_EQ(status_field(client(phone_, {"status"}).out, "queued"), "0");
+  sync_ok(tablet_);
+
+  const json::value collections = list_json(tablet_, "collection");
+  const json::object* collection = find_record(collections, collection_id);
+  ASSERT_NE(collection, nullptr) << json::serialize(collections);
+  EXPECT_EQ(collection->at("data").at("name").as_string(), "Duas");
+  EXPECT_FALSE(collection->at("pending").as_bool());
+  EXPECT_GT(collection->at("version").to_number<std::int64_t>(), 0);
+  const json::value notes = list_json(tablet_, "note");
+  const json::object* note = find_record(notes, "note-1");
+  ASSERT_NE(note, nullptr) << json::serialize(notes);
+  EXPECT_EQ(note->at("data").at("body").as_string(), "A note body");
+  EXPECT_FALSE(note->at("pending").as_bool());
+
+  const CommandRun deleted = client(tablet_, {"delete", "note", "note-1"});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted;
+  EXPECT_FALSE(lists(tablet_, "note", "note-1"));
+  sync_ok(tablet_);
+  sync_ok(phone_);
+  EXPECT_FALSE(lists(phone_, "note", "note-1"));
+  EXPECT_TRUE(lists(phone_, "collection", collection_id));
+
+  for (const auto& db : {phone_, tablet_}) {
+    const CommandRun status = client(db, {"status"});
+    ASSERT_EQ(status.exit_code, 0) << status;
+    EXPECT_EQ(status_field(status.out, "server"), url()) << status;
+    EXPECT_TRUE(status_field(status.out, "client id").starts_with("device-")) << status;
+    EXPECT_EQ(status_field(status.out, "queued"), "0") << status;
+    EXPECT_GT(std::stoll("0" + status_field(status.out, "cursor")), 0) << status;
+    EXPECT_NE(status_field(status.out, "last sync"), "never") << status;
+    EXPECT_EQ(status_field(status.out, "conflicts"), "0 unresolved") << status;
+  }
+  // The two devices are two clients.
+  EXPECT_NE(status_field(client(phone_, {"status"}).out, "client id"),
+            status_field(client(tablet_, {"status"}).out, "client id"));
+
+  EXPECT_TRUE(conflicts_json(phone_).as_array().empty());
+  const CommandRun table = client(phone_, {"conflicts"});
+  EXPECT_EQ(table.exit_code, 0) << table;
+  EXPECT_EQ(trimmed(table.out), "no conflicts");
+}
+
+TEST_F(ClientCliTest, StrategySetsAndStatusAndConflictsReflectIt) {
+  ASSERT_NO_FATAL_FAILURE(init_both("cli-strategy-user"));
+
+  // Server wins until set.
+  const CommandRun initial = client(phone_, {"strategy", "note"});
+  ASSERT_EQ(initial.exit_code, 0) << initial;
+  EXPECT_EQ(trimmed(initial.out), "NOTE server-wins");
+  const CommandRun set = client(phone_, {"strategy", "note", "client-wins"});
+  ASSERT_EQ(set.exit_code, 0) << set;
+  EXPECT_EQ(trimmed(set.out), "NOTE client-wins");
+  const CommandRun status = client(phone_, {"status"});
+  EXPECT_NE(status_field(status.out, "strategies").find("NOTE client-wins"), std::string::npos)
+      << status;
+  EXPECT_NE(status_field(status.out, "strategies").find("BOOKMARK server-wins"), std::string::npos)
+      << status;
+  // Per device: the tablet keeps the default.
+  EXPECT_EQ(trimmed(client(tablet_, {"strategy", "NOTE"}).out), "NOTE server-wins");
+
+  // Both devices change the same note's body: the phone, which syncs last, wins.
+  put(phone_, "note", "shared", R"({"body":"the first body","ranges":["1:1-1:7"]})");
+  sync_ok(phone_);
+  sync_ok(tablet_);
+  put(tablet_, "note", "shared", R"({"body":"the tablet's body"})");
+  sync_ok(tablet_);
+  put(phone_, "note", "shared", R"({"body":"the phone's body"})");
+  const CommandRun settled = sync_ok(phone_);
+  EXPECT_NE(settled.out.find("1 merged"), std::string::npos) << settled;
+  EXPECT_NE(settled.out.find("0 need the user"), std::string::npos) << settled;
+
+  const json::value log = conflicts_json(phone_);
+  ASSERT_EQ(log.as_array().size(), 1u) << json::serialize(log);
+  const json::object& c = log.as_array()[0].as_object();
+  EXPECT_EQ(c.at("resource").as_string(), "NOTE");
+  EXPECT_EQ(c.at("id").as_string(), "shared");
+  EXPECT_EQ(c.at("strategy").as_string(), "client-wins");
+  EXPECT_EQ(c.at("outcome").as_string(), "merged");
+  EXPECT_TRUE(c.at("resolved").as_bool());
+  EXPECT_EQ(c.at("local").at("body").as_string(), "the phone's body");
+  EXPECT_EQ(c.at("server").at("body").as_string(), "the tablet's body");
+  const CommandRun table = client(phone_, {"conflicts"});
+  EXPECT_EQ(table.exit_code, 0) << table;
+  EXPECT_NE(table.out.find("client-wins"), std::string::npos) << table;
+  sync_ok(tablet_);
+  const json::value tablet_notes = list_json(tablet_, "note");
+  const json::object* on_tablet = find_record(tablet_notes, "shared");
+  ASSERT_NE(on_tablet, nullptr);
+  EXPECT_EQ(on_tablet->at("data").at("body").as_string(), "the phone's body");
+
+  // Field merge with both sides changing the body differently: the user decides. Not a failed
+  // sync, but listed in its summary and counted by status.
+  ASSERT_EQ(client(phone_, {"strategy", "note", "field-merge"}).exit_code, 0);
+  put(tablet_, "note", "shared", R"({"body":"the tablet again"})");
+  sync_ok(tablet_);
+  put(phone_, "note", "shared", R"({"body":"the phone again"})");
+  const CommandRun waiting = sync_ok(phone_);
+  EXPECT_NE(waiting.out.find("1 need the user"), std::string::npos) << waiting;
+  EXPECT_NE(waiting.out.find("needs the user: NOTE shared"), std::string::npos) << waiting;
+  EXPECT_EQ(status_field(client(phone_, {"status"}).out, "conflicts"), "1 unresolved");
+  const json::value open = conflicts_json(phone_, /*unresolved_only=*/true);
+  ASSERT_EQ(open.as_array().size(), 1u) << json::serialize(open);
+  const json::object& o = open.as_array()[0].as_object();
+  EXPECT_EQ(o.at("strategy").as_string(), "field-merge");
+  EXPECT_EQ(o.at("outcome").as_string(), "needs_user");
+  EXPECT_FALSE(o.at("resolved").as_bool());
+  EXPECT_EQ(json::serialize(o.at("clashingFields")), R"(["body"])");
+  EXPECT_EQ(conflicts_json(phone_).as_array().size(), 2u);
+}
+
+TEST_F(ClientCliTest, BadUsageExitsTwoAndCreatesNothing) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"client"},                                             // no --db
+      {"client", "--db", phone_},                             // no subcommand
+      {"client", "--db", phone_, "frobnicate"},               // unknown subcommand
+      {"client", "--db", phone_, "init", "--server", url()},  // no --token
+      {"client", "--db", phone_, "init", "--server", "ftp://x", "--token", "t"},
+      {"client", "--db", phone_, "init", "--server", url(), "--token", ""},
+      {"client", "--db", phone_, "put", "nonsense", "{}"},  // unknown resource
+      {"client", "--db", phone_, "put", "note"},            // no JSON
+      {"client", "--db", phone_, "delete", "note"},         // no id
+      {"client", "--db", phone_, "list"},                   // no resource
+      {"client", "--db", phone_, "list", "note", "--bogus"},
+      {"client", "--db", phone_, "strategy", "note", "coin-toss"},
+  };
+  for (const auto& args : bad) {
+    const CommandRun r = run_synclog(args, scratch_);
+    std::string line;
+    for (const auto& a : args) line += a + " ";
+    EXPECT_EQ(r.exit_code, 2) << line << "\n" << r;
+    EXPECT_FALSE(r.err.empty()) << line;
+  }
+  EXPECT_FALSE(fs::exists(phone_));
+  EXPECT_EQ(run_synclog({"client", "--help"}, scratch_).exit_code, 0);
+}
+
+TEST_F(ClientCliTest, AnUninitialisedFileExitsOneWithTheMessage) {
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"list", "note"},
+           {"put", "note", R"({"body":"never sent","ranges":["1:1-1:2"]})"},
+           {"delete", "note", "n"},
+           {"sync"},
+           {"status"},
+           {"conflicts"},
+           {"strategy", "note", "manual"}}) {
+    const CommandRun r = client(phone_, args);
+    EXPECT_EQ(r.exit_code, 1) << args.front() << "\n" << r;
+    EXPECT_TRUE(r.err.starts_with("synclog client: not initialised: run `synclog client --db " +
+                                  phone_ + " init --server URL --token TOKEN`"))
+        << r;
+    EXPECT_EQ(r.out, "");
+  }
+  // Asking did not make it a device.
+  EXPECT_FALSE(fs::exists(phone_));
+}
+
+TEST_F(ClientCliTest, FailuresTheCommandReportsExitOne) {
+  ASSERT_EQ(client(phone_, {"init", "--server", url(), "--token", "not-a-token"}).exit_code, 0);
+  // Local failures.
+  const CommandRun not_json = client(phone_, {"put", "note", "not json"});
+  EXPECT_EQ(not_json.exit_code, 1) << not_json;
+  EXPECT_TRUE(not_json.err.starts_with("synclog client: put NOTE: ")) << not_json;
+  const CommandRun missing = client(phone_, {"delete", "note", "nobody"});
+  EXPECT_EQ(missing.exit_code, 1) << missing;
+  EXPECT_NE(missing.err.find("no such record"), std::string::npos) << missing;
+
+  // The server refuses the token: the sync fails, says why, and keeps the queue.
+  put(phone_, "note", "", R"({"body":"kept in the queue","ranges":["1:1-1:2"]})");
+  const CommandRun refused = client(phone_, {"sync"});
+  EXPECT_EQ(refused.exit_code, 1) << refused;
+  EXPECT_TRUE(refused.err.starts_with("synclog client: sync failed (unauthorized)")) << refused;
+  EXPECT_NE(refused.err.find("1 mutation still queued"), std::string::npos) << refused;
+  EXPECT_EQ(status_field(client(phone_, {"status"}).out, "queued"), "1");
+
+  // A new token (init again on the same file) lets it through.
+  ASSERT_EQ(client(phone_, {"init", "--server", url(), "--token", server_.token("cli-fail-user")})
+                .exit_code,
+            0);
+  sync_ok(phone_);
+  EXPECT_EQ(status_field(client(phone_, {"status"}).out, "queued"), "0");
+}
+
+}  // namespace
+}  // namespace synclog::test
