@@ -1,15 +1,19 @@
 # Warning and sanitizer flags shared by every synclog target (through synclog_options).
+# The installed SDK exports synclog_options too (synclog_common links it): the warnings are
+# synclog's own ($<BUILD_INTERFACE>), an app that links the SDK gets only the definitions and
+# the sanitizer flags its static libraries need.
 add_library(synclog_options INTERFACE)
-target_compile_options(synclog_options INTERFACE
+set(synclog_warnings
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
   -Wunused -Woverloaded-virtual -Wimplicit-fallthrough)
+target_compile_options(synclog_options INTERFACE "$<BUILD_INTERFACE:${synclog_warnings}>")
 # GCC 12 reports std::optional<std::string> members as maybe-uninitialized at -O2 (a known
 # false positive, GCC bug 105562 and friends); it fires only in optimised builds.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  target_compile_options(synclog_options INTERFACE -Wno-maybe-uninitialized)
+  target_compile_options(synclog_options INTERFACE $<BUILD_INTERFACE:-Wno-maybe-uninitialized>)
 endif()
 if(SYNCLOG_WARNINGS_AS_ERRORS)
-  target_compile_options(synclog_options INTERFACE -Werror)
+  target_compile_options(synclog_options INTERFACE $<BUILD_INTERFACE:-Werror>)
 endif()
 # Asio's coroutine machinery is header-only; these keep its headers quiet and lean.
 target_compile_definitions(synclog_options INTERFACE
