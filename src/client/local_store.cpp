@@ -737,6 +737,7 @@ Result<std::vector<AdoptedId>> LocalStore::finish_batch(std::string_view key,
       ResetOnExit guard{s};
       SYNCLOG_RETURN_IF_ERROR(s->bind(1, key).run());
     }
+    if (last_mutation_at <= 0) return Status();
     return set_meta(kMetaCursor, std::to_string(last_mutation_at));
   });
   if (!done.ok()) return done.error();

@@ -51,7 +51,11 @@ constexpr std::string_view kResources =
 // timeout before the first retry.
 constexpr std::chrono::milliseconds kMaxConnectTimeout{10'000};
 
-enum class BatchOutcome { kAcked, kOutOfSync, kRefused };
+enum class BatchOutcome { kAcked, kOutOfSync, kRefused, kTooLarge };
+
+// The largest push body the engine builds: under the server's default 1 MiB limit, with room
+// for its headers. A batch over it is halved; one mutation over it alone is refused locally.
+constexpr std::size_t kMaxPushBodyBytes = 900 * 1024;
 
 Error server_error(const HttpResponse& r, std::string_view what) {
   ErrorCode code = ErrorCode::kInternal;
@@ -77,7 +81,15 @@ Error server_error(const HttpResponse& r, std::string_view what) {
     case 422:
       code = ErrorCode::kValidation;
       break;
+    case 413:
+      code = ErrorCode::kPayloadTooLarge;
+      break;
+    case 429:
+      code = ErrorCode::kTooManyRequests;
+      break;
     default:
+      if (r.status >= 500 || r.status == 0) code = ErrorCode::kUnavailable;
+      else if (r.status >= 400) code = ErrorCode::kInvalidRequest;
       break;
   }
   return make_error(code, std::string(what) + ": the server answered " +
@@ -110,6 +122,9 @@ struct SyncEngine::Impl {
   std::string token;
   std::string client_id;
   SyncReport report;
+  // The head the last acknowledged push left (0: none since the last pull). The next batch chains
+  // on it; the pull cursor stays behind until the pull after the pushes.
+  std::int64_t push_head = 0;
   SyncProgress progress;
   // Events of work inside a local transaction wait for its commit: the app must never hear of
   // an outcome the file then rolled back.
@@ -169,6 +184,7 @@ struct SyncEngine::Impl {
   //////// Pull and apply
 
   Status pull() {
+    push_head = 0;  // after this pull the cursor is the server's head
     SYNCLOG_ASSIGN_OR_RETURN(std::int64_t cursor, store.cursor());
     bool from_zero = cursor <= 0;
     std::set<std::pair<Resource, std::string>> seen;  // filled while pulling from 0
@@ -352,8 +368,11 @@ struct SyncEngine::Impl {
     SYNCLOG_ASSIGN_OR_RETURN(HttpResponse r, send(req));
     if (r.status == 200) {
       SYNCLOG_ASSIGN_OR_RETURN(PushAnswer answer, parse_push_answer(r.body));
-      SYNCLOG_ASSIGN_OR_RETURN(auto adopted,
-                               store.finish_batch(batch.key, answer.acks, answer.last_mutation_at));
+      // The pull cursor stays: the server may have done more than the acks say (a collection's
+      // cascade, the previous reading bookmark cleared, derived fields), and the pull after the
+      // push brings it. The next batch chains on this answer's head.
+      SYNCLOG_ASSIGN_OR_RETURN(auto adopted, store.finish_batch(batch.key, answer.acks, 0));
+      push_head = answer.last_mutation_at;
       report.pushed += static_cast<std::int64_t>(batch.mutations.size());
       ++report.batches;
       for (const auto& m : batch.mutations) {
@@ -386,9 +405,26 @@ struct SyncEngine::Impl {
       SYNCLOG_RETURN_IF_ERROR(refuse(batch.mutations[*index], message));
       return BatchOutcome::kRefused;
     }
-    if (r.status == 400) {
-      // A request the server cannot read would be refused forever; the queue keeps it and the
-      // error says why.
+    if (r.status == 413) {
+      SYNCLOG_RETURN_IF_ERROR(store.abandon_batch(batch.key));
+      if (batch.mutations.size() > 1) return BatchOutcome::kTooLarge;
+      SYNCLOG_RETURN_IF_ERROR(refuse(batch.mutations.front(), "it is larger than the server accepts"));
+      return BatchOutcome::kRefused;
+    }
+    if (r.status == 403) {
+      // A scope the token lacks for one mutation: that one is refused, the others go on.
+      const std::string message = error_message(r.body);
+      SYNCLOG_RETURN_IF_ERROR(store.abandon_batch(batch.key));
+      const auto index = refused_index(message);
+      if (index && *index < batch.mutations.size()) {
+        SYNCLOG_RETURN_IF_ERROR(refuse(batch.mutations[*index], message));
+        return BatchOutcome::kRefused;
+      }
+      return server_error(r, "push");
+    }
+    if (r.status >= 400 && r.status < 500 && r.status != 408 && r.status != 429 && r.status != 401) {
+      // Any other refusal would be refused again forever: the batch leaves the flight (its
+      // mutations stay queued) so that pulls and later pushes are not blocked behind it.
       SYNCLOG_RETURN_IF_ERROR(store.abandon_batch(batch.key));
     }
     return server_error(r, "push");
@@ -411,9 +447,14 @@ struct SyncEngine::Impl {
                    " and it was taken out of the queue: " + message;
       SYNCLOG_ASSIGN_OR_RETURN(std::int64_t seq, store.append_conflict(row));
       SYNCLOG_RETURN_IF_ERROR(store.drop_pending(m.resource, m.id).status());
-      // Never on the server: the device forgets it too (the log row keeps its data).
+      // Never on the server: the device forgets it too (the log row keeps its data). On the
+      // server: the device goes back to the server's state, so it does not drift from the other
+      // devices (the log row keeps what was refused).
       if (stored && stored->record.version == 0) {
         SYNCLOG_RETURN_IF_ERROR(store.apply_server(m.resource, m.id, std::nullopt, 0));
+      } else if (stored && !stored->base.empty()) {
+        SYNCLOG_RETURN_IF_ERROR(
+            store.apply_server(m.resource, m.id, std::string_view(stored->base), stored->record.version));
       }
       ++report.needs_user;
       event(Outcome::kNeedsUser, m.resource, m.id, row.reason, seq);
@@ -484,8 +525,31 @@ struct SyncEngine::Impl {
     });
   }
 
+  // A membership CREATE naming a bookmark created in the same batch and never synced is cut off
+  // with everything after it: the server may match that bookmark to one it has (same details)
+  // and ack another id, which the membership must then name (adopt() re-keys it for the next
+  // batch). Ordering puts bookmarks before memberships, so the cut keeps the bookmark.
+  static void cut_before_unsynced_bookmark_references(std::vector<QueuedMutation>& mutations) {
+    std::set<std::string> new_bookmarks;
+    for (std::size_t i = 0; i < mutations.size(); ++i) {
+      const auto& m = mutations[i];
+      if (m.resource == Resource::kBookmark && m.type == MutationType::kCreate && m.base_version == 0) {
+        new_bookmarks.insert(m.id);
+      } else if (m.resource == Resource::kCollectionBookmark && m.type == MutationType::kCreate) {
+        boost::system::error_code ec;
+        const json::value v = json::parse(m.data, ec);
+        const auto* b = !ec && v.is_object() ? v.as_object().if_contains("bookmarkId") : nullptr;
+        if (i > 0 && b && b->is_string() && new_bookmarks.count(std::string(b->as_string()))) {
+          mutations.resize(i);
+          return;
+        }
+      }
+    }
+  }
+
   Result<SyncReport> sync() {
     report = SyncReport{};
+    push_head = 0;
     progress = SyncProgress{};
     events.clear();
     SYNCLOG_ASSIGN_OR_RETURN(std::string url, store.server_url());
@@ -507,19 +571,42 @@ struct SyncEngine::Impl {
     SYNCLOG_RETURN_IF_ERROR(pull());
     // 3. Push, pulling again after each 409.
     int rounds = 0;
+    std::size_t max_mutations = kMaxBatchMutations;
     for (;;) {
-      SYNCLOG_ASSIGN_OR_RETURN(auto mutations, store.next_batch(kMaxBatchMutations));
-      if (mutations.empty()) break;
-      SYNCLOG_ASSIGN_OR_RETURN(std::int64_t cursor, store.cursor());
       InflightBatch batch;
-      batch.key = "sync-" + new_resource_id();
-      batch.target = "/v1/sync?lastMutationAt=" + std::to_string(cursor > 0 ? cursor : -1);
-      batch.body = push_body(mutations);
-      std::vector<std::int64_t> seqs;
-      for (const auto& m : mutations) seqs.push_back(m.seq);
-      batch.mutations = std::move(mutations);
-      SYNCLOG_RETURN_IF_ERROR(store.begin_batch(batch.key, batch.target, batch.body, seqs));
+      // Chosen and marked in flight in one local transaction: a write another handle on the file
+      // makes meanwhile either lands before (and is in the body) or after (and waits).
+      const Status chosen = store.transaction([&]() -> Status {
+        SYNCLOG_ASSIGN_OR_RETURN(auto mutations, store.next_batch(max_mutations));
+        cut_before_unsynced_bookmark_references(mutations);
+        std::string body = push_body(mutations);
+        while (body.size() > kMaxPushBodyBytes && mutations.size() > 1) {
+          mutations.resize(mutations.size() / 2);
+          body = push_body(mutations);
+        }
+        if (mutations.empty()) return Status();
+        SYNCLOG_ASSIGN_OR_RETURN(std::int64_t cursor, store.cursor());
+        const std::int64_t head = push_head > 0 ? push_head : cursor;
+        batch.key = "sync-" + new_resource_id();
+        batch.target = "/v1/sync?lastMutationAt=" + std::to_string(head > 0 ? head : -1);
+        batch.body = std::move(body);
+        std::vector<std::int64_t> seqs;
+        for (const auto& m : mutations) seqs.push_back(m.seq);
+        batch.mutations = std::move(mutations);
+        if (batch.body.size() > kMaxPushBodyBytes) return Status();  // refused below, alone
+        return store.begin_batch(batch.key, batch.target, batch.body, seqs);
+      });
+      SYNCLOG_RETURN_IF_ERROR(chosen);
+      if (batch.mutations.empty()) break;
+      if (batch.body.size() > kMaxPushBodyBytes) {
+        SYNCLOG_RETURN_IF_ERROR(refuse(batch.mutations.front(), "it is larger than the server accepts"));
+        continue;
+      }
       SYNCLOG_ASSIGN_OR_RETURN(BatchOutcome o, send_batch(batch));
+      if (o == BatchOutcome::kTooLarge) {
+        max_mutations = std::max<std::size_t>(1, batch.mutations.size() / 2);
+        continue;
+      }
       if (o == BatchOutcome::kOutOfSync) {
         ++report.out_of_sync;
         if (++rounds > options.max_conflict_rounds) {
@@ -530,6 +617,9 @@ struct SyncEngine::Impl {
         SYNCLOG_RETURN_IF_ERROR(pull());
       }
     }
+    // 4. Pull what the pushes did on the server (cascades, derived fields, own entries), so the
+    // device ends where the server is.
+    if (push_head > 0) SYNCLOG_RETURN_IF_ERROR(pull());
     SYNCLOG_RETURN_IF_ERROR(store.set_last_sync_ms(
         std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::system_clock::now().time_since_epoch())

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fault_proxy.hpp"
+#include "pull_helpers.hpp"
 #include "server_process.hpp"
 #include "sync_api.hpp"
 
@@ -410,6 +411,71 @@ TEST_F(ClientEngineTest, LastWriteWinsPicksTheTrulyLaterEditAcrossOffsetsAndADst
     EXPECT_EQ(log.back().strategy, Strategy::kLastWriteWins);
     EXPECT_EQ(log.back().outcome, Outcome::kMerged);
   }
+}
+
+// What the server does beyond the acks (a collection's cascade, the previous reading bookmark
+// cleared) reaches the device that pushed, not only the others.
+TEST_F(ClientEngineTest, TheServersCascadesOfAPushReachThePushingDeviceToo) {
+  auto a = device("cascade-a"), b = device("cascade-b");
+  a->put(Resource::kCollection, R"({"name":"Kept for a while"})", "c1");
+  a->put(Resource::kBookmark, R"({"type":"ayah","key":1,"verseNumber":1,"isReading":true})", "b1");
+  a->put(Resource::kCollectionBookmark, R"({"collectionId":"c1","bookmarkId":"b1"})");
+  ASSERT_OK(a->sync());
+  a->put(Resource::kBookmark, R"({"type":"ayah","key":2,"verseNumber":1,"isReading":true})", "b2");
+  ASSERT_OK(a->store->remove(Resource::kCollection, "c1"));
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());
+  EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+  EXPECT_TRUE(a->store->list(Resource::kCollectionBookmark)->empty());
+  EXPECT_FALSE(a->get(Resource::kBookmark, "b1").has_value());  // orphaned by the cascade
+}
+
+// A batch over the server's body limit is split; nothing waits behind it.
+TEST_F(ClientEngineTest, LargeBatchesAreSplitUnderTheServersBodyLimit) {
+  auto a = device("large");
+  std::string long_body;
+  for (int i = 0; i < 2250; ++i) long_body += "\xd8\xa8\xd8\xb3\xd9\x85 ";  // 9000 characters, ~16 KiB
+  for (int i = 0; i < 70; ++i) a->put(Resource::kNote, note(long_body + std::to_string(i)));
+  ASSERT_OK(a->sync());
+  EXPECT_EQ(*a->store->queue_length(), 0);
+  test::SyncApi check(server_, "alice", "checker");
+  int notes = 0;
+  for (const auto& m : test::pulls::pulled(check, 0)) notes += m.at("resource") == "NOTE" ? 1 : 0;
+  EXPECT_EQ(notes, 70);
+}
+
+// A bookmark the server already has (same details) gets the server's id; a membership of it
+// pushed in the same sync follows that id instead of being refused.
+TEST_F(ClientEngineTest, AMembershipOfAnAdoptedBookmarkFollowsTheServersId) {
+  auto c = device("adopt-c"), d = device("adopt-d");
+  c->put(Resource::kBookmark, R"({"type":"ayah","key":3,"verseNumber":1})", "x1");
+  ASSERT_OK(c->sync());
+  d->put(Resource::kBookmark, R"({"type":"ayah","key":3,"verseNumber":1})", "y1");
+  d->put(Resource::kCollection, R"({"name":"Offline collection"})", "c2");
+  d->put(Resource::kCollectionBookmark, R"({"collectionId":"c2","bookmarkId":"y1"})");
+  ASSERT_OK(d->sync());
+  EXPECT_TRUE(d->store->conflicts(/*unresolved_only=*/true)->empty());
+  ASSERT_OK(c->sync());
+  EXPECT_EQ(snapshot(*c->store), snapshot(*d->store));
+  const auto memberships = *c->store->list(Resource::kCollectionBookmark);
+  ASSERT_EQ(memberships.size(), 1u);
+  EXPECT_EQ(json::parse(memberships[0].data).at("bookmarkId"), "x1");
+}
+
+// An edit the server refuses on a record it has: the device goes back to the server's state
+// and the refused edit is kept in the conflict log for the user.
+TEST_F(ClientEngineTest, ARefusedEditOfASyncedRecordRestoresTheServersState) {
+  auto a = device("refused");
+  const auto id = a->put(Resource::kNote, note("A valid note body"));
+  ASSERT_OK(a->sync());
+  a->put(Resource::kNote, R"({"body":"abc"})", id);  // notes need 6 characters
+  ASSERT_OK(a->sync());
+  EXPECT_EQ(a->get(Resource::kNote, id)->at("body"), "A valid note body");
+  const auto open = *a->store->conflicts(/*unresolved_only=*/true);
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].outcome, Outcome::kNeedsUser);
+  EXPECT_NE(open[0].local.find("abc"), std::string::npos);
+  EXPECT_EQ(*a->store->queue_length(), 0);
 }
 
 TEST_F(ClientEngineTest, TheManualResolversAnswerIsPushedAndTheConflictResolved) {

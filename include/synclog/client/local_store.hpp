@@ -175,7 +175,8 @@ class LocalStore {
   /// Settles the batch `key` after a 200: its mutations leave the queue; each created or updated
   /// record takes its ack's timestamp as version and the data pushed as base, and the record's
   /// later pending mutations are now based on that version; the cursor becomes
-  /// `last_mutation_at`. `acks` are in request order, one per mutation (else kInvalidRequest,
+  /// `last_mutation_at` when it is positive (the engine passes 0: it pulls its own push back,
+  /// with what the server derived from it, before moving the cursor past it). `acks` are in request order, one per mutation (else kInvalidRequest,
   /// nothing changed). Returns the acks that named another resource than the one sent: those
   /// records are left as they are (not pending, version unchanged) for the engine to re-key.
   /// kNotFound when `key` is not the batch in flight.
