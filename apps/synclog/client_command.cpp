@@ -51,6 +51,10 @@ struct ClientFlags {
   std::string strategy;
   // conflicts
   bool unresolved = false;
+  // resolve
+  std::int64_t seq = 0;
+  bool keep_local = false;
+  bool keep_server = false;
 };
 
 int fail(std::string_view message) {
@@ -434,6 +438,21 @@ int run_strategy(const ClientFlags& f) {
   return 0;
 }
 
+int run_resolve(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  auto log = (*store)->conflicts(/*unresolved_only=*/false);
+  if (!log.ok()) return fail(f.db, log.error());
+  const auto row = std::find_if(log->begin(), log->end(), [&](const auto& c) { return c.seq == f.seq; });
+  if (row == log->end()) return fail("resolve " + std::to_string(f.seq) + ": no such conflict (see `conflicts`)");
+  const std::string answer = f.keep_local ? row->local : f.keep_server ? row->server : put_data(f);
+  Status done = (*store)->answer_conflict(f.seq, answer);
+  if (!done.ok()) return fail("resolve " + std::to_string(f.seq), done.error());
+  std::cout << "resolved " << f.seq << ": " << client::resource_name(row->resource) << " " << row->id
+            << " will be pushed at the next sync\n";
+  return 0;
+}
+
 }  // namespace
 
 Command add_client_command(CLI::App& app) {
@@ -498,7 +517,15 @@ Command add_client_command(CLI::App& app) {
                    "server-wins, client-wins, last-write-wins, field-merge or manual")
       ->check(strategy_validator());
 
-  return [f, init, put, del, list, sync, status, conflicts, strategy]() -> int {
+  auto* resolve = cmd->add_subcommand(
+      "resolve", "Answer a conflict that waits for the user; what is kept is pushed at the next sync");
+  resolve->add_option("SEQ", f->seq, "The conflict's number (see `conflicts --unresolved`)")->required();
+  auto* keep = resolve->add_option_group("answer", "What to keep")->require_option(1);
+  keep->add_flag("--keep-local", f->keep_local, "This device's version");
+  keep->add_flag("--keep-server", f->keep_server, "The server's version");
+  keep->add_option("--data", f->data, "A state of your own: the record's fields (JSON), or null to delete it");
+
+  return [f, init, put, del, list, sync, status, conflicts, strategy, resolve]() -> int {
     if (init->parsed()) return run_init(*f);
     if (put->parsed()) return run_put(*f);
     if (del->parsed()) return run_delete(*f);
@@ -507,6 +534,7 @@ Command add_client_command(CLI::App& app) {
     if (status->parsed()) return run_status(*f);
     if (conflicts->parsed()) return run_conflicts(*f);
     if (strategy->parsed()) return run_strategy(*f);
+    if (resolve->parsed()) return run_resolve(*f);
     return 2;  // require_subcommand(1) makes this unreachable
   };
 }

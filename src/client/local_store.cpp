@@ -1021,4 +1021,22 @@ Status LocalStore::mark_resolved(std::int64_t seq, std::string_view result) {
   });
 }
 
+Status LocalStore::answer_conflict(std::int64_t seq, std::string_view answer) {
+  return atomically([&]() -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(auto log, conflicts(/*unresolved_only=*/false));
+    const auto row = std::find_if(log.begin(), log.end(), [&](const ConflictRecord& c) { return c.seq == seq; });
+    if (row == log.end()) return make_error(ErrorCode::kNotFound, "no conflict " + std::to_string(seq));
+    if (row->resolved) {
+      return make_error(ErrorCode::kPreconditionFailed, "conflict " + std::to_string(seq) + " is resolved already");
+    }
+    if (answer == "null") {
+      SYNCLOG_ASSIGN_OR_RETURN(auto current, get(row->resource, row->id));
+      if (current) SYNCLOG_RETURN_IF_ERROR(remove(row->resource, row->id));
+    } else {
+      SYNCLOG_RETURN_IF_ERROR(put(row->resource, answer, std::string_view(row->id)).status());
+    }
+    return mark_resolved(seq, answer);
+  });
+}
+
 }  // namespace synclog::client

@@ -326,6 +326,27 @@ TEST_F(ClientCliTest, StrategySetsAndStatusAndConflictsReflectIt) {
   EXPECT_FALSE(o.at("resolved").as_bool());
   EXPECT_EQ(json::serialize(o.at("clashingFields")), R"(["body"])");
   EXPECT_EQ(conflicts_json(phone_).as_array().size(), 2u);
+
+  // The user answers: keep the phone's version. The next sync pushes it, and the tablet gets it.
+  const std::string seq = std::to_string(o.at("seq").to_number<std::int64_t>());
+  EXPECT_EQ(client(phone_, {"resolve", seq}).exit_code, 2);  // an answer is required
+  const CommandRun answered = client(phone_, {"resolve", seq, "--keep-local"});
+  ASSERT_EQ(answered.exit_code, 0) << answered;
+  EXPECT_EQ(client(phone_, {"resolve", seq, "--keep-server"}).exit_code, 1);  // answered already
+  EXPECT_EQ(status_field(client(phone_, {"status"}).out, "conflicts"), "0 unresolved");
+  sync_ok(phone_);
+  sync_ok(tablet_);
+  const CommandRun listed = client(tablet_, {"list", "note", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed;
+  bool found = false;
+  const json::value records = json::parse(listed.out);
+  for (const auto& rec : records.as_array()) {
+    if (rec.at("id") == "shared") {
+      found = true;
+      EXPECT_EQ(rec.at("data").at("body"), "the phone again");
+    }
+  }
+  EXPECT_TRUE(found) << listed;
 }
 
 TEST_F(ClientCliTest, BadUsageExitsTwoAndCreatesNothing) {

@@ -231,6 +231,13 @@ class LocalStore {
   /// releases the mutations the row held (hold_pending): they are pushed as they are now.
   /// kNotFound for an unknown seq.
   Status mark_resolved(std::int64_t seq, std::string_view result = {});
+  /// Answers a conflict that waits for the user, after the sync that found it (an app's
+  /// conflict screen, `synclog client resolve`): `answer` is the state to keep, a JSON object in
+  /// the wire form (usually the row's `local` or `server`) or "null" to delete the record. It is
+  /// written like put()/remove() and queued, the row is marked resolved with it, and the
+  /// mutations the row held go to the next push. kNotFound for an unknown row,
+  /// kPreconditionFailed for one already resolved.
+  Status answer_conflict(std::int64_t seq, std::string_view answer);
 
  private:
   LocalStore(std::unique_ptr<storage::sqlite::Connection> c, Options options);

@@ -684,6 +684,35 @@ TEST_F(LocalStoreTest, ResolvingTheConflictReleasesWhatItHeld) {
   EXPECT_EQ(ids_of(value_of(store().next_batch())), std::vector<std::string>{"NOTE n1 UPDATE"});
 }
 
+TEST_F(LocalStoreTest, AnsweringAConflictWritesTheAnswerAndReleasesItForThePush) {
+  synced(kNote, "n1", R"({"body":"server text"})", 10);
+  ASSERT_OK(store().put(kNote, R"({"body":"local text"})", "n1"));
+  ConflictRecord c;
+  c.resource = kNote;
+  c.id = "n1";
+  c.strategy = Strategy::kFieldMerge;
+  c.outcome = Outcome::kNeedsUser;
+  c.local = R"({"body":"local text"})";
+  c.server = R"({"body":"server text"})";
+  const auto seq = value_of(store().append_conflict(c));
+  ASSERT_OK(store().hold_pending(kNote, "n1", seq));
+
+  EXPECT_EQ(store().answer_conflict(seq + 100, "null").code(), ErrorCode::kNotFound);
+  ASSERT_OK(store().answer_conflict(seq, c.server));
+  EXPECT_EQ(value_of(store().held_count()), 0);
+  const auto rec = value_of(store().get(kNote, "n1"));
+  ASSERT_TRUE(rec.has_value());
+  EXPECT_NE(rec->data.find("server text"), std::string::npos);
+  EXPECT_EQ(ids_of(value_of(store().next_batch())), std::vector<std::string>{"NOTE n1 UPDATE"});
+  EXPECT_EQ(store().answer_conflict(seq, c.local).code(), ErrorCode::kPreconditionFailed);
+  EXPECT_TRUE(value_of(store().conflicts(/*unresolved_only=*/true)).empty());
+
+  // "null" deletes the record.
+  const auto seq2 = value_of(store().append_conflict(c));
+  ASSERT_OK(store().answer_conflict(seq2, "null"));
+  EXPECT_FALSE(value_of(store().get(kNote, "n1")).has_value());
+}
+
 TEST_F(LocalStoreTest, ReleaseHeldAndReplacePendingFreeTheRecord) {
   synced(kNote, "n1", R"({"body":"server text"})", 10);
   ASSERT_OK(store().put(kNote, R"({"body":"local text"})", "n1"));
