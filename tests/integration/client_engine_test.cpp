@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -157,9 +158,12 @@ TEST_F(ClientEngineTest, OfflineEditsOnThreeDevicesConvergeInEveryOrder) {
   ASSERT_TRUE(b->get(Resource::kNote, shared));
 
   std::set<std::string> typed;  // every note body anyone typed and did not delete
-  const std::vector<std::vector<Device*>> orders = {{a.get(), b.get(), c.get()},
-                                                    {c.get(), a.get(), b.get()},
-                                                    {b.get(), c.get(), a.get()}};
+  // Every order in which three devices can come back online.
+  std::vector<std::vector<Device*>> orders;
+  std::vector<Device*> permutation = {a.get(), b.get(), c.get()};
+  std::sort(permutation.begin(), permutation.end());
+  do orders.push_back(permutation);
+  while (std::next_permutation(permutation.begin(), permutation.end()));
   int round = 0;
   for (const auto& order : orders) {
     ++round;
