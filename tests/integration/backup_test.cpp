@@ -7,10 +7,6 @@
 // --out without --force, and a missing source.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -23,12 +19,12 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "server_process.hpp"
+#include "synclog_command.hpp"
 #include "sync_api.hpp"
 
 namespace synclog::test {
@@ -47,54 +43,6 @@ constexpr int kBackups = 4;
 // server writes.
 constexpr std::size_t kBodyPadding = 1500;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct CommandRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs the synclog binary with `args` and waits for it (killing it after `timeout`, which
-// then fails the run); its output goes through `log`.
-CommandRun run_synclog(const std::vector<std::string>& args, const fs::path& log,
-                       std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  std::vector<std::string> argv = {synclog_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargs;
-  for (auto& a : argv) cargs.push_back(a.data());
-  cargs.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  CommandRun run;
-  const int rc = posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    run.output = "posix_spawn failed";
-    return run;
-  }
-  const auto deadline = SteadyClock::now() + timeout;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) != pid) {
-    if (SteadyClock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      run.output = "timed out after " + std::to_string(timeout.count()) + " s: " + slurp(log);
-      return run;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.output = slurp(log);
-  return run;
-}
 
 std::string user_name(int u) { return "backup-user-" + std::to_string(u); }
 
@@ -266,9 +214,9 @@ TEST_F(BackupTest, CopiesTakenUnderLoadHoldEveryAcknowledgedBatchWholeAndServe) 
 
   for (int i = 0; i < kBackups; ++i) {
     const auto& b = backups[i];
-    SCOPED_TRACE("backup " + std::to_string(i) + ": " + b.run.output);
+    SCOPED_TRACE("backup " + std::to_string(i) + ": " + b.run.output());
     ASSERT_EQ(b.run.exit_code, 0);
-    EXPECT_NE(b.run.output.find("pages"), std::string::npos);
+    EXPECT_NE(b.run.output().find("pages"), std::string::npos);
     // The load ran through the copy: some user pushed after it finished.
     bool later_acks = false;
     for (const auto& log : logs) {
@@ -326,8 +274,8 @@ TEST_F(BackupTest, ExistingOutputIsLeftUnchangedWithoutForce) {
 
   const auto refused = backup(server, out);
   EXPECT_NE(refused.exit_code, 0);
-  EXPECT_NE(refused.output.find("already exists"), std::string::npos) << refused.output;
-  EXPECT_NE(refused.output.find("--force"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output().find("already exists"), std::string::npos) << refused.output();
+  EXPECT_NE(refused.output().find("--force"), std::string::npos) << refused.output();
   EXPECT_EQ(slurp(out), original);
   // Nothing left behind next to it either.
   for (const auto& entry : fs::directory_iterator(scratch_)) {
@@ -336,7 +284,7 @@ TEST_F(BackupTest, ExistingOutputIsLeftUnchangedWithoutForce) {
   }
 
   const auto forced = backup(server, out, /*force=*/true);
-  EXPECT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_EQ(forced.exit_code, 0) << forced.output();
   EXPECT_EQ(slurp(out).substr(0, 16), std::string("SQLite format 3\0", 16));
 }
 
@@ -346,9 +294,9 @@ TEST_F(BackupTest, MissingSourceIsAClearError) {
                                 out.string()},
                                scratch_ / "backup.log");
   EXPECT_NE(run.exit_code, 0);
-  EXPECT_NE(run.output.find("no database at " + (scratch_ / "no-such-dir" / "synclog.db").string()),
+  EXPECT_NE(run.output().find("no database at " + (scratch_ / "no-such-dir" / "synclog.db").string()),
             std::string::npos)
-      << run.output;
+      << run.output();
   EXPECT_FALSE(fs::exists(out));
   EXPECT_FALSE(fs::exists(scratch_ / "no-such-dir"));  // looking did not create it
 }

@@ -4,10 +4,6 @@
 // 1 a failure the command reports (an uninitialised file, a refused token), 2 bad usage.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -15,7 +11,6 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <sstream>
 #include <string>
@@ -23,6 +18,7 @@
 #include <vector>
 
 #include "server_process.hpp"
+#include "synclog_command.hpp"
 
 namespace synclog::test {
 namespace {
@@ -30,68 +26,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
 }
 
-struct CommandRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::ostream& operator<<(std::ostream& os, const CommandRun& r) {
-  return os << "exit " << r.exit_code << "\nstdout: " << r.out << "\nstderr: " << r.err;
-}
-
-// Runs the synclog binary with `args` (stdin empty, stdout and stderr captured apart) and waits
-// for it, killing it after `timeout` (which fails the run).
-CommandRun run_synclog(const std::vector<std::string>& args, const fs::path& scratch,
-                       std::chrono::seconds timeout = std::chrono::seconds(120)) {
-  std::vector<std::string> argv = {synclog_binary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargs;
-  for (auto& a : argv) cargs.push_back(a.data());
-  cargs.push_back(nullptr);
-  const fs::path out = scratch / "stdout.txt";
-  const fs::path err = scratch / "stderr.txt";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  CommandRun run;
-  const int rc = posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    run.err = "posix_spawn failed";
-    return run;
-  }
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int status = 0;
-  while (waitpid(pid, &status, WNOHANG) != pid) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      run.err = "timed out after " + std::to_string(timeout.count()) + " s: " + slurp(err);
-      return run;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.out = slurp(out);
-  run.err = slurp(err);
-  return run;
-}
 
 // The value of a "key:   value" line of `status`; "" when there is none.
 std::string status_field(const std::string& status, const std::string& key) {
@@ -132,7 +71,7 @@ class ClientCliTest : public ::testing::Test {
   // `synclog client --db <db> <args...>`.
   CommandRun client(const std::string& db, std::vector<std::string> args) {
     args.insert(args.begin(), {"client", "--db", db});
-    return run_synclog(args, scratch_);
+    return run_synclog(args, scratch_ / "command");
   }
 
   std::string url() const {
@@ -365,14 +304,14 @@ TEST_F(ClientCliTest, BadUsageExitsTwoAndCreatesNothing) {
       {"client", "--db", phone_, "strategy", "note", "coin-toss"},
   };
   for (const auto& args : bad) {
-    const CommandRun r = run_synclog(args, scratch_);
+    const CommandRun r = run_synclog(args, scratch_ / "command");
     std::string line;
     for (const auto& a : args) line += a + " ";
     EXPECT_EQ(r.exit_code, 2) << line << "\n" << r;
     EXPECT_FALSE(r.err.empty()) << line;
   }
   EXPECT_FALSE(fs::exists(phone_));
-  EXPECT_EQ(run_synclog({"client", "--help"}, scratch_).exit_code, 0);
+  EXPECT_EQ(run_synclog({"client", "--help"}, scratch_ / "command").exit_code, 0);
 }
 
 TEST_F(ClientCliTest, AnUninitialisedFileExitsOneWithTheMessage) {
