@@ -19,7 +19,10 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json.hpp>
+
 #include "commands.hpp"
+#include "common/base64url.hpp"
 #include "common/error_code.hpp"
 #include "common/json_text.hpp"
 #include "common/status.hpp"
@@ -145,6 +148,21 @@ void restrict_permissions(const std::string& db) {
   }
 }
 
+// The user a JWT names (its `sub`), read without verifying it (the server does that): only to
+// tell one account from another. "" for a token that is not a readable JWT.
+std::string token_subject(std::string_view token) {
+  const auto first = token.find('.');
+  const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos) return "";
+  const auto payload = base64url_decode(token.substr(first + 1, second - first - 1));
+  if (!payload) return "";
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(*payload, ec);
+  if (ec || !v.is_object()) return "";
+  const auto* sub = v.as_object().if_contains("sub");
+  return sub && sub->is_string() ? std::string(sub->as_string()) : "";
+}
+
 int run_init(const ClientFlags& f) {
   auto store = LocalStore::open(f.db);
   if (!store.ok()) return fail(f.db, store.error());
@@ -154,11 +172,29 @@ int run_init(const ClientFlags& f) {
     server.pop_back();
   }
   auto& s = **store;
+  const std::string account = server + " " + token_subject(f.token);
+  bool foreign = false;
   Status set = s.transaction([&]() -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(const std::string current, s.account());
+    if (!current.empty() && current != account) {
+      // Another server or user: refreshing the token is fine, taking the data elsewhere is not.
+      // The file belongs to an account once it has synced as it (a cursor); before that, a
+      // token the server refused may still be replaced by the right one.
+      SYNCLOG_ASSIGN_OR_RETURN(const std::int64_t cursor, s.cursor());
+      if (cursor > 0) {
+        foreign = true;
+        return Status();
+      }
+    }
+    SYNCLOG_RETURN_IF_ERROR(s.set_account(account));
     SYNCLOG_RETURN_IF_ERROR(s.set_server_url(server));
     return s.set_token(f.token);
   });
   if (!set.ok()) return fail(f.db, set.error());
+  if (foreign) {
+    return fail(f.db + " holds the data of another account (" + *s.account() +
+                "): use a new file for " + account);
+  }
   auto client_id = s.client_id();
   if (!client_id.ok()) return fail(f.db, client_id.error());
   std::cout << "initialised " << f.db << ": device " << *client_id << ", server " << server << "\n";

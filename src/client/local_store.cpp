@@ -35,6 +35,7 @@ constexpr std::size_t kMaxJsonDepth = 64;
 constexpr std::string_view kDefaultCollection = "__default__";
 
 constexpr std::string_view kMetaServer = "server";
+constexpr std::string_view kMetaAccount = "account";
 constexpr std::string_view kMetaToken = "token";
 constexpr std::string_view kMetaClientId = "client_id";
 constexpr std::string_view kMetaCursor = "cursor";
@@ -336,6 +337,15 @@ Result<std::string> LocalStore::server_url() {
 
 Status LocalStore::set_server_url(std::string_view url) {
   return atomically([&] { return set_meta(kMetaServer, url); });
+}
+
+Result<std::string> LocalStore::account() {
+  SYNCLOG_ASSIGN_OR_RETURN(auto v, meta(kMetaAccount));
+  return v.value_or("");
+}
+
+Status LocalStore::set_account(std::string_view account) {
+  return atomically([&] { return set_meta(kMetaAccount, account); });
 }
 
 Result<std::string> LocalStore::token() {

@@ -358,6 +358,15 @@ TEST_F(ClientCliTest, FailuresTheCommandReportsExitOne) {
             0);
   sync_ok(phone_);
   EXPECT_EQ(status_field(client(phone_, {"status"}).out, "queued"), "0");
+
+  // Once it has synced as that user, the file is theirs: another user's token is refused (it
+  // would push one user's edits into another's account); a fresh token of theirs is fine.
+  put(phone_, "note", "", R"({"body":"still cli-fail-user's","ranges":["1:1-1:2"]})");
+  const CommandRun other = client(phone_, {"init", "--server", url(), "--token", server_.token("someone-else")});
+  EXPECT_EQ(other.exit_code, 1) << other;
+  EXPECT_NE(other.err.find("holds the data of another account"), std::string::npos) << other;
+  EXPECT_EQ(client(phone_, {"init", "--server", url(), "--token", server_.token("cli-fail-user")}).exit_code, 0);
+  sync_ok(phone_);
 }
 
 }  // namespace

@@ -119,6 +119,11 @@ class LocalStore {
   /// The access token; "" until set. Stored in the file as is: protect the file.
   Result<std::string> token();
   Status set_token(std::string_view token);
+  /// Whose data the file holds: the server and the user it was first synced as (set by whoever
+  /// configures the file; "" until then). A file's records and queue belong to that account:
+  /// pointing it at another would push one user's edits into another's.
+  Result<std::string> account();
+  Status set_account(std::string_view account);
   /// "device-<id>", chosen when the file was created; sent as x-client-id.
   Result<std::string> client_id();
   /// The server head the device has applied up to; 0 until the first sync.
