@@ -79,28 +79,7 @@ static_assert(std::size(kMigrations) == kLocalSchemaVersion);
 }  // namespace
 
 Status migrate_local(storage::sqlite::Connection& c) {
-  SYNCLOG_ASSIGN_OR_RETURN(storage::sqlite::Statement * version_stmt,
-                           c.prepare("PRAGMA user_version"));
-  SYNCLOG_ASSIGN_OR_RETURN(bool row, version_stmt->step());
-  const int current = row ? static_cast<int>(version_stmt->int_at(0)) : 0;
-  version_stmt->reset();
-  if (current > kLocalSchemaVersion) {
-    return make_error(ErrorCode::kInternal, "device file schema version " +
-                                                std::to_string(current) +
-                                                " is newer than this synclog (" +
-                                                std::to_string(kLocalSchemaVersion) + ")");
-  }
-  for (int v = current; v < kLocalSchemaVersion; ++v) {
-    SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
-    Status s = c.exec(kMigrations[v]);
-    if (s.ok()) s = c.exec("PRAGMA user_version = " + std::to_string(v + 1));
-    if (s.ok()) s = c.exec("COMMIT");
-    if (!s.ok()) {
-      c.exec("ROLLBACK").ignore();
-      return s;
-    }
-  }
-  return Status();
+  return storage::sqlite::run_migrations(c, kMigrations, "device file");
 }
 
 }  // namespace synclog::client

@@ -26,6 +26,7 @@ namespace {
 
 namespace json = boost::json;
 using storage::sqlite::Connection;
+using storage::sqlite::ResetOnExit;
 using storage::sqlite::Statement;
 
 // The same nesting limit the server applies to request bodies (domain/json_input.hpp): data the
@@ -40,13 +41,6 @@ constexpr std::string_view kMetaToken = "token";
 constexpr std::string_view kMetaClientId = "client_id";
 constexpr std::string_view kMetaCursor = "cursor";
 constexpr std::string_view kMetaLastSync = "last_sync_ms";
-
-// Resets a cached statement when the operation using it ends, so no statement keeps a read
-// open past the operation (as in storage/sqlite/sqlite_txn.cpp).
-struct ResetOnExit {
-  Statement* s;
-  ~ResetOnExit() { s->reset(); }
-};
 
 Result<MutationType> parse_type(std::string_view s) {
   if (auto t = parse_mutation_type(s)) return *t;

@@ -5,6 +5,8 @@
 //   2  users.horizon (retention), idempotency (stored answers), entries_tombstones
 #include "storage/sqlite/schema.hpp"
 
+#include <iterator>
+
 #include <string>
 
 namespace synclog::storage::sqlite {
@@ -70,27 +72,8 @@ CREATE INDEX entries_tombstones ON entries(ts) WHERE op = 2 AND superseded_at = 
 
 }  // namespace
 
-Status migrate(Connection& c) {
-  SYNCLOG_ASSIGN_OR_RETURN(Statement* version_stmt, c.prepare("PRAGMA user_version"));
-  SYNCLOG_ASSIGN_OR_RETURN(bool row, version_stmt->step());
-  const int current = row ? static_cast<int>(version_stmt->int_at(0)) : 0;
-  version_stmt->reset();
-  if (current > kSchemaVersion) {
-    return make_error(ErrorCode::kInternal,
-                      "database schema version " + std::to_string(current) +
-                          " is newer than this synclog (" + std::to_string(kSchemaVersion) + ")");
-  }
-  for (int v = current; v < kSchemaVersion; ++v) {
-    SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
-    Status s = c.exec(kMigrations[v]);
-    if (s.ok()) s = c.exec("PRAGMA user_version = " + std::to_string(v + 1));
-    if (s.ok()) s = c.exec("COMMIT");
-    if (!s.ok()) {
-      c.exec("ROLLBACK").ignore();
-      return s;
-    }
-  }
-  return Status();
-}
+static_assert(std::size(kMigrations) == kSchemaVersion);
+
+Status migrate(Connection& c) { return run_migrations(c, kMigrations, "database"); }
 
 }  // namespace synclog::storage::sqlite

@@ -4,13 +4,6 @@
 namespace synclog::storage::sqlite {
 namespace {
 
-// Resets a cached statement when the operation using it ends, so no statement stays active
-// (holding its read position) past the operation.
-struct ResetOnExit {
-  Statement* s;
-  ~ResetOnExit() { s->reset(); }
-};
-
 Record record_from_row(const Statement& s, std::uint8_t kind) {
   Record r;
   r.kind = kind;

@@ -113,4 +113,27 @@ Result<Statement*> Connection::prepare(const char* sql) {
 
 std::string Connection::last_error() const { return sqlite3_errmsg(db_); }
 
+Status run_migrations(Connection& c, std::span<const char* const> steps, std::string_view what) {
+  const int latest = static_cast<int>(steps.size());
+  SYNCLOG_ASSIGN_OR_RETURN(Statement * version_stmt, c.prepare("PRAGMA user_version"));
+  SYNCLOG_ASSIGN_OR_RETURN(bool row, version_stmt->step());
+  const int current = row ? static_cast<int>(version_stmt->int_at(0)) : 0;
+  version_stmt->reset();
+  if (current > latest) {
+    return make_error(ErrorCode::kInternal, std::string(what) + " schema version " + std::to_string(current) +
+                                                " is newer than this synclog (" + std::to_string(latest) + ")");
+  }
+  for (int v = current; v < latest; ++v) {
+    SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
+    Status s = c.exec(steps[static_cast<std::size_t>(v)]);
+    if (s.ok()) s = c.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    if (s.ok()) s = c.exec("COMMIT");
+    if (!s.ok()) {
+      c.exec("ROLLBACK").ignore();
+      return s;
+    }
+  }
+  return Status();
+}
+
 }  // namespace synclog::storage::sqlite

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <span>
 #include <string_view>
 
 #include "common/status.hpp"
@@ -46,6 +47,13 @@ class Statement {
   sqlite3_stmt* stmt_;
 };
 
+// Resets a cached statement when the operation using it ends, so no statement keeps its read
+// position (and its snapshot) past the operation.
+struct ResetOnExit {
+  Statement* s;
+  ~ResetOnExit() { s->reset(); }
+};
+
 class Connection {
  public:
   // Opens (creating if `create`) the database at `path` with synclog's pragmas applied.
@@ -66,5 +74,10 @@ class Connection {
   sqlite3* db_;
   std::map<const char*, std::unique_ptr<Statement>> cache_;
 };
+
+// Brings the database on `c` from its PRAGMA user_version up to steps.size(), running
+// steps[v] to go from version v to v + 1, each in its own transaction with the version bump.
+// A database newer than that is refused (kInternal, naming `what`).
+Status run_migrations(Connection& c, std::span<const char* const> steps, std::string_view what);
 
 }  // namespace synclog::storage::sqlite
