@@ -6,7 +6,6 @@
 #include "storage/sqlite/schema.hpp"
 
 #include <iterator>
-
 #include <string>
 
 namespace synclog::storage::sqlite {
