@@ -16,21 +16,17 @@
 // Run: npm ci && SYNCLOG_BIN=/path/to/synclog node --test interop.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { startServer } from '../synclog_server.mjs';
 import { createPublicClient } from '@quranjs/api/public';
 import OpenAPIResponseValidatorModule from 'openapi-response-validator';
 import { Validator as OpenAPISchemaValidator } from '@seriousme/openapi-schema-validator';
 
 // openapi-response-validator is CommonJS with an `exports.default`.
 const OpenAPIResponseValidator = OpenAPIResponseValidatorModule.default ?? OpenAPIResponseValidatorModule;
-
-const BIN = process.env.SYNCLOG_BIN;
-if (!BIN) throw new Error('SYNCLOG_BIN must name the synclog binary');
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = resolve(HERE, '..', '..', '..');
@@ -42,60 +38,6 @@ const UPSTREAM_DOC = resolve(REPO_ROOT, '..', 'shared', 'reference', 'user-relat
 
 const CLIENT_ID = 'interop-test';
 const MUSHAF = 4; // UthmaniHafs
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------
-// The server: a real synclog on a free loopback port with a fresh data directory.
-
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-async function startServer() {
-  const dir = mkdtempSync(join(tmpdir(), 'synclog-quranjs-'));
-  const ready = join(dir, 'ready');
-  // No per-user rate limit: one user makes all of this file's requests in a burst.
-  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--ready-file', ready,
-    '--access-log', 'off', '--rate-limit', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  let exited = null;
-  running.add(child);
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-    running.delete(child);
-  });
-  const deadline = Date.now() + 30000;
-  let address = '';
-  while (!address) {
-    if (exited) throw new Error(`synclog serve exited (${JSON.stringify(exited)}): ${stderr}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`synclog serve did not become ready: ${stderr}`);
-    }
-    if (existsSync(ready)) address = readFileSync(ready, 'utf8').trim();
-    if (!address) await sleep(20);
-  }
-  return {
-    baseUrl: `http://${address}`,
-    token(user) {
-      return execFileSync(BIN, ['token', '--user', user, '--data-dir', dir]).toString().trim();
-    },
-    async stop() {
-      if (!exited) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
-        await gone;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-      return { exited, stderr };
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Every response, recorded: the client's (through the fetch it is given) and this file's own.
@@ -283,7 +225,8 @@ describe('@quranjs/api against synclog', () => {
   const ids = {};
 
   before(async () => {
-    server = await startServer();
+    // No per-user rate limit: one user makes all of this file's requests in a burst.
+    server = await startServer(['--rate-limit', '0'], 'synclog-quranjs-');
     token = server.token('quranjs-user');
     client = createPublicClient({
       clientId: CLIENT_ID,

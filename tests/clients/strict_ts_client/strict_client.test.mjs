@@ -4,69 +4,9 @@
 // Run: SYNCLOG_BIN=/path/to/synclog node --test strict_client.test.mjs
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
+import { startServer } from '../synclog_server.mjs';
 import { StrictClient, ProtocolError, FAVORITES, PAGE_LIMIT, validatePage, validateEntry } from './strict_client.mjs';
-
-const BIN = process.env.SYNCLOG_BIN;
-if (!BIN) throw new Error('SYNCLOG_BIN must name the synclog binary');
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Servers still running if this process ends early (a crash, a closed pipe): never leave one.
-const running = new Set();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
-// A real server on a free loopback port with a fresh data directory.
-async function startServer(extraArgs = []) {
-  const dir = mkdtempSync(join(tmpdir(), 'synclog-strict-'));
-  const ready = join(dir, 'ready');
-  const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dir, '--ready-file', ready,
-    '--access-log', 'off', ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  let exited = null;
-  running.add(child);
-  child.on('exit', (code, signal) => {
-    exited = { code, signal };
-    running.delete(child);
-  });
-  const deadline = Date.now() + 30000;
-  let address = '';
-  while (!address) {
-    if (exited) throw new Error(`synclog serve exited (${JSON.stringify(exited)}): ${stderr}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`synclog serve did not become ready: ${stderr}`);
-    }
-    if (existsSync(ready)) address = readFileSync(ready, 'utf8').trim();
-    if (!address) await sleep(20);
-  }
-  const server = {
-    dir,
-    baseUrl: `http://${address}`,
-    token(user) {
-      return execFileSync(BIN, ['token', '--user', user, '--data-dir', dir]).toString().trim();
-    },
-    async stop() {
-      if (!exited) {
-        const gone = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
-        await gone;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
-      return exited;
-    },
-  };
-  return server;
-}
 
 function device(server, token, clientId) {
   return new StrictClient({ baseUrl: server.baseUrl, token, clientId });
@@ -161,8 +101,8 @@ describe('strict TypeScript client', () => {
       token = server.token('yusuf');
     });
     after(async () => {
-      const exit = await server.stop();
-      assert.deepEqual(exit, { code: 0, signal: null }, 'the server drains and exits cleanly on SIGTERM');
+      const { exited } = await server.stop();
+      assert.deepEqual(exited, { code: 0, signal: null }, 'the server drains and exits cleanly on SIGTERM');
     });
 
     test('full offline edit / sync cycle', { timeout: 120000 }, async () => {
