@@ -111,29 +111,17 @@ class ApplyTest : public ::testing::Test {
   }
 
   storage::UserHead user_head(std::optional<storage::UserKey> who = std::nullopt) {
-    storage::UserHead h;
-    EXPECT_TRUE(test::read(*store_, who.value_or(user_), [&](storage::ReadTxn& t) -> Status {
-                  SYNCLOG_ASSIGN_OR_RETURN(h, t.head());
-                  return Status();
-                }).ok());
-    return h;
+    auto h = test::head_of(*store_, who.value_or(user_));
+    EXPECT_TRUE(h.ok());
+    return h.ok() ? *h : storage::UserHead{};
   }
   std::int64_t head() { return user_head().head; }
 
   // Every log entry after `since`, superseded ones included, ascending.
   std::vector<Entry> entries_after(std::int64_t since) {
-    std::vector<Entry> out;
-    storage::EntryQuery q;
-    q.after_ts = since;
-    q.include_superseded = true;
-    EXPECT_TRUE(test::read(*store_, user_, [&](storage::ReadTxn& t) {
-                  out.clear();
-                  return t.scan_entries(q, 0, 100000, [&](const Entry& e) {
-                    out.push_back(e);
-                    return true;
-                  });
-                }).ok());
-    return out;
+    auto es = test::entries_after(*store_, user_, since);
+    EXPECT_TRUE(es.ok());
+    return es.ok() ? std::move(*es) : std::vector<Entry>{};
   }
 
   std::optional<storage::Record> record(std::uint8_t kind, const std::string& id) {

@@ -214,27 +214,15 @@ class DirectWritesTest : public ::testing::Test {
     return get<Membership>(cid + "/" + bid).has_value();
   }
   std::int64_t head() {
-    storage::UserHead h;
-    EXPECT_TRUE(test::read(*store_, user_, [&](storage::ReadTxn& t) -> Status {
-                  SYNCLOG_ASSIGN_OR_RETURN(h, t.head());
-                  return Status();
-                }).ok());
-    return h.head;
+    auto h = test::head_of(*store_, user_);
+    EXPECT_TRUE(h.ok());
+    return h.ok() ? h->head : 0;
   }
   // Every log entry after `since`, superseded ones included, ascending.
   std::vector<Entry> entries_after(std::int64_t since) {
-    std::vector<Entry> out;
-    storage::EntryQuery q;
-    q.after_ts = since;
-    q.include_superseded = true;
-    EXPECT_TRUE(test::read(*store_, user_, [&](storage::ReadTxn& t) {
-                  out.clear();
-                  return t.scan_entries(q, 0, 100000, [&](const Entry& e) {
-                    out.push_back(e);
-                    return true;
-                  });
-                }).ok());
-    return out;
+    auto es = test::entries_after(*store_, user_, since);
+    EXPECT_TRUE(es.ok());
+    return es.ok() ? std::move(*es) : std::vector<Entry>{};
   }
   // Every record of every sync kind, as (kind, id, version) text, to compare before and after.
   std::string snapshot() {

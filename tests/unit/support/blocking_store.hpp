@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <future>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/status.hpp"
 #include "temp_dir.hpp"
@@ -48,6 +50,33 @@ inline Status write(storage::Store& store, storage::UserKey user, storage::Write
   auto f = p.get_future();
   store.write(user, std::move(fn), [&p](Status s) { p.set_value(std::move(s)); });
   return f.get();
+}
+
+// The user's head row, read in its own snapshot.
+inline Result<storage::UserHead> head_of(storage::Store& store, storage::UserKey user) {
+  storage::UserHead h;
+  SYNCLOG_RETURN_IF_ERROR(read(store, user, [&](storage::ReadTxn& t) -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(h, t.head());
+    return Status();
+  }));
+  return h;
+}
+
+// Every log entry of the user after `since`, superseded ones included, ascending.
+inline Result<std::vector<storage::Entry>> entries_after(storage::Store& store, storage::UserKey user,
+                                                         std::int64_t since) {
+  std::vector<storage::Entry> out;
+  storage::EntryQuery q;
+  q.after_ts = since;
+  q.include_superseded = true;
+  SYNCLOG_RETURN_IF_ERROR(read(store, user, [&](storage::ReadTxn& t) {
+    out.clear();  // a read may run more than once
+    return t.scan_entries(q, 0, std::numeric_limits<std::int64_t>::max(), [&](const storage::Entry& e) {
+      out.push_back(e);
+      return true;
+    });
+  }));
+  return out;
 }
 
 }  // namespace synclog::test
