@@ -58,11 +58,7 @@ TEST_F(DirectBookmarksTest, PostCreatesAnAyahBookmarkAndAnswersItsExactShape) {
   EXPECT_EQ(b.at("isReading"), json::value(false));
   EXPECT_EQ(num(b.at("collectionsCount")), 0);
 
-  const auto at = mutation_at(r);
-  EXPECT_GT(at, before);
-  EXPECT_EQ(sync_.head(), at);
-  EXPECT_EQ(r.header("etag"), quoted(at));
-  EXPECT_EQ(r.header("x-modified-by"), "test-device");
+  const auto at = expect_versioned_write(r, before, sync_);
   EXPECT_EQ(str(b.at("createdAt")), iso_utc(at));
 }
 

@@ -77,11 +77,7 @@ TEST_F(DirectCollectionsTest, CreateAnswersTheCollectionWithItsVersion) {
   EXPECT_EQ(num(c.at("bookmarksCount")), 0);
   EXPECT_EQ(num(c.at("resourcesCount")), 0);
   EXPECT_EQ(num(c.at("count")), 0);
-  const auto at = mutation_at(r);
-  EXPECT_GT(at, before);
-  EXPECT_EQ(sync_.head(), at);
-  EXPECT_EQ(r.header("etag"), quoted(at));
-  EXPECT_EQ(r.header("x-modified-by"), "test-device");
+  const auto at = expect_versioned_write(r, before, sync_);
   EXPECT_EQ(str(c.at("updatedAt")), iso_utc(at));
 
   const auto ms = pulls::pulled(sync_, before);
@@ -123,11 +119,7 @@ TEST_F(DirectCollectionsTest, RenameAnswersAMessageAndIsPulledAsAnUpdate) {
   const auto before = sync_.head();
   auto r = api_.post("/v1/collections/" + id, R"({"name":"Second Name"})");
   expect_message(r, "collection renamed");
-  const auto at = mutation_at(r);
-  EXPECT_GT(at, before);
-  EXPECT_EQ(sync_.head(), at);
-  EXPECT_EQ(r.header("etag"), quoted(at));
-  EXPECT_EQ(r.header("x-modified-by"), "test-device");
+  expect_versioned_write(r, before, sync_);
 
   const auto ms = pulls::pulled(sync_, before);
   ASSERT_EQ(ms.size(), 1u);
@@ -300,10 +292,7 @@ TEST_F(DirectCollectionsTest, AddByDetailsCreatesTheBookmarkAndTheMembership) {
   const auto before = sync_.head();
   auto r = api_.post("/v1/collections/" + cid + "/bookmarks", R"({"key":2,"verseNumber":255,"mushafId":4})");
   expect_message(r, "collection bookmark added");
-  const auto at = mutation_at(r);
-  EXPECT_EQ(sync_.head(), at);
-  EXPECT_EQ(r.header("etag"), quoted(at));
-  EXPECT_EQ(r.header("x-modified-by"), "test-device");
+  const auto at = expect_versioned_write(r, before, sync_);
   const std::string bid = str(bookmark("key=2&verseNumber=255").at("id"));
 
   const auto ms = pulls::pulled(sync_, before);

@@ -18,6 +18,7 @@
 #include "http_client.hpp"
 #include "pull_helpers.hpp"
 #include "server_process.hpp"
+#include "sync_api.hpp"
 
 namespace synclog::test::direct {
 
@@ -168,6 +169,18 @@ inline std::vector<std::string> ids_of(const json::value& array) {
   std::vector<std::string> out;
   for (const auto& item : array.as_array()) out.push_back(str(item.at("id")));
   return out;
+}
+
+// Asserts that `r` answered a single-resource write that moved the head past `before` to its
+// X-Mutation-At (which `sync` now reads as the head), with that version as its ETag and the
+// test device as its last writer; returns that timestamp.
+inline std::int64_t expect_versioned_write(const Response& r, std::int64_t before, SyncApi& sync) {
+  const auto at = mutation_at(r);
+  EXPECT_GT(at, before);
+  EXPECT_EQ(sync.head(), at);
+  EXPECT_EQ(r.header("etag"), quoted(at));
+  EXPECT_EQ(r.header("x-modified-by"), "test-device");
+  return at;
 }
 
 }  // namespace synclog::test::direct

@@ -53,11 +53,7 @@ TEST_F(DirectNotesTest, CreateAnswersTheNoteWithItsVersion) {
   EXPECT_EQ(n.at("ranges"), json::parse(R"(["2:255-2:257"])"));
   EXPECT_EQ(n.at("source").as_string(), "test-device");
   EXPECT_TRUE(n.at("attachedEntities").as_array().empty());
-  const auto at = mutation_at(r);
-  EXPECT_GT(at, before);
-  EXPECT_EQ(sync_.head(), at);
-  EXPECT_EQ(r.header("etag"), quoted(at));
-  EXPECT_EQ(r.header("x-modified-by"), "test-device");
+  const auto at = expect_versioned_write(r, before, sync_);
   EXPECT_EQ(str(n.at("createdAt")), iso_utc(at));
   EXPECT_EQ(str(n.at("updatedAt")), iso_utc(at));
 

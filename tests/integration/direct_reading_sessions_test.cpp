@@ -35,11 +35,7 @@ TEST_F(DirectReadingSessionsTest, FirstPostCreatesASession) {
   const auto before = sync_.head();
   auto r = api_.post("/v1/reading-sessions", R"({"chapterNumber":18,"verseNumber":10})");
   expect_message(r, "reading session created");
-  const auto at = mutation_at(r);
-  EXPECT_GT(at, before);
-  EXPECT_EQ(sync_.head(), at);
-  EXPECT_EQ(r.header("etag"), quoted(at));
-  EXPECT_EQ(r.header("x-modified-by"), "test-device");
+  const auto at = expect_versioned_write(r, before, sync_);
 
   const auto ms = pulls::pulled(sync_, before);
   ASSERT_EQ(ms.size(), 1u);
