@@ -22,7 +22,13 @@ Error not_found(const Mutation& m, const FieldContext& ctx) {
 }
 
 Ack make_ack(const Mutation& m, std::string resource_id, std::int64_t ts) {
-  return Ack{m.type, m.resource, std::move(resource_id), m.ack_data, ts};
+  Ack a;
+  a.type = m.type;
+  a.resource = m.resource;
+  a.resource_id = std::move(resource_id);
+  a.data = m.ack_data;
+  a.ts = ts;
+  return a;
 }
 
 Result<std::int64_t> remove_bookmark_cascade(Ledger& ledger, const Bookmark& b) {

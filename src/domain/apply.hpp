@@ -16,6 +16,7 @@
 
 #include "common/ids.hpp"
 #include "common/status.hpp"
+#include "domain/field_conflicts.hpp"
 #include "domain/field_reader.hpp"
 #include "domain/ledger.hpp"
 #include "domain/mutation.hpp"
@@ -28,7 +29,10 @@ struct Ack {
   Resource resource = Resource::kBookmark;
   std::string resource_id;
   std::string data;  // JSON text, or empty for none
-  std::int64_t ts = 0;
+  std::int64_t ts = 0;  // 0 for a mutation not applied (a conflict)
+  // conflictMode=field only: how the mutation was judged, and what it clashed with.
+  std::optional<Outcome> outcome;
+  std::optional<Conflict> conflict;
 };
 
 // `ctx` words the errors: for POST /v1/sync it is {kValidation, "data.", " at mutation[i]"}.
@@ -44,6 +48,9 @@ Result<Ack> apply_note(Ledger& ledger, const Mutation& m, const FieldContext& ct
 Result<Ack> apply_reading_session(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
 
 Error not_found(const Mutation& m, const FieldContext& ctx);
+// The bookmark part of a membership's composite id when the target names no bookmark id and
+// no bookmark matches its details (an ack that touched nothing).
+std::string details_token(const BookmarkDetails& d);
 Ack make_ack(const Mutation& m, std::string resource_id, std::int64_t ts);
 // Removes a bookmark and its memberships (cascade first); returns the bookmark's tombstone ts.
 Result<std::int64_t> remove_bookmark_cascade(Ledger& ledger, const Bookmark& b);

@@ -1,15 +1,10 @@
 // COLLECTION mutations. Deleting a collection deletes its memberships and the bookmarks that it
 // leaves orphaned (in no collection, not in Favorites, not the reading bookmark) (A22).
 #include "domain/apply.hpp"
+#include "domain/field_edits.hpp"
 
 namespace synclog::domain::detail {
 namespace {
-
-void set_name(Collection& c, const std::string& name) {
-  c.name = name;
-  c.slug = slugify(name);
-  if (c.slug.empty()) c.slug = c.id;
-}
 
 Result<Ack> create(Ledger& ledger, const Mutation& m) {
   const auto& f = std::get<CollectionFields>(m.data);

@@ -9,14 +9,6 @@
 namespace synclog::domain::detail {
 namespace {
 
-// A composite id for a target whose bookmark does not exist (a no-op DELETE by details).
-std::string details_token(const BookmarkDetails& d) {
-  std::string s(bookmark_kind_name(d.kind));
-  s += "_" + std::to_string(d.key);
-  if (d.verse) s += "_" + std::to_string(*d.verse);
-  return s;
-}
-
 // The bookmark a target names: by id (must exist) or by details (may not exist yet).
 Result<std::optional<Bookmark>> find_target(Ledger& ledger, const MembershipTarget& t) {
   if (!t.bookmark_id.empty()) return ledger.get<Bookmark>(t.bookmark_id);
@@ -95,6 +87,13 @@ Result<Ack> remove(Ledger& ledger, const Mutation& m) {
 }
 
 }  // namespace
+
+std::string details_token(const BookmarkDetails& d) {
+  std::string s(bookmark_kind_name(d.kind));
+  s += "_" + std::to_string(d.key);
+  if (d.verse) s += "_" + std::to_string(*d.verse);
+  return s;
+}
 
 Result<Ack> apply_membership(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
   switch (m.type) {

@@ -1,5 +1,6 @@
 // NOTE mutations. The note's source is the client id that created it.
 #include "domain/apply.hpp"
+#include "domain/field_edits.hpp"
 
 namespace synclog::domain::detail {
 namespace {
@@ -9,11 +10,7 @@ Result<Ack> create(Ledger& ledger, const Mutation& m) {
   SYNCLOG_ASSIGN_OR_RETURN(auto target, create_target<Note>(ledger, m));
   Note& n = target.value;
   if (target.op == MutationType::kCreate) n.source = ledger.client_id();
-  n.body = c.body;
-  n.ranges = c.ranges;
-  n.save_to_qr = c.save_to_qr;
-  n.entities.clear();
-  if (c.entity) n.entities.push_back(*c.entity);
+  set_fields(n, c);
   SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(n, target.op, c.times));
   return make_ack(m, n.id, ts);
 }
@@ -23,9 +20,7 @@ Result<Ack> update(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
   SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<Note>(m.resource_id));
   if (!existing) return not_found(m, ctx);
   Note& n = *existing;
-  n.body = u.body;
-  if (u.ranges) n.ranges = *u.ranges;
-  if (u.save_to_qr) n.save_to_qr = *u.save_to_qr;
+  set_fields(n, u);
   SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(n, MutationType::kUpdate, u.times));
   return make_ack(m, n.id, ts);
 }

@@ -1,6 +1,7 @@
 // READING_SESSION mutations. Through sync every CREATE is a new session (the 20-minute reuse
 // rule belongs to the direct endpoint).
 #include "domain/apply.hpp"
+#include "domain/field_edits.hpp"
 
 namespace synclog::domain::detail {
 namespace {
@@ -9,8 +10,7 @@ Result<Ack> create(Ledger& ledger, const Mutation& m) {
   const auto& f = std::get<SessionFields>(m.data);
   SYNCLOG_ASSIGN_OR_RETURN(auto target, create_target<ReadingSession>(ledger, m));
   ReadingSession& s = target.value;
-  s.chapter = f.chapter;
-  s.verse = f.verse;
+  set_fields(s, f);
   SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(s, target.op, f.times));
   return make_ack(m, s.id, ts);
 }
@@ -19,8 +19,7 @@ Result<Ack> update(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
   const auto& f = std::get<SessionFields>(m.data);
   SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<ReadingSession>(m.resource_id));
   if (!existing) return not_found(m, ctx);
-  existing->chapter = f.chapter;
-  existing->verse = f.verse;
+  set_fields(*existing, f);
   SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(*existing, MutationType::kUpdate, f.times));
   return make_ack(m, existing->id, ts);
 }

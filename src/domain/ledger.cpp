@@ -3,6 +3,7 @@
 #include "domain/ledger.hpp"
 
 #include "domain/detail/resource_traits.hpp"
+#include "domain/field_stamps.hpp"
 
 namespace synclog::domain {
 
@@ -24,6 +25,7 @@ Result<std::int64_t> Ledger::save(T& v, MutationType op, const ClientTimes& time
   v.client.updated_ms = times.updated.value_or(ts);
   v.version = ts;
   v.modified_by = client_id_;
+  stamp_changes(v, ts, client_id_);
   storage::Entry e;
   e.ts = ts;
   e.kind = kind_of(Traits<T>::kResource);

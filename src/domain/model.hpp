@@ -10,6 +10,21 @@
 
 namespace synclog::domain {
 
+// When one field of a resource last changed (the ts of that write) and which client (its
+// x-client-id) changed it. conflictMode=field judges clashes by them (field_stamps.hpp).
+struct FieldStamp {
+  std::int64_t ts = 0;
+  std::string by;
+};
+
+// A resource's field stamps, one per field of its type (field_stamps.hpp lists them), and the
+// fields' values as they were read from storage, so that a save can tell which fields it
+// changed. `loaded` is empty for a resource that was not read (a new one).
+struct FieldStamps {
+  std::vector<FieldStamp> at;
+  std::vector<std::string> loaded;
+};
+
 // The two client-local times every resource carries, normalised to UTC milliseconds.
 struct ClientStamps {
   std::int64_t created_ms = 0;
@@ -42,6 +57,7 @@ struct Bookmark {
   std::int64_t created_ts = 0;
   std::int64_t version = 0;
   std::string modified_by;  // client id of the last writer
+  FieldStamps stamps;
 };
 
 struct Collection {
@@ -53,6 +69,7 @@ struct Collection {
   std::int64_t created_ts = 0;
   std::int64_t version = 0;
   std::string modified_by;
+  FieldStamps stamps;
 };
 
 // The virtual Favorites collection's id. It has no row; membership is Bookmark::in_default.
@@ -66,6 +83,7 @@ struct Membership {
   std::int64_t created_ts = 0;
   std::int64_t version = 0;
   std::string modified_by;
+  FieldStamps stamps;  // none: a membership has no fields, only its existence
   // Internal record id: '/' cannot occur in ids, so it is unambiguous.
   std::string record_id() const { return collection_id + "/" + bookmark_id; }
   // The upstream composite id, "<collectionId>-<bookmarkId>".
@@ -89,6 +107,7 @@ struct Note {
   std::int64_t created_ts = 0;
   std::int64_t version = 0;
   std::string modified_by;
+  FieldStamps stamps;
 };
 
 struct ReadingSession {
@@ -99,6 +118,7 @@ struct ReadingSession {
   std::int64_t created_ts = 0;
   std::int64_t version = 0;
   std::string modified_by;
+  FieldStamps stamps;
 };
 
 // Lower-case ASCII letters and digits with single dashes between words; other UTF-8 text is

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/json_text.hpp"
+#include "domain/field_stamps.hpp"
 #include "domain/resource.hpp"
 #include "domain/wire.hpp"
 
@@ -14,8 +15,24 @@ namespace {
 
 std::uint8_t kind_of(Resource r) { return static_cast<std::uint8_t>(r); }
 
-void put_stamps(JsonObjectWriter& w, const ClientStamps& c, const std::string& by) {
-  w.num("clientCreatedAt", c.created_ms).num("clientUpdatedAt", c.updated_ms).str("modifiedBy", by);
+// The client times, the last writer and the field stamps ("fields": [[ts, "client"], ...] in
+// field_names order; absent for a resource without judged fields).
+template <class T>
+void put_common(JsonObjectWriter& w, const T& v) {
+  w.num("clientCreatedAt", v.client.created_ms).num("clientUpdatedAt", v.client.updated_ms)
+      .str("modifiedBy", v.modified_by);
+  if (v.stamps.at.empty()) return;
+  std::string list = "[";
+  for (const auto& s : v.stamps.at) {
+    if (list.size() > 1) list.push_back(',');
+    list.push_back('[');
+    append_json_int(list, s.ts);
+    list.push_back(',');
+    append_json_string(list, s.by);
+    list.push_back(']');
+  }
+  list.push_back(']');
+  w.raw("fields", list);
 }
 
 Error corrupt(const storage::Record& r, std::string_view what) {
@@ -67,6 +84,21 @@ class Decoder {
     return std::string(p->get_string());
   }
   ClientStamps stamps() { return ClientStamps{i64("clientCreatedAt"), i64("clientUpdatedAt")}; }
+  // The stored field stamps; none when the record predates them or holds something else.
+  std::vector<FieldStamp> field_stamps() {
+    std::vector<FieldStamp> out;
+    const auto* p = obj().if_contains("fields");
+    if (!p || !p->is_array()) return out;
+    for (const auto& item : p->get_array()) {
+      const auto* pair = item.if_array();
+      if (!pair || pair->size() != 2 || !(*pair)[0].is_int64() || !(*pair)[1].is_string()) {
+        failed_ = true;
+        return {};
+      }
+      out.push_back(FieldStamp{(*pair)[0].get_int64(), std::string((*pair)[1].get_string())});
+    }
+    return out;
+  }
 
  private:
   const storage::Record& r_;
@@ -93,7 +125,7 @@ storage::Record to_record(const Bookmark& b) {
   if (b.details.verse) w.num("verse", *b.details.verse);
   if (b.details.mushaf) w.num("mushaf", *b.details.mushaf);
   w.boolean("inDefault", b.in_default).boolean("reading", b.is_reading);
-  put_stamps(w, b.client, b.modified_by);
+  put_common(w, b);
   r.data = std::move(w).finish();
   r.k1 = b.details.identity();
   if (b.is_reading) r.k2 = std::string(kReadingBookmarkKey);
@@ -104,7 +136,7 @@ storage::Record to_record(const Collection& c) {
   auto r = base_record(Resource::kCollection, c.id, c.version, c.created_ts);
   JsonObjectWriter w;
   w.str("name", c.name).str("slug", c.slug).boolean("private", c.is_private);
-  put_stamps(w, c.client, c.modified_by);
+  put_common(w, c);
   r.data = std::move(w).finish();
   return r;
 }
@@ -113,7 +145,7 @@ storage::Record to_record(const Membership& m) {
   auto r = base_record(Resource::kCollectionBookmark, m.record_id(), m.version, m.created_ts);
   JsonObjectWriter w;
   w.str("collectionId", m.collection_id).str("bookmarkId", m.bookmark_id);
-  put_stamps(w, m.client, m.modified_by);
+  put_common(w, m);
   r.data = std::move(w).finish();
   r.k1 = m.collection_id;
   r.k2 = m.bookmark_id;
@@ -125,7 +157,7 @@ storage::Record to_record(const Note& n) {
   JsonObjectWriter w;
   w.str("body", n.body).raw("ranges", ranges_json(n.ranges)).boolean("saveToQR", n.save_to_qr)
       .str("source", n.source).raw("entities", entities_json(n.entities));
-  put_stamps(w, n.client, n.modified_by);
+  put_common(w, n);
   r.data = std::move(w).finish();
   return r;
 }
@@ -134,7 +166,7 @@ storage::Record to_record(const ReadingSession& s) {
   auto r = base_record(Resource::kReadingSession, s.id, s.version, s.created_ts);
   JsonObjectWriter w;
   w.num("chapter", s.chapter).num("verse", s.verse);
-  put_stamps(w, s.client, s.modified_by);
+  put_common(w, s);
   r.data = std::move(w).finish();
   return r;
 }
@@ -156,6 +188,7 @@ Result<Bookmark> bookmark_from(const storage::Record& r) {
   b.is_reading = d.boolean("reading");
   b.client = d.stamps();
   b.modified_by = d.str("modifiedBy");
+  finish_loading(b, d.field_stamps());
   if (d.failed()) return corrupt(r, "missing or mistyped field");
   return b;
 }
@@ -172,6 +205,7 @@ Result<Collection> collection_from(const storage::Record& r) {
   c.is_private = d.boolean("private");
   c.client = d.stamps();
   c.modified_by = d.str("modifiedBy");
+  finish_loading(c, d.field_stamps());
   if (d.failed()) return corrupt(r, "missing or mistyped field");
   return c;
 }
@@ -186,6 +220,7 @@ Result<Membership> membership_from(const storage::Record& r) {
   m.bookmark_id = d.str("bookmarkId");
   m.client = d.stamps();
   m.modified_by = d.str("modifiedBy");
+  finish_loading(m, d.field_stamps());
   if (d.failed()) return corrupt(r, "missing or mistyped field");
   return m;
 }
@@ -223,6 +258,8 @@ Result<Note> note_from(const storage::Record& r) {
     if (const auto* meta = o->if_contains("entityMetadata")) e.metadata_json = json::serialize(*meta);
     n.entities.push_back(std::move(e));
   }
+  finish_loading(n, d.field_stamps());
+  if (d.failed()) return corrupt(r, "mistyped field stamps");
   return n;
 }
 
@@ -237,6 +274,7 @@ Result<ReadingSession> reading_session_from(const storage::Record& r) {
   s.verse = d.i32("verse");
   s.client = d.stamps();
   s.modified_by = d.str("modifiedBy");
+  finish_loading(s, d.field_stamps());
   if (d.failed()) return corrupt(r, "missing or mistyped field");
   return s;
 }

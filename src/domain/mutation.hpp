@@ -62,7 +62,7 @@ struct NoteCreate {
 };
 
 struct NoteUpdate {
-  std::string body;
+  std::optional<std::string> body;  // required except in conflictMode=field (changed fields only)
   std::optional<std::vector<std::string>> ranges;
   std::optional<bool> save_to_qr;
   ClientTimes times;
@@ -82,6 +82,11 @@ struct NoFields {
 using MutationData = std::variant<NoFields, BookmarkCreate, BookmarkUpdate, CollectionFields,
                                   MembershipTarget, NoteCreate, NoteUpdate, SessionFields>;
 
+// How a push's mutations are judged against what other devices did (docs/api.md): kStrict is
+// the upstream rule (the whole batch needs the current head), kField judges each mutation's
+// fields against its base and applies all that do not clash.
+enum class ConflictMode : std::uint8_t { kStrict, kField };
+
 struct Mutation {
   MutationType type = MutationType::kCreate;
   Resource resource = Resource::kBookmark;
@@ -91,6 +96,8 @@ struct Mutation {
   // The request's known `data` fields with times normalised, as JSON text, echoed in the ack;
   // empty when the request had no data.
   std::string ack_data;
+  // conflictMode=field: the version of the resource the client edited from, when it said.
+  std::optional<std::int64_t> base_ts;
 };
 
 }  // namespace synclog::domain

@@ -17,16 +17,59 @@ Status check_last_mutation_at(const storage::UserHead& head, std::int64_t last) 
   return Status();
 }
 
+namespace {
+
+// In field mode the cursor may be stale but not from the future.
+Status check_field_cursor(const storage::UserHead& head, std::int64_t last) {
+  if (last > head.head) return make_error(ErrorCode::kOutOfSync, std::string(kOutOfSyncMessage));
+  return Status();
+}
+
+// The judged path of one mutation: a conflict is answered, not applied.
+Result<Ack> judge_and_apply(Ledger& ledger, const Mutation& m, const FieldContext& ctx,
+                            const Vantage& who) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto judgement, judge_mutation(ledger, m, who));
+  if (judgement.conflict) {
+    Ack ack = detail::make_ack(m, m.resource_id, 0);
+    if (m.resource == Resource::kCollectionBookmark) {
+      const auto& t = std::get<MembershipTarget>(m.data);
+      ack.resource_id = t.collection_id + "-" + (t.bookmark_id.empty() ? detail::details_token(*t.details) : t.bookmark_id);
+    }
+    ack.outcome = Outcome::kConflict;
+    ack.conflict = std::move(judgement.conflict);
+    return ack;
+  }
+  SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_mutation(ledger, m, ctx));
+  ack.outcome = judgement.outcome;
+  return ack;
+}
+
+}  // namespace
+
 Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, std::int64_t now_ms) {
   SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead head, txn.head());
-  SYNCLOG_RETURN_IF_ERROR(check_last_mutation_at(head, req.last_mutation_at));
+  const bool field_mode = req.mode == ConflictMode::kField;
+  SYNCLOG_RETURN_IF_ERROR(field_mode ? check_field_cursor(head, req.last_mutation_at)
+                                     : check_last_mutation_at(head, req.last_mutation_at));
 
   Ledger ledger(txn, now_ms, head.head, req.client_id);
   PushResult result;
   result.acks.reserve(req.mutations.size());
   for (std::size_t i = 0; i < req.mutations.size(); ++i) {
+    const Mutation& m = req.mutations[i];
     const FieldContext ctx{ErrorCode::kValidation, "data.", " at mutation[" + std::to_string(i) + "]"};
-    SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_mutation(ledger, req.mutations[i], ctx));
+    if (!field_mode) {
+      SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_mutation(ledger, m, ctx));
+      result.acks.push_back(std::move(ack));
+      continue;
+    }
+    const std::int64_t base = m.base_ts.value_or(std::max<std::int64_t>(0, req.last_mutation_at));
+    if (base > head.head) {
+      return make_error(ErrorCode::kValidation,
+                        "Invalid baseTimestamp" + ctx.where + ": it is after the head " +
+                            std::to_string(head.head));
+    }
+    SYNCLOG_ASSIGN_OR_RETURN(auto ack, judge_and_apply(ledger, m, ctx, Vantage{base, head.horizon, req.client_id}));
     result.acks.push_back(std::move(ack));
   }
   result.head = ledger.head();
@@ -45,7 +88,9 @@ std::string push_response_body(const PushResult& result) {
     w.str("type", mutation_type_name(a.type)).str("resource", resource_name(a.resource))
         .str("resourceId", a.resource_id);
     if (!a.data.empty()) w.raw("data", a.data);
-    w.num("timestamp", a.ts);
+    if (!a.conflict) w.num("timestamp", a.ts);
+    if (a.outcome) w.str("outcome", outcome_name(*a.outcome));
+    if (a.conflict) w.raw("conflict", conflict_json(*a.conflict));
     out += std::move(w).finish();
   }
   out.append(R"(],"lastMutationAt":)");

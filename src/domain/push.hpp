@@ -23,6 +23,7 @@ inline constexpr std::string_view kFirstSyncMessage =
 
 struct PushRequest {
   std::int64_t last_mutation_at = 0;
+  ConflictMode mode = ConflictMode::kStrict;
   std::vector<Mutation> mutations;
   std::string client_id;  // recorded as modifiedBy
 };
@@ -37,11 +38,13 @@ struct PushResult {
 // with one of the two messages above otherwise.
 Status check_last_mutation_at(const storage::UserHead& head, std::int64_t last);
 
-// Checks `last_mutation_at` against the head (kOutOfSync with one of the two messages above),
-// then applies the batch. Any failure leaves the caller to abandon the transaction.
+// Checks `last_mutation_at` against the head (kOutOfSync with one of the two messages above;
+// in kField mode only a value beyond the head is refused), then applies the batch; in kField
+// mode each mutation is judged first (field_conflicts.hpp) and a conflict is skipped. Any failure leaves the caller to abandon the transaction.
 Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, std::int64_t now_ms);
 
-// {"success":true,"data":{"mutations":[acks...],"lastMutationAt":head}}
+// {"success":true,"data":{"mutations":[acks...],"lastMutationAt":head}}; in kField mode each
+// ack has an outcome, and a conflict's has its conflict instead of a timestamp.
 std::string push_response_body(const PushResult& result);
 
 }  // namespace synclog::domain

@@ -146,7 +146,8 @@ Result<MutationData> read_membership(MutationType type, FieldReader& r) {
   return MutationData(std::move(t));
 }
 
-Result<MutationData> read_note(MutationType type, FieldReader& r, const json::object& data) {
+Result<MutationData> read_note(MutationType type, FieldReader& r, const json::object& data,
+                               ConflictMode mode) {
   const auto& ctx = r.context();
   if (type == MutationType::kDelete) {
     SYNCLOG_ASSIGN_OR_RETURN(auto times, r.client_times());
@@ -164,7 +165,11 @@ Result<MutationData> read_note(MutationType type, FieldReader& r, const json::ob
     return MutationData(std::move(n));
   }
   NoteUpdate u;
-  SYNCLOG_ASSIGN_OR_RETURN(u.body, r.req_string("body", kMinNoteBody, kMaxNoteBody));
+  if (mode == ConflictMode::kField) {
+    SYNCLOG_ASSIGN_OR_RETURN(u.body, r.opt_string("body", kMinNoteBody, kMaxNoteBody));
+  } else {
+    SYNCLOG_ASSIGN_OR_RETURN(u.body, r.req_string("body", kMinNoteBody, kMaxNoteBody));
+  }
   if (r.has("ranges")) {
     SYNCLOG_ASSIGN_OR_RETURN(auto ranges, read_ranges(r, data, /*required=*/true));
     u.ranges = std::move(ranges);
@@ -192,18 +197,19 @@ Result<MutationData> read_session(MutationType type, FieldReader& r) {
 
 }  // namespace
 
-Result<MutationData> read_mutation_data(MutationType type, Resource resource, FieldReader& r) {
+Result<MutationData> read_mutation_data(MutationType type, Resource resource, FieldReader& r,
+                                        ConflictMode mode) {
   switch (resource) {
     case Resource::kBookmark: return read_bookmark(type, r);
     case Resource::kCollection: return read_collection(type, r);
     case Resource::kCollectionBookmark: return read_membership(type, r);
-    case Resource::kNote: return read_note(type, r, r.object());
+    case Resource::kNote: return read_note(type, r, r.object(), mode);
     case Resource::kReadingSession: return read_session(type, r);
   }
   return make_error(ErrorCode::kInternal, "unknown resource");
 }
 
-Result<std::vector<Mutation>> parse_push_body(const json::value& body) {
+Result<std::vector<Mutation>> parse_push_body(const json::value& body, ConflictMode mode) {
   const auto* root = body.if_object();
   if (!root) return validation("Invalid mutations");
   const auto* list_value = root->if_contains("mutations");
@@ -265,8 +271,16 @@ Result<std::vector<Mutation>> parse_push_body(const json::value& body) {
     const json::object& data_obj = has_data ? data->get_object() : kEmpty;
     FieldContext ctx{ErrorCode::kValidation, "data.", at(i)};
     FieldReader reader(data_obj, ctx);
-    SYNCLOG_ASSIGN_OR_RETURN(m.data, read_mutation_data(m.type, m.resource, reader));
+    SYNCLOG_ASSIGN_OR_RETURN(m.data, read_mutation_data(m.type, m.resource, reader, mode));
     if (has_data) m.ack_data = reader.echo_json();
+    if (mode == ConflictMode::kField) {
+      if (const auto* base = item->if_contains("baseTimestamp"); base && !base->is_null()) {
+        if (!base->is_int64() || base->get_int64() < 0) {
+          return validation("Invalid baseTimestamp" + at(i) + ": must be a timestamp in milliseconds");
+        }
+        m.base_ts = base->get_int64();
+      }
+    }
     out.push_back(std::move(m));
   }
   return out;

@@ -14,11 +14,15 @@ namespace synclog::domain {
 
 // `body` is the parsed request body. Unknown fields inside `data` are ignored (real clients
 // send extras such as isDefault); known fields are validated strictly.
-Result<std::vector<Mutation>> parse_push_body(const boost::json::value& body);
+// In kField mode an item may carry `baseTimestamp` (an integer >= 0) and a NOTE UPDATE may omit
+// its body; in kStrict mode both are as upstream (baseTimestamp is ignored like any unknown key).
+Result<std::vector<Mutation>> parse_push_body(const boost::json::value& body,
+                                              ConflictMode mode = ConflictMode::kStrict);
 
 // The data part of one mutation, for callers that already know type and resource (the direct
 // endpoints use it with their own FieldContext).
 class FieldReader;
-Result<MutationData> read_mutation_data(MutationType type, Resource resource, FieldReader& r);
+Result<MutationData> read_mutation_data(MutationType type, Resource resource, FieldReader& r,
+                                        ConflictMode mode = ConflictMode::kStrict);
 
 }  // namespace synclog::domain

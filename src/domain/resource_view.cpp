@@ -83,6 +83,12 @@ Result<int> ResourceView::collections_count(const Bookmark& b) {
   return static_cast<int>(ms.size()) + (b.in_default ? 1 : 0);
 }
 
+Result<std::optional<std::int64_t>> ResourceView::deleted_at(Resource kind, std::string_view id) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto latest, read_.latest_entry(kind_of(kind), id));
+  if (!latest || latest->op != storage::kTombstoneOp) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(latest->ts);
+}
+
 template Result<std::optional<Bookmark>> ResourceView::get(std::string_view);
 template Result<std::optional<Collection>> ResourceView::get(std::string_view);
 template Result<std::optional<Membership>> ResourceView::get(std::string_view);

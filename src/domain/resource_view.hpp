@@ -9,6 +9,7 @@
 
 #include "common/status.hpp"
 #include "domain/model.hpp"
+#include "domain/resource.hpp"
 #include "storage/store.hpp"
 
 namespace synclog::domain {
@@ -31,6 +32,10 @@ class ResourceView {
                                                std::string_view bookmark_id);
   Result<std::vector<Membership>> memberships_of_collection(std::string_view collection_id);
   Result<std::vector<Membership>> memberships_of_bookmark(std::string_view bookmark_id);
+
+  // When the resource (kind, id) was deleted: the ts of its tombstone, if its latest log entry
+  // is one (nullopt when it exists, never existed, or its tombstone was purged by retention).
+  Result<std::optional<std::int64_t>> deleted_at(Resource kind, std::string_view id);
 
   // A bookmark that is in no collection, not in Favorites and not the reading bookmark.
   Result<bool> is_orphan(const Bookmark& b);

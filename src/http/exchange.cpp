@@ -70,6 +70,9 @@ void Exchange::respond(HttpResponse response) {
   record.bytes_out = static_cast<std::int64_t>(response.body.size());
   record.mutations = ctx_.mutations;
   record.entries = ctx_.entries;
+  record.applied = ctx_.applied;
+  record.merged = ctx_.merged;
+  record.conflicts = ctx_.conflicts;
   record_request(metrics_, log_, record);
   sink_(std::move(response));
 }

@@ -32,6 +32,9 @@ struct RequestContext {
   // Extra facts for the log line; negative means "not applicable".
   std::int64_t mutations = -1;
   std::int64_t entries = -1;
+  std::int64_t applied = -1;  // conflictMode=field outcomes (request_log.hpp)
+  std::int64_t merged = -1;
+  std::int64_t conflicts = -1;
   std::string error;  // the message of an error response
 };
 

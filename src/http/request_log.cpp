@@ -37,6 +37,11 @@ void record_request(Registry& metrics, Logger& log, const RequestRecord& r) {
   if (!r.client.empty()) w.str("client", r.client);
   if (r.mutations >= 0) w.num("mutations", r.mutations);
   if (r.entries >= 0) w.num("entries", r.entries);
+  if (r.applied >= 0) {
+    JsonObjectWriter o;
+    o.num("applied", r.applied).num("merged", r.merged).num("conflict", r.conflicts);
+    w.raw("outcomes", std::move(o).finish());
+  }
   if (!r.error.empty()) w.str("error", r.error);
   log.write(r.status >= 500 ? "error" : "info", std::move(w));
 }

@@ -26,6 +26,11 @@ struct RequestRecord {
   std::int64_t bytes_out = 0;
   std::int64_t mutations = -1;  // negative: not applicable
   std::int64_t entries = -1;
+  // conflictMode=field writes: how many mutations were applied, merged, and in conflict
+  // (negative: not applicable).
+  std::int64_t applied = -1;
+  std::int64_t merged = -1;
+  std::int64_t conflicts = -1;
 };
 
 // GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS, else "other": clients choose the method, and

@@ -64,6 +64,12 @@ struct Entry {
   std::string data;             // already in wire form
 };
 
+// The ts and op of a resource's latest log entry.
+struct EntryHead {
+  std::int64_t ts = 0;
+  std::uint8_t op = 0;
+};
+
 struct EntryQuery {
   std::int64_t after_ts = 0;        // exclusive
   std::uint32_t kind_mask = ~0u;    // bit k set: entries of kind k are wanted
@@ -81,6 +87,9 @@ class ReadTxn {
   virtual Result<std::vector<Record>> find_by_k1(std::uint8_t kind, std::string_view k1) = 0;
   virtual Result<std::vector<Record>> find_by_k2(std::uint8_t kind, std::string_view k2) = 0;
   virtual Result<std::vector<Record>> list(std::uint8_t kind) = 0;
+  // The latest log entry of (kind, id), if the log still has one: for a deleted resource its
+  // tombstone, until retention purges it.
+  virtual Result<std::optional<EntryHead>> latest_entry(std::uint8_t kind, std::string_view id) = 0;
   virtual Result<std::int64_t> count_entries(const EntryQuery& q) = 0;
   // Calls `visit` for up to `limit` entries matching `q` in ascending ts, skipping `offset`;
   // stops early when `visit` returns false.

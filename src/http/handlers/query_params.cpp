@@ -61,4 +61,11 @@ Result<std::int64_t> parse_last_mutation_at(std::string_view text) {
   return make_error(ErrorCode::kInvalidRequest, "lastMutationAt must be a timestamp in milliseconds");
 }
 
+Result<domain::ConflictMode> conflict_mode_param(const HttpRequest& req) {
+  const auto v = req.param("conflictMode");
+  if (!v || v->empty() || *v == "strict") return domain::ConflictMode::kStrict;
+  if (*v == "field") return domain::ConflictMode::kField;
+  return make_error(ErrorCode::kUnprocessable, "conflictMode must be strict or field");
+}
+
 }  // namespace synclog::http::handlers

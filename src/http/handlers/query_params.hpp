@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/status.hpp"
+#include "domain/mutation.hpp"
 #include "http/message.hpp"
 
 namespace synclog::http::handlers {
@@ -30,5 +31,8 @@ Result<std::optional<bool>> bool_param(const HttpRequest& req, std::string_view 
 // lastMutationAt as POST /v1/sync takes it: an integer, or -1; a fractional value can never
 // equal a head and becomes one that never does. 400 when it is not a number.
 Result<std::int64_t> parse_last_mutation_at(std::string_view text);
+
+// conflictMode: absent or "strict" (the upstream rule) or "field" (docs/api.md); 422 otherwise.
+Result<domain::ConflictMode> conflict_mode_param(const HttpRequest& req);
 
 }  // namespace synclog::http::handlers

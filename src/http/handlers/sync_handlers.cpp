@@ -11,6 +11,7 @@
 #include "http/envelope.hpp"
 #include "http/exchange.hpp"
 #include "http/handlers/answered_write.hpp"
+#include "http/handlers/conflict_outcomes.hpp"
 #include "http/handlers/handlers.hpp"
 #include "http/handlers/query_params.hpp"
 
@@ -154,6 +155,9 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   auto last_value = parse_last_mutation_at(*last);
   if (!last_value.ok()) return ex->fail(last_value.error());
   push.last_mutation_at = *last_value;
+  auto mode = conflict_mode_param(req);
+  if (!mode.ok()) return ex->fail(mode.error());
+  push.mode = *mode;
   auto body = domain::parse_json(req.body);
   if (!body.ok()) {
     // Text that is not JSON at all is "malformed mutations" in the upstream's words; broken
@@ -161,7 +165,7 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
     const bool syntax = body.error().message.rfind(domain::kNotJsonMessage, 0) == 0;
     return ex->fail(syntax ? make_error(ErrorCode::kValidation, "Invalid mutations") : body.error());
   }
-  auto mutations = domain::parse_push_body(*body);
+  auto mutations = domain::parse_push_body(*body, push.mode);
   if (!mutations.ok()) return ex->fail(mutations.error());
   if (auto st = check_mutation_scopes(ctx.scopes, *mutations); !st.ok()) return ex->fail(st.error());
   ctx.mutations = static_cast<std::int64_t>(mutations->size());
@@ -169,23 +173,28 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   push.client_id = ctx.client_id;
 
   auto first_sync = std::make_shared<bool>(false);
+  auto judged = std::make_shared<Judged>();
   const auto start = std::chrono::steady_clock::now();
   auto shared_push = std::make_shared<domain::PushRequest>(std::move(push));
   const Clock& clock = s.clock;
   run_answered_write(
       s, ex,
-      [shared_push, first_sync, &clock](storage::WriteTxn& txn) -> Result<WriteAnswer> {
+      [shared_push, first_sync, judged, &clock](storage::WriteTxn& txn) -> Result<WriteAnswer> {
         auto result = domain::apply_push(txn, *shared_push, clock.now_ms());
         if (!result.ok()) {
           *first_sync = result.error().message == domain::kFirstSyncMessage;
           return result.error();
+        }
+        judged->clear();
+        for (const auto& ack : result->acks) {
+          if (ack.outcome) judged->emplace_back(ack.resource, *ack.outcome);
         }
         WriteAnswer answer;
         answer.headers.emplace_back("X-Mutation-At", std::to_string(result->head));
         answer.body = domain::push_response_body(*result);
         return answer;
       },
-      [&s, first_sync, shared_push, start](const Status& st, bool replayed) {
+      [&s, ex, first_sync, judged, shared_push, start](const Status& st, bool replayed) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         s.metrics.histogram("synclog_storage_write_seconds", "Time from queueing a push to its durable commit")
@@ -193,7 +202,10 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
         if (!st.ok()) return count_push_outcome(s, st.error(), *first_sync);
         if (replayed) return;  // applied once already, and counted then
         s.metrics.counter("synclog_pushes_total", "Applied POST /v1/sync batches").inc();
-        for (const auto& m : shared_push->mutations) {
+        if (shared_push->mode == domain::ConflictMode::kField) report_outcomes(s, ex->ctx(), *judged);
+        for (std::size_t i = 0; i < shared_push->mutations.size(); ++i) {
+          const auto& m = shared_push->mutations[i];
+          if (i < judged->size() && (*judged)[i].second == domain::Outcome::kConflict) continue;
           s.metrics
               .counter("synclog_mutations_total", "Applied mutations by resource and type",
                        "resource=\"" + std::string(domain::resource_name(m.resource)) +

@@ -77,6 +77,18 @@ Result<std::vector<Record>> SqliteTxn::list(std::uint8_t kind) {
       kind, {});
 }
 
+Result<std::optional<EntryHead>> SqliteTxn::latest_entry(std::uint8_t kind, std::string_view id) {
+  // entries_live: the one entry of (kind, id) not superseded.
+  SYNCLOG_ASSIGN_OR_RETURN(
+      Statement* s,
+      c_.prepare("SELECT ts, op FROM entries WHERE uid=? AND kind=? AND id=? AND superseded_at=0"));
+  ResetOnExit guard{s};
+  s->bind(1, user_).bind(2, kind).bind(3, id);
+  SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
+  if (!row) return std::optional<EntryHead>();
+  return std::optional<EntryHead>(EntryHead{s->int_at(0), static_cast<std::uint8_t>(s->int_at(1))});
+}
+
 Result<std::int64_t> SqliteTxn::count_entries(const EntryQuery& q) {
   SYNCLOG_ASSIGN_OR_RETURN(
       Statement* s,

@@ -18,6 +18,7 @@ class SqliteTxn final : public WriteTxn {
   Result<std::vector<Record>> find_by_k1(std::uint8_t kind, std::string_view k1) override;
   Result<std::vector<Record>> find_by_k2(std::uint8_t kind, std::string_view k2) override;
   Result<std::vector<Record>> list(std::uint8_t kind) override;
+  Result<std::optional<EntryHead>> latest_entry(std::uint8_t kind, std::string_view id) override;
   Result<std::int64_t> count_entries(const EntryQuery& q) override;
   Status scan_entries(const EntryQuery& q, std::int64_t offset, std::int64_t limit,
                       const std::function<bool(const Entry&)>& visit) override;

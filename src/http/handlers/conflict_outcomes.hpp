@@ -1,0 +1,22 @@
+// Reporting conflictMode=field judgements: synclog_conflict_outcomes_total{resource,outcome}
+// and the request log line's "outcomes".
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "domain/field_conflicts.hpp"
+#include "domain/resource.hpp"
+#include "http/app.hpp"
+#include "http/exchange.hpp"
+
+namespace synclog::http::handlers {
+
+// The judged mutations of one write, by resource.
+using Judged = std::vector<std::pair<domain::Resource, domain::Outcome>>;
+
+// Counts `judged` in the metrics and the exchange's log line. Call once per write that was
+// applied (not for a replayed answer, which was counted when it was made).
+void report_outcomes(Services& s, RequestContext& ctx, const Judged& judged);
+
+}  // namespace synclog::http::handlers
