@@ -18,8 +18,10 @@ bool unseen(const FieldStamp& s, const Vantage& who) {
 
 Judgement conflict(std::string_view reason, std::vector<std::string_view> fields,
                    std::int64_t version, std::string record) {
-  return Judgement{Outcome::kConflict,
-                   Conflict{reason, std::move(fields), version, std::move(record)}};
+  Judgement j;
+  j.outcome = Outcome::kConflict;
+  j.conflict = Conflict{reason, std::move(fields), version, std::move(record)};
+  return j;
 }
 
 template <class T>
@@ -44,7 +46,9 @@ Judgement judge_edit(const T& current, const T& edited, const Vantage& who) {
     if (after[i] != before[i]) add_field<T>(clashing, i);
   }
   if (!clashing.empty()) return conflict("changed", std::move(clashing), current.version, wire_data(current));
-  return Judgement{others ? Outcome::kMerged : Outcome::kApplied, std::nullopt};
+  Judgement j;
+  j.outcome = others ? Outcome::kMerged : Outcome::kApplied;
+  return j;
 }
 
 // A delete clashes with every change the client had not seen: deleting would discard it.
@@ -145,7 +149,9 @@ Result<Judgement> judge_bookmark(ResourceView& view, const Mutation& m, const Va
   if (!current || current->details.identity() != c.details.identity()) return Judgement{};
   Bookmark edited = *current;
   set_fields(edited, c.details.mushaf, c.reading);
-  return judge_edit(*current, edited, who);
+  Judgement j = judge_edit(*current, edited, who);
+  j.resource_id = current->id;
+  return j;
 }
 
 Result<Judgement> judge_membership(ResourceView& view, const Mutation& m, const Vantage& who) {
@@ -176,14 +182,18 @@ Result<Judgement> judge_membership(ResourceView& view, const Mutation& m, const 
     SYNCLOG_ASSIGN_OR_RETURN(bookmark, view.bookmark_by_identity(*t.details));
   }
   if (!bookmark) return Judgement{};
+  Judgement j;
   if (favorites) {
     // Removing from Favorites clashes with an unseen add (the bookmark's flag).
-    if (!bookmark->in_default || !unseen(bookmark->stamps.at[kBookmarkInDefaultField], who)) return Judgement{};
-    return conflict("changed", {"isInDefaultCollection"}, bookmark->version, wire_data(*bookmark));
+    if (!bookmark->in_default || !unseen(bookmark->stamps.at[kBookmarkInDefaultField], who)) return j;
+    j = conflict("changed", {"isInDefaultCollection"}, bookmark->version, wire_data(*bookmark));
+  } else {
+    SYNCLOG_ASSIGN_OR_RETURN(auto mb, view.membership(t.collection_id, bookmark->id));
+    if (!mb || !unseen(FieldStamp{mb->version, mb->modified_by}, who)) return j;
+    j = conflict("changed", {}, mb->version, wire_data(*mb));
   }
-  SYNCLOG_ASSIGN_OR_RETURN(auto mb, view.membership(t.collection_id, bookmark->id));
-  if (!mb || !unseen(FieldStamp{mb->version, mb->modified_by}, who)) return Judgement{};
-  return conflict("changed", {}, mb->version, wire_data(*mb));
+  j.resource_id = t.collection_id + "-" + bookmark->id;
+  return j;
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ struct Conflict {
 struct Judgement {
   Outcome outcome = Outcome::kApplied;
   std::optional<Conflict> conflict;  // set exactly when outcome is kConflict
+  // The judged resource's id in ack form when the mutation does not name it (a bookmark
+  // CREATE matched by its details, a membership by its bookmark's details); else empty.
+  std::string resource_id;
 };
 
 // Who is asking and what they had seen.

@@ -31,7 +31,9 @@ Result<Ack> judge_and_apply(Ledger& ledger, const Mutation& m, const FieldContex
   SYNCLOG_ASSIGN_OR_RETURN(auto judgement, judge_mutation(ledger, m, who));
   if (judgement.conflict) {
     Ack ack = detail::make_ack(m, m.resource_id, 0);
-    if (m.resource == Resource::kCollectionBookmark) {
+    if (!judgement.resource_id.empty()) {
+      ack.resource_id = std::move(judgement.resource_id);
+    } else if (m.resource == Resource::kCollectionBookmark) {
       const auto& t = std::get<MembershipTarget>(m.data);
       ack.resource_id = t.collection_id + "-" + (t.bookmark_id.empty() ? detail::details_token(*t.details) : t.bookmark_id);
     }
