@@ -138,7 +138,12 @@ Result<std::vector<Note>> notes_where(ResourceView& v,
 
 DirectResult single(std::string body, std::int64_t version, std::string modified_by,
                     bool version_covers_body) {
-  return DirectResult{std::move(body), version, std::move(modified_by), version_covers_body};
+  DirectResult r;
+  r.body = std::move(body);
+  r.version = version;
+  r.modified_by = std::move(modified_by);
+  r.version_covers_body = version_covers_body;
+  return r;
 }
 
 }  // namespace
@@ -302,8 +307,12 @@ Result<DirectResult> get_collection(ResourceView& v, std::string_view id, ItemSo
               std::optional<PageParams>(page)));
   JsonObjectWriter data;
   data.raw("collection", collection).raw("bookmarks", bookmarks.array);
-  return DirectResult{success_body(std::move(data).finish(), bookmarks.pagination), version, modified_by,
-                      /*version_covers_body=*/false};
+  DirectResult r;
+  r.body = success_body(std::move(data).finish(), bookmarks.pagination);
+  r.version = version;
+  r.modified_by = modified_by;
+  r.version_covers_body = false;
+  return r;
 }
 
 Result<std::string> all_collection_bookmarks(ResourceView& v, ItemSort sort,

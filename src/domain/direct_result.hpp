@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "domain/field_conflicts.hpp"
+
 namespace synclog::domain {
 
 struct DirectResult {
@@ -17,6 +19,11 @@ struct DirectResult {
   // its ETag still serves If-Match on the record, but a read never answers 304 with it, which
   // would tell a cache that a stale list is current.
   bool version_covers_body = true;
+  // conflictMode=field with a stale If-Match: how the write was judged; with a conflict
+  // nothing was written and the answer is 412 carrying it.
+  std::optional<Outcome> outcome;
+  Resource judged = Resource::kNote;  // the resource `outcome` is about
+  std::optional<Conflict> conflict;
 };
 
 }  // namespace synclog::domain

@@ -36,7 +36,17 @@ Mutation mutation(MutationType type, Resource resource, std::string id, Mutation
 Result<Ack> apply(Ledger& l, const Mutation& m) { return apply_mutation(l, m, direct_context()); }
 
 DirectResult with_version(std::string body, std::int64_t version, std::string modified_by) {
-  return DirectResult{std::move(body), version, std::move(modified_by)};
+  DirectResult r;
+  r.body = std::move(body);
+  r.version = version;
+  r.modified_by = std::move(modified_by);
+  return r;
+}
+
+DirectResult body_only(std::string body) {
+  DirectResult r;
+  r.body = std::move(body);
+  return r;
 }
 
 Result<DirectResult> bookmark_answer(Ledger& l, std::string_view id) {
@@ -84,6 +94,41 @@ Result<TargetState> target_state(Ledger& l, const MembershipTarget& t) {
   return s;
 }
 
+// The preconditions of a write to a resource at version `current`: If-Match/If-None-Match as
+// usual, or, under conflictMode=field with a stale If-Match, `m` judged from that version.
+// `refused` is set when the write must not happen (a clash, answered 412 with it).
+struct Admission {
+  std::optional<Outcome> outcome;
+  Resource resource = Resource::kNote;
+  std::optional<DirectResult> refused;
+};
+
+Result<Admission> admit(Ledger& l, const Preconditions& pre, std::int64_t current, const Mutation& m) {
+  const auto base = pre.merge_base(current);
+  if (!base) {
+    SYNCLOG_RETURN_IF_ERROR(pre.check_write(current));
+    return Admission{};
+  }
+  // The resource exists, so the retention horizon (which only forgets deletions) plays no part.
+  SYNCLOG_ASSIGN_OR_RETURN(auto judgement, judge_mutation(l, m, Vantage{*base, 0, l.client_id()}));
+  Admission a{judgement.outcome, m.resource, std::nullopt};
+  if (judgement.conflict) {
+    DirectResult r;
+    r.outcome = Outcome::kConflict;
+    r.judged = m.resource;
+    r.conflict = std::move(judgement.conflict);
+    r.version = current;
+    a.refused = std::move(r);
+  }
+  return a;
+}
+
+DirectResult judged(DirectResult r, const Admission& a) {
+  r.outcome = a.outcome;
+  r.judged = a.resource;
+  return r;
+}
+
 }  // namespace
 
 Result<DirectResult> add_bookmark(Ledger& l, const BookmarkCreate& c, const Preconditions& pre) {
@@ -96,7 +141,10 @@ Result<DirectResult> add_bookmark(Ledger& l, const BookmarkCreate& c, const Prec
 Result<DirectResult> delete_bookmark(Ledger& l, std::string_view id, const Preconditions& pre) {
   SYNCLOG_ASSIGN_OR_RETURN(auto b, l.get<Bookmark>(id));
   if (!b) return not_found("Bookmark");
-  SYNCLOG_RETURN_IF_ERROR(pre.check_write(b->version));
+  SYNCLOG_ASSIGN_OR_RETURN(
+      const auto admission,
+      admit(l, pre, b->version, mutation(MutationType::kDelete, Resource::kBookmark, b->id, NoFields{})));
+  if (admission.refused) return *admission.refused;
   SYNCLOG_ASSIGN_OR_RETURN(auto memberships, l.memberships_of_bookmark(b->id));
   if (b->in_default || !memberships.empty()) {
     // Kept for its collections; it only stops being the reading bookmark.
@@ -107,7 +155,7 @@ Result<DirectResult> delete_bookmark(Ledger& l, std::string_view id, const Preco
   } else {
     SYNCLOG_RETURN_IF_ERROR(l.remove(*b).status());
   }
-  return DirectResult{message_body("bookmark deleted"), std::nullopt, {}};
+  return judged(body_only(message_body("bookmark deleted")), admission);
 }
 
 Result<DirectResult> create_collection(Ledger& l, const CollectionFields& f, const Preconditions& pre) {
@@ -121,17 +169,20 @@ Result<DirectResult> create_collection(Ledger& l, const CollectionFields& f, con
 Result<DirectResult> rename_collection(Ledger& l, std::string_view id, const CollectionFields& f,
                                        const Preconditions& pre) {
   SYNCLOG_ASSIGN_OR_RETURN(auto c, existing_collection(l, id));
-  SYNCLOG_RETURN_IF_ERROR(pre.check_write(c->version));
-  SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply(l, mutation(MutationType::kUpdate, Resource::kCollection, std::string(id), f)));
-  return with_version(message_body("collection renamed"), ack.ts, l.client_id());
+  const Mutation m = mutation(MutationType::kUpdate, Resource::kCollection, std::string(id), f);
+  SYNCLOG_ASSIGN_OR_RETURN(const auto admission, admit(l, pre, c->version, m));
+  if (admission.refused) return *admission.refused;
+  SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply(l, m));
+  return judged(with_version(message_body("collection renamed"), ack.ts, l.client_id()), admission);
 }
 
 Result<DirectResult> delete_collection(Ledger& l, std::string_view id, const Preconditions& pre) {
   SYNCLOG_ASSIGN_OR_RETURN(auto c, existing_collection(l, id));
-  SYNCLOG_RETURN_IF_ERROR(pre.check_write(c->version));
-  SYNCLOG_RETURN_IF_ERROR(
-      apply(l, mutation(MutationType::kDelete, Resource::kCollection, std::string(id), NoFields{})).status());
-  return DirectResult{message_body("collection deleted"), std::nullopt, {}};
+  const Mutation m = mutation(MutationType::kDelete, Resource::kCollection, std::string(id), NoFields{});
+  SYNCLOG_ASSIGN_OR_RETURN(const auto admission, admit(l, pre, c->version, m));
+  if (admission.refused) return *admission.refused;
+  SYNCLOG_RETURN_IF_ERROR(apply(l, m).status());
+  return judged(body_only(message_body("collection deleted")), admission);
 }
 
 Result<DirectResult> add_to_collection(Ledger& l, const MembershipTarget& target,
@@ -158,8 +209,7 @@ Result<DirectResult> remove_from_collection(Ledger& l, const MembershipTarget& t
     SYNCLOG_ASSIGN_OR_RETURN(const bool orphan, l.is_orphan(*b));
     if (orphan) SYNCLOG_RETURN_IF_ERROR(l.remove(*b).status());
   }
-  return DirectResult{removed_message.empty() ? success_body("{}") : message_body(removed_message),
-                      std::nullopt, {}};
+  return body_only(removed_message.empty() ? success_body("{}") : message_body(removed_message));
 }
 
 Result<DirectResult> create_note(Ledger& l, const NoteCreate& c, const Preconditions& pre) {
@@ -174,18 +224,23 @@ Result<DirectResult> update_note(Ledger& l, std::string_view id, const NoteUpdat
                                  const Preconditions& pre) {
   SYNCLOG_ASSIGN_OR_RETURN(auto existing, l.get<Note>(id));
   if (!existing) return not_found("Note");
-  SYNCLOG_RETURN_IF_ERROR(pre.check_write(existing->version));
-  SYNCLOG_RETURN_IF_ERROR(apply(l, mutation(MutationType::kUpdate, Resource::kNote, std::string(id), u)).status());
+  const Mutation m = mutation(MutationType::kUpdate, Resource::kNote, std::string(id), u);
+  SYNCLOG_ASSIGN_OR_RETURN(const auto admission, admit(l, pre, existing->version, m));
+  if (admission.refused) return *admission.refused;
+  SYNCLOG_RETURN_IF_ERROR(apply(l, m).status());
   SYNCLOG_ASSIGN_OR_RETURN(auto n, l.get<Note>(id));
-  return with_version(success_body(note_json(*n)), n->version, n->modified_by);
+  return judged(with_version(success_body(note_json(*n)), n->version, n->modified_by), admission);
 }
 
 Result<DirectResult> delete_note(Ledger& l, std::string_view id, const Preconditions& pre) {
   SYNCLOG_ASSIGN_OR_RETURN(auto existing, l.get<Note>(id));
   if (!existing) return not_found("Note");
-  SYNCLOG_RETURN_IF_ERROR(pre.check_write(existing->version));
+  SYNCLOG_ASSIGN_OR_RETURN(
+      const auto admission,
+      admit(l, pre, existing->version, mutation(MutationType::kDelete, Resource::kNote, existing->id, NoFields{})));
+  if (admission.refused) return *admission.refused;
   SYNCLOG_RETURN_IF_ERROR(l.remove(*existing).status());
-  return DirectResult{success_body(R"({"success":true})"), std::nullopt, {}};
+  return judged(body_only(success_body(R"({"success":true})")), admission);
 }
 
 Result<DirectResult> record_reading_session(Ledger& l, const SessionFields& f,

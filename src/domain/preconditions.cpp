@@ -1,6 +1,8 @@
 // Entity-tag lists and their comparison functions.
 #include "domain/preconditions.hpp"
 
+#include <charconv>
+
 namespace synclog::domain {
 namespace {
 
@@ -63,6 +65,16 @@ Result<Preconditions> Preconditions::parse(std::optional<std::string_view> if_ma
     SYNCLOG_ASSIGN_OR_RETURN(p.if_none_match_, parse_list(*if_none_match, "If-None-Match"));
   }
   return p;
+}
+
+std::optional<std::int64_t> Preconditions::merge_base(std::int64_t current) const {
+  if (!merge_ || !if_match_ || if_match_->any || if_match_->tags.size() != 1) return std::nullopt;
+  const Tag& t = if_match_->tags.front();
+  std::int64_t base = 0;
+  const char* end = t.opaque.data() + t.opaque.size();
+  const auto [ptr, ec] = std::from_chars(t.opaque.data(), end, base);
+  if (t.weak || ec != std::errc() || ptr != end || base < 0 || base == current) return std::nullopt;
+  return base;
 }
 
 Status Preconditions::check_write(std::optional<std::int64_t> current) const {

@@ -26,6 +26,13 @@ class Preconditions {
   // For a write to a resource whose current version is `current` (nullopt: it does not exist):
   // kPreconditionFailed when If-Match or If-None-Match does not hold.
   Status check_write(std::optional<std::int64_t> current) const;
+  // conflictMode=field on a write: a stale If-Match is then judged field by field instead of
+  // refused (docs/api.md, "Genuine-only conflicts").
+  void allow_merge() { merge_ = true; }
+  // With allow_merge(), when If-Match names exactly one strong version and it is not
+  // `current`: that version, the base to judge the write from. Otherwise nullopt (check_write
+  // decides as usual).
+  std::optional<std::int64_t> merge_base(std::int64_t current) const;
   // For a read: true when If-None-Match already names the current version (answer 304).
   bool not_modified(std::int64_t current) const;
 
@@ -41,6 +48,7 @@ class Preconditions {
   static Result<Condition> parse_list(std::string_view header, std::string_view name);
   std::optional<Condition> if_match_;
   std::optional<Condition> if_none_match_;
+  bool merge_ = false;
 };
 
 }  // namespace synclog::domain

@@ -75,6 +75,9 @@ HEADERS = {
     "X-Modified-By": header("X-Modified-By", "The x-client-id of the resource's last writer (synclog extension)."),
     "X-Request-Id": header("X-Request-Id", "The request's id, also in the request log."),
     "Retry-After": header("Retry-After", "Seconds to wait before retrying.", INT),
+    "X-Conflict-Outcome": header("X-Conflict-Outcome",
+                                 "With conflictMode=field and a stale If-Match: how the write was judged (synclog extension).",
+                                 {"type": "string", "enum": ["applied", "merged", "conflict"]}),
     "Idempotent-Replayed": header("Idempotent-Replayed",
                                   "`true` when the answer is the one stored under the request's Idempotency-Key "
                                   "(nothing was applied again). synclog extension.",
@@ -130,6 +133,14 @@ CONDITIONAL_WRITE = [
     query("lastMutationAt", INT,
           "When present, it must equal the user's head (else 409 OutOfSyncError, as POST /v1/sync); absent: applied unconditionally."),
 ]
+CONFLICT_MODE = query(
+    "conflictMode", {"type": "string", "enum": ["strict", "field"]},
+    "`field`: report a conflict only where edits really clash (docs/api.md, \"Genuine-only conflicts\"); default `strict`, "
+    "the upstream rule. synclog extension.")
+# Direct writes that judge a stale If-Match field by field under conflictMode=field.
+JUDGED_WRITE = CONDITIONAL_WRITE + [{**CONFLICT_MODE, "description":
+    "`field`: a stale If-Match naming one version is not refused outright; the write is judged from that version, "
+    "applied when it clashes with nothing (X-Conflict-Outcome), 412 with the clash otherwise. synclog extension."}]
 CONDITIONAL_READ = [
     {"in": "header", "name": "If-None-Match", "required": False, "schema": STRING,
      "description": "304 Not Modified when it names the resource's current ETag. synclog extension."},
@@ -171,18 +182,37 @@ def schemas():
             "data": {"type": "object", "description": "The resource's state (pull) or the request's known fields (ack)."},
             "timestamp": TIMESTAMP,
         }, ["type", "resource", "timestamp"]),
+        "Conflict": obj({
+            "reason": {"type": "string", "enum": ["changed", "deleted"]},
+            "fields": arr(STRING),
+            "version": TIMESTAMP,
+            "record": {"type": "object", "nullable": True, "description": "The resource's current state in its pull form; null when deleted."},
+        }, ["reason", "fields", "version", "record"], description="conflictMode=field: what a mutation clashed with (synclog extension)."),
+        "PushAck": obj({
+            "type": {"type": "string", "enum": ["CREATE", "UPDATE", "DELETE"]},
+            "resource": {"type": "string", "enum": RESOURCES},
+            "resourceId": STRING,
+            "data": {"type": "object", "description": "The request's known fields."},
+            "timestamp": {**TIMESTAMP, "description": "Unix epoch milliseconds; absent for a conflict (not applied)."},
+            "outcome": {"type": "string", "enum": ["applied", "merged", "conflict"], "description": "conflictMode=field only."},
+            "conflict": ref("Conflict"),
+        }, ["type", "resource", "resourceId"]),
+        "PreconditionError": obj({"message": STRING, "type": STRING, "success": {"type": "boolean", "enum": [False]},
+                                  "conflict": ref("Conflict")}, ["message", "type", "success"]),
         "PushMutation": obj({
             "type": {"type": "string", "enum": ["CREATE", "UPDATE", "DELETE"]},
             "resource": {"type": "string", "enum": RESOURCES},
             "resourceId": {"type": "string",
                            "description": "The target of UPDATE/DELETE. On CREATE, a client-chosen id (1-64 of [A-Za-z0-9_-]): a repeat is an update, never a second resource (synclog extension)."},
             "data": {"type": "object", "description": "Depends on the resource; unknown fields are ignored."},
+            "baseTimestamp": {**TIMESTAMP, "description": "conflictMode=field: the version of the resource this edit was made "
+                                                          "from (default: lastMutationAt). synclog extension."},
         }, ["type", "resource"], additional=True),
         "PullData": obj({
             "mutations": arr(ref("SyncEntry")), "page": INT, "limit": INT, "total": INT, "hasMore": BOOL,
             "lastMutationAt": TIMESTAMP,
         }, ["lastMutationAt"]),
-        "PushData": obj({"mutations": arr(ref("SyncEntry")), "lastMutationAt": TIMESTAMP},
+        "PushData": obj({"mutations": arr(ref("PushAck")), "lastMutationAt": TIMESTAMP},
                         ["mutations", "lastMutationAt"]),
         "Bookmark": obj(bookmark_props, ["id", "createdAt", "type", "key", "group", "isInDefaultCollection", "isReading"]),
         "RawBookmark": obj({
@@ -221,7 +251,7 @@ def schemas():
         "NoteUpdateBody": obj({
             "body": {"type": "string", "minLength": 6, "maxLength": 10000}, "saveToQR": BOOL,
             "ranges": {**arr(STRING), "description": "Accepted and applied (synclog extension)."}, **CLIENT_TIMES,
-        }, ["body"], additional=True),
+        }, additional=True, description="`body` is required, except with conflictMode=field, where only the changed fields are sent."),
         "ReadingSessionBody": obj({"chapterNumber": INT, "verseNumber": INT, **CLIENT_TIMES},
                                   ["chapterNumber", "verseNumber"], additional=True),
         "PreferenceBody": obj({"group": STRING, "key": STRING, "value": {}}, ["group", "key", "value"]),
@@ -244,7 +274,10 @@ def responses():
         "OutOfSync": {"description": "lastMutationAt is not the user's head.", "content": json_content(ref("SyncError"))},
         "ResyncRequired": {"description": "mutationsSince is before the retention horizon: deletions since then were purged; "
                                           "sync again from 0. synclog extension.", "content": json_content(ref("SyncError"))},
-        "PreconditionFailed": generic("If-Match or If-None-Match does not hold for the resource's current version."),
+        "PreconditionFailed": {**generic("If-Match or If-None-Match does not hold for the resource's current version; with "
+                                         "conflictMode=field, the write clashes with a change since the If-Match version "
+                                         "(the body then carries the clash)."),
+                               "content": json_content(ref("PreconditionError"))},
         "PayloadTooLarge": generic("The body is larger than the server's limit (1 MiB by default)."),
         "Unprocessable": generic("A value the operation cannot accept; the message names it."),
         "SyncValidation": {"description": "The batch did not validate (ValidationError); or, in the generic envelope, its "
@@ -271,8 +304,9 @@ def op(summary, description, tags, parameters=(), body=None, responses_=None, ex
     return o
 
 
-def write_responses(schema, extra=(), etag=False):
-    headers = ["X-Mutation-At", "Idempotent-Replayed"] + (["ETag", "X-Modified-By"] if etag else [])
+def write_responses(schema, extra=(), etag=False, judged=False):
+    headers = (["X-Mutation-At", "Idempotent-Replayed"] + (["ETag", "X-Modified-By"] if etag else [])
+               + (["X-Conflict-Outcome"] if judged else []))
     return {"200": ok(schema, headers=headers), **error_refs(*(WRITE_ERRORS + tuple(extra)))}
 
 
@@ -303,10 +337,13 @@ def paths():
                     **error_refs(*(COMMON_ERRORS + (410, 422)))})
     sync_post = op(
         "Push mutations", "Validates the whole batch, checks `lastMutationAt` against the head, then applies it atomically "
-        "and durably. One ack per item in request order; `lastMutationAt` is the new head.",
+        "and durably. One ack per item in request order; `lastMutationAt` is the new head. With conflictMode=field a stale "
+        "`lastMutationAt` is no conflict: each mutation is judged from its baseTimestamp and acked with an outcome; clashing "
+        "ones are not applied and carry the clash, the rest commit together.",
         ["Sync"],
-        [query("lastMutationAt", {"type": "number"}, "The user's head, or -1 while the user has no mutations.", required=True),
-         IDEMPOTENCY_KEY],
+        [query("lastMutationAt", {"type": "number"}, "The user's head, or -1 while the user has no mutations (with "
+               "conflictMode=field: the device's cursor, at most the head).", required=True),
+         CONFLICT_MODE, IDEMPOTENCY_KEY],
         body=obj({"mutations": {**arr(ref("PushMutation")), "maxItems": 100}}, ["mutations"], additional=True),
         responses_={"200": ok(success(ref("PushData")), headers=["X-Mutation-At", "Idempotent-Replayed"]),
                     **error_refs(*(COMMON_ERRORS + (404, 409))),
@@ -342,8 +379,8 @@ def paths():
         responses_=read_responses(success(arr(ref("RawBookmark")), pagination=True)))}
     p["/v1/bookmarks/{bookmarkId}"] = {"delete": op(
         "Delete a bookmark", "Removes an orphan bookmark; one in a collection or in Favorites only stops being the reading bookmark.",
-        ["Bookmarks"], [path_param("bookmarkId", "The bookmark."), *CONDITIONAL_WRITE],
-        responses_=write_responses(message("bookmark deleted")))}
+        ["Bookmarks"], [path_param("bookmarkId", "The bookmark."), *JUDGED_WRITE],
+        responses_=write_responses(message("bookmark deleted"), judged=True))}
 
     collection = success(ref("Collection"))
     item_sort = query("sortBy", {"type": "string", "enum": ["recentlyAdded", "verseKey"]}, "Default recentlyAdded.")
@@ -365,11 +402,11 @@ def paths():
                   responses_=read_responses(success(obj({"collection": ref("Collection"), "bookmarks": arr(ref("Bookmark"))},
                                                         ["collection", "bookmarks"]), pagination=True), etag=True)),
         "post": op("Rename a collection", "Favorites cannot be renamed (422).", ["Collections"],
-                   [path_param("collectionId", "The collection."), *CONDITIONAL_WRITE], ref("CollectionBody"),
-                   write_responses(message("collection renamed"), etag=True)),
+                   [path_param("collectionId", "The collection."), *JUDGED_WRITE], ref("CollectionBody"),
+                   write_responses(message("collection renamed"), etag=True, judged=True)),
         "delete": op("Delete a collection", "Also removes its memberships and the bookmarks left orphaned. Favorites cannot be deleted (422).",
-                     ["Collections"], [path_param("collectionId", "The collection."), *CONDITIONAL_WRITE],
-                     responses_=write_responses(message("collection deleted"))),
+                     ["Collections"], [path_param("collectionId", "The collection."), *JUDGED_WRITE],
+                     responses_=write_responses(message("collection deleted"), judged=True)),
     }
     p["/v1/collections/{collectionId}/bookmarks"] = {
         "post": op("Add a bookmark to a collection", "By details (the bookmark is created if needed); `__default__` is Favorites (ayah bookmarks only).",
@@ -411,10 +448,10 @@ def paths():
     p["/v1/notes/{noteId}"] = {
         "get": op("Get a note", "", ["Notes"], [path_param("noteId", "The note."), query("withAttachedEntities", BOOL, "Ignored: entities are always included."), *CONDITIONAL_READ],
                   responses_=read_responses(note, etag=True, not_modified=True)),
-        "patch": op("Update a note", "", ["Notes"], [path_param("noteId", "The note."), *CONDITIONAL_WRITE], ref("NoteUpdateBody"),
-                    write_responses(note, etag=True)),
-        "delete": op("Delete a note", "", ["Notes"], [path_param("noteId", "The note."), *CONDITIONAL_WRITE],
-                     responses_=write_responses(success(obj({"success": BOOL}, ["success"])))),
+        "patch": op("Update a note", "", ["Notes"], [path_param("noteId", "The note."), *JUDGED_WRITE], ref("NoteUpdateBody"),
+                    write_responses(note, etag=True, judged=True)),
+        "delete": op("Delete a note", "", ["Notes"], [path_param("noteId", "The note."), *JUDGED_WRITE],
+                     responses_=write_responses(success(obj({"success": BOOL}, ["success"])), judged=True)),
     }
     p["/v1/notes/{noteId}/publish"] = {"post": op(
         "Publish a note to QuranReflect", "Belongs to QuranReflect, a separate service: synclog answers 501.", ["Notes"],

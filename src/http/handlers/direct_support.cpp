@@ -8,7 +8,9 @@
 #include "domain/push.hpp"
 #include "domain/push_parser.hpp"
 #include "http/envelope.hpp"
+#include "common/json_text.hpp"
 #include "http/handlers/answered_write.hpp"
+#include "http/handlers/conflict_outcomes.hpp"
 #include "http/handlers/query_params.hpp"
 
 namespace synclog::http::handlers {
@@ -26,6 +28,16 @@ void add_version_headers(std::vector<std::pair<std::string, std::string>>& heade
   if (!result.modified_by.empty()) headers.emplace_back("X-Modified-By", result.modified_by);
 }
 
+// A write refused under conflictMode=field: 412 in the generic envelope, with the clash.
+void refuse_with_conflict(WriteAnswer& answer, const domain::Conflict& conflict) {
+  answer.status = 412;
+  JsonObjectWriter w;
+  w.str("message", "If-Match: the resource has changed since that version, and the change clashes")
+      .str("type", error_type(412)).boolean("success", false)
+      .raw("conflict", domain::conflict_json(conflict));
+  answer.body = std::move(w).finish();
+}
+
 }  // namespace
 
 void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op) {
@@ -37,22 +49,40 @@ void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op) {
   }
   auto pre = preconditions(ex->request());
   if (!pre.ok()) return ex->fail(pre.error());
+  auto mode = conflict_mode_param(ex->request());
+  if (!mode.ok()) return ex->fail(mode.error());
+  const bool field_mode = *mode == domain::ConflictMode::kField;
+  if (field_mode) pre->allow_merge();
+  auto judged = std::make_shared<Judged>();
   const Clock& clock = s.clock;
   run_answered_write(
       s, ex,
-      [op = std::move(op), pre = std::move(*pre), last, &clock,
+      [op = std::move(op), pre = std::move(*pre), last, field_mode, judged, &clock,
        client = ex->ctx().client_id](storage::WriteTxn& txn) -> Result<WriteAnswer> {
         SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead h, txn.head());
-        if (last) SYNCLOG_RETURN_IF_ERROR(domain::check_last_mutation_at(h, *last));
+        // In field mode a stale lastMutationAt is no conflict by itself (as on POST /v1/sync).
+        if (last && !(field_mode && *last <= h.head)) {
+          SYNCLOG_RETURN_IF_ERROR(domain::check_last_mutation_at(h, *last));
+        }
         domain::Ledger ledger(txn, clock.now_ms(), h.head, client);
         SYNCLOG_ASSIGN_OR_RETURN(domain::DirectResult result, op(ledger, pre));
         const std::int64_t head = ledger.head();
         if (head != h.head) SYNCLOG_RETURN_IF_ERROR(txn.set_head(head));
+        judged->clear();
+        if (result.outcome) judged->emplace_back(result.judged, *result.outcome);
         WriteAnswer answer;
-        answer.body = std::move(result.body);
         answer.headers.emplace_back("X-Mutation-At", std::to_string(head));
+        if (result.outcome) answer.headers.emplace_back("X-Conflict-Outcome", domain::outcome_name(*result.outcome));
+        if (result.conflict) {
+          refuse_with_conflict(answer, *result.conflict);
+          return answer;
+        }
+        answer.body = std::move(result.body);
         add_version_headers(answer.headers, result);
         return answer;
+      },
+      [&s, ex, field_mode, judged](const Status& st, bool replayed) {
+        if (st.ok() && !replayed && field_mode) report_outcomes(s, ex->ctx(), *judged);
       });
 }
 
@@ -86,7 +116,9 @@ void run_read_body(Services& s, const std::shared_ptr<Exchange>& ex,
                    std::function<Result<std::string>(domain::ResourceView&)> op) {
   run_read(s, ex, [op = std::move(op)](domain::ResourceView& v) -> Result<domain::DirectResult> {
     SYNCLOG_ASSIGN_OR_RETURN(auto body, op(v));
-    return domain::DirectResult{std::move(body), std::nullopt, {}};
+    domain::DirectResult r;
+    r.body = std::move(body);
+    return r;
   });
 }
 
@@ -157,9 +189,9 @@ const domain::FieldContext& direct_field_context() {
 }
 
 Result<domain::MutationData> read_data(domain::MutationType type, domain::Resource resource,
-                                       const json::object& body) {
+                                       const json::object& body, domain::ConflictMode mode) {
   domain::FieldReader reader(body, direct_field_context());
-  return domain::read_mutation_data(type, resource, reader);
+  return domain::read_mutation_data(type, resource, reader, mode);
 }
 
 Result<std::optional<domain::BookmarkKind>> kind_param(const HttpRequest& req) {

@@ -56,11 +56,14 @@ Result<domain::PageParams> page_params(const HttpRequest& req);
 
 // A direct body read with the same field rules as a sync mutation's data (422 naming the
 // field, without the "data." prefix and mutation index).
+// In conflictMode=field an update carries only the fields it changes.
 Result<domain::MutationData> read_data(domain::MutationType type, domain::Resource resource,
-                                       const boost::json::object& body);
+                                       const boost::json::object& body,
+                                       domain::ConflictMode mode = domain::ConflictMode::kStrict);
 template <class T>
-Result<T> read_as(domain::MutationType type, domain::Resource resource, const boost::json::object& body) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto data, read_data(type, resource, body));
+Result<T> read_as(domain::MutationType type, domain::Resource resource, const boost::json::object& body,
+                  domain::ConflictMode mode = domain::ConflictMode::kStrict) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto data, read_data(type, resource, body, mode));
   return std::get<T>(std::move(data));
 }
 // The optional `type` query parameter as a bookmark kind (422 for other values).

@@ -108,7 +108,9 @@ void update(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!id.ok()) return ex->fail(id.error());
   auto body = json_object_body(ex->request());
   if (!body.ok()) return ex->fail(body.error());
-  auto u = read_as<domain::NoteUpdate>(MutationType::kUpdate, Resource::kNote, body->get_object());
+  auto mode = conflict_mode_param(ex->request());
+  if (!mode.ok()) return ex->fail(mode.error());
+  auto u = read_as<domain::NoteUpdate>(MutationType::kUpdate, Resource::kNote, body->get_object(), *mode);
   if (!u.ok()) return ex->fail(u.error());
   run_write(s, ex, [id = *id, u = std::move(*u)](domain::Ledger& l, const domain::Preconditions& pre) {
     return domain::update_note(l, id, u, pre);
