@@ -41,6 +41,7 @@ constexpr std::string_view kMetaToken = "token";
 constexpr std::string_view kMetaClientId = "client_id";
 constexpr std::string_view kMetaCursor = "cursor";
 constexpr std::string_view kMetaLastSync = "last_sync_ms";
+constexpr std::string_view kMetaServerFieldMode = "server_field_mode";
 
 Result<MutationType> parse_type(std::string_view s) {
   if (auto t = parse_mutation_type(s)) return *t;
@@ -377,6 +378,16 @@ Status LocalStore::set_last_sync_ms(std::int64_t ms) {
   return atomically([&] { return set_meta(kMetaLastSync, std::to_string(ms)); });
 }
 
+Result<std::optional<bool>> LocalStore::server_field_mode() {
+  SYNCLOG_ASSIGN_OR_RETURN(auto v, meta(kMetaServerFieldMode));
+  if (!v) return std::optional<bool>();
+  return std::optional<bool>(*v == "1");
+}
+
+Status LocalStore::set_server_field_mode(bool field_mode) {
+  return atomically([&] { return set_meta(kMetaServerFieldMode, field_mode ? "1" : "0"); });
+}
+
 Result<Strategy> LocalStore::strategy(Resource resource) {
   SYNCLOG_ASSIGN_OR_RETURN(auto v, meta(strategy_key(resource)));
   if (!v) return Strategy::kServerWins;
@@ -710,18 +721,40 @@ Result<std::vector<AdoptedId>> LocalStore::finish_batch(std::string_view key,
       return bad_input("batch " + batch->key + " holds " + std::to_string(batch->mutations.size()) +
                        " mutations, not " + std::to_string(acks.size()));
     }
+    // A conflict is superseded by a later mutation of its record that the server applied (a
+    // DELETE and a CREATE again): that one made the server's state what the device wants.
+    std::vector<bool> superseded(acks.size(), false);
+    for (std::size_t i = 0; i < acks.size(); ++i) {
+      if (acks[i].outcome != AckOutcome::kConflict) continue;
+      for (std::size_t j = i + 1; j < acks.size(); ++j) {
+        const QueuedMutation& later = batch->mutations[j];
+        if (acks[j].outcome != AckOutcome::kConflict &&
+            later.resource == batch->mutations[i].resource && later.id == batch->mutations[i].id) {
+          superseded[i] = true;
+        }
+      }
+    }
     for (std::size_t i = 0; i < acks.size(); ++i) {
       const QueuedMutation& m = batch->mutations[i];
       const BatchAck& ack = acks[i];
+      if (ack.outcome == AckOutcome::kConflict && !superseded[i]) {
+        SYNCLOG_ASSIGN_OR_RETURN(Statement * s,
+                                 c_->prepare("UPDATE queue SET batch=NULL WHERE seq=?"));
+        ResetOnExit guard{s};
+        SYNCLOG_RETURN_IF_ERROR(s->bind(1, m.seq).run());
+        continue;
+      }
       {
         SYNCLOG_ASSIGN_OR_RETURN(Statement * s, c_->prepare("DELETE FROM queue WHERE seq=?"));
         ResetOnExit guard{s};
         SYNCLOG_RETURN_IF_ERROR(s->bind(1, m.seq).run());
       }
+      if (ack.outcome == AckOutcome::kConflict) continue;  // superseded
       if (ack.resource_id != m.id) {
         adopted.push_back(AdoptedId{m.resource, m.id, ack.resource_id, ack.timestamp});
         continue;
       }
+      if (ack.outcome == AckOutcome::kMerged) continue;
       if (m.type != MutationType::kDelete) {
         // A record deleted locally since has no row to update; its DELETE is still queued.
         SYNCLOG_ASSIGN_OR_RETURN(

@@ -64,10 +64,19 @@ struct InflightBatch {
   std::vector<QueuedMutation> mutations;  ///< in the order of the request body
 };
 
+/// What the server did with one mutation of a batch pushed in conflictMode=field (docs/api.md,
+/// "Genuine-only conflicts"). A server that does not know field mode sends no outcome: kApplied.
+enum class AckOutcome {
+  kApplied,   ///< applied as sent
+  kMerged,    ///< applied; the server also has other devices' changes of other fields
+  kConflict,  ///< not applied: it touches a field another device changed since its base
+};
+
 /// What the server answered for one mutation of a batch (one ack of POST /v1/sync).
 struct BatchAck {
   std::string resource_id;
-  std::int64_t timestamp = 0;
+  std::int64_t timestamp = 0;  ///< 0 for a conflict (the server applied nothing)
+  AckOutcome outcome = AckOutcome::kApplied;
 };
 
 /// An ack whose resourceId is not the one sent: the server adopted an existing resource (a
@@ -132,6 +141,11 @@ class LocalStore {
   /// Epoch ms of the last completed sync; 0: never.
   Result<std::int64_t> last_sync_ms();
   Status set_last_sync_ms(std::int64_t ms);
+  /// Whether the server was last seen to speak conflictMode=field (an ack with an outcome: true;
+  /// a push answered without outcomes, or an UPDATE refused for a field only field mode may
+  /// omit: false); nullopt until a push has told.
+  Result<std::optional<bool>> server_field_mode();
+  Status set_server_field_mode(bool field_mode);
   /// The conflict strategy of a resource type; server wins unless set.
   Result<Strategy> strategy(Resource resource);
   Status set_strategy(Resource resource, Strategy strategy);
@@ -177,12 +191,21 @@ class LocalStore {
                      const std::vector<std::int64_t>& seqs);
   /// The batch in flight, also after a restart; nullopt when none.
   Result<std::optional<InflightBatch>> inflight_batch();
-  /// Settles the batch `key` after a 200: its mutations leave the queue; each created or updated
-  /// record takes its ack's timestamp as version and the data pushed as base, and the record's
-  /// later pending mutations are now based on that version; the cursor becomes
-  /// `last_mutation_at` when it is positive (the engine passes 0: it pulls its own push back,
-  /// with what the server derived from it, before moving the cursor past it). `acks` are in request order, one per mutation (else kInvalidRequest,
-  /// nothing changed). Returns the acks that named another resource than the one sent: those
+  /// Settles the batch `key` after a 200, per ack (`acks` are in request order, one per
+  /// mutation, else kInvalidRequest, nothing changed):
+  ///  - kApplied: the mutation leaves the queue; a created or updated record takes the ack's
+  ///    timestamp as version and the data pushed as base, and the record's later pending
+  ///    mutations are now based on that version.
+  ///  - kMerged: the mutation leaves the queue, but the record keeps its version and base (the
+  ///    server's state at the ack's timestamp also holds other devices' fields, which the device
+  ///    has not seen): the pull that follows brings that state, and later pending mutations stay
+  ///    based on what the device has seen.
+  ///  - kConflict: nothing was applied: the mutation stays queued, pending again in its place
+  ///    (as abandon_batch does), for the engine to settle after a pull; unless a later mutation
+  ///    of the same record in this batch was applied, which supersedes it (it leaves the queue).
+  /// The cursor becomes `last_mutation_at` when it is positive (the engine passes 0: it pulls its
+  /// own push back, with what the server derived from it, before moving the cursor past it).
+  /// Returns the applied or merged acks that named another resource than the one sent: those
   /// records are left as they are (not pending, version unchanged) for the engine to re-key.
   /// kNotFound when `key` is not the batch in flight.
   Result<std::vector<AdoptedId>> finish_batch(std::string_view key,

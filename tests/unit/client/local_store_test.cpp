@@ -482,6 +482,67 @@ TEST_F(LocalStoreTest, FinishBatchSettlesVersionsBasesAndTheCursor) {
   EXPECT_EQ(value_of(store().queue_length()), 1);
 }
 
+// Field mode: a batch the server applied in part. The applied mutation settles as in a whole
+// success, the merged one leaves the queue with the record's version unchanged (the pull brings
+// the server's merged state), and the conflict stays queued, pending again, in its place.
+TEST_F(LocalStoreTest, FinishBatchSettlesAPartialSuccessPerAck) {
+  synced(kNote, "n1", R"({"body":"server body one","ranges":["1:1-1:3"]})", 100);
+  synced(kNote, "n2", R"({"body":"server body two","ranges":["2:1-2:3"]})", 110);
+  synced(kNote, "n3", R"({"body":"server body three","ranges":["3:1-3:3"]})", 120);
+  ASSERT_OK(store().put(kNote, R"({"body":"local body one"})", "n1"));
+  ASSERT_OK(store().put(kNote, R"({"ranges":["2:4-2:5"]})", "n2"));
+  ASSERT_OK(store().put(kNote, R"({"body":"local body three"})", "n3"));
+  const auto s1 = seq_of(kNote, "n1"), s2 = seq_of(kNote, "n2"), s3 = seq_of(kNote, "n3");
+  ASSERT_OK(store().begin_batch("k1", "/t", "{}", {s1, s2, s3}));
+
+  BatchAck applied{"n1", 2001, AckOutcome::kApplied};
+  BatchAck merged{"n2", 2002, AckOutcome::kMerged};
+  BatchAck conflict{"n3", 0, AckOutcome::kConflict};
+  EXPECT_TRUE(value_of(store().finish_batch("k1", {applied, merged, conflict}, 0)).empty());
+  EXPECT_FALSE(value_of(store().inflight_batch()).has_value());
+
+  EXPECT_EQ(value_of(store().get_stored(kNote, "n1"))->record.version, 2001);
+  EXPECT_TRUE(value_of(store().pending_for(kNote, "n1")).empty());
+  const auto r2 = value_of(store().get_stored(kNote, "n2"));
+  EXPECT_EQ(r2->record.version, 110);
+  EXPECT_EQ(r2->base, R"({"body":"server body two","ranges":["2:1-2:3"]})");
+  EXPECT_FALSE(r2->record.pending);
+  const auto q3 = value_of(store().pending_for(kNote, "n3"));
+  ASSERT_EQ(q3.size(), 1u);
+  EXPECT_EQ(q3[0].seq, s3);
+  EXPECT_TRUE(q3[0].batch.empty());
+  EXPECT_EQ(q3[0].base_version, 120);
+  EXPECT_EQ(value_of(store().get_stored(kNote, "n3"))->record.version, 120);
+  EXPECT_EQ(value_of(store().queue_length()), 1);
+  const auto next = value_of(store().next_batch());
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].seq, s3);
+}
+
+// A record deleted and created again in one batch: the DELETE clashed, the CREATE (an upsert
+// over the server's record) was applied and made the server's state the device's.
+TEST_F(LocalStoreTest, FinishBatchDropsAConflictALaterAppliedMutationOfItsRecordSupersedes) {
+  synced(kNote, "n1", R"({"body":"server body one","ranges":["1:1-1:3"]})", 100);
+  ASSERT_OK(store().remove(kNote, "n1"));
+  ASSERT_OK(store().put(kNote, R"({"body":"born again","ranges":["1:1-1:3"]})", "n1"));
+  const auto queued = value_of(store().pending_for(kNote, "n1"));
+  ASSERT_EQ(queued.size(), 2u);
+  ASSERT_OK(store().begin_batch("k1", "/t", "{}", {queued[0].seq, queued[1].seq}));
+  BatchAck conflict{"n1", 0, AckOutcome::kConflict};
+  BatchAck applied{"n1", 2001, AckOutcome::kApplied};
+  ASSERT_OK(store().finish_batch("k1", {conflict, applied}, 0).status());
+  EXPECT_EQ(value_of(store().queue_length()), 0);
+  EXPECT_EQ(value_of(store().get_stored(kNote, "n1"))->record.version, 2001);
+}
+
+TEST_F(LocalStoreTest, TheServersFieldModeIsUnknownUntilSet) {
+  EXPECT_FALSE(value_of(store().server_field_mode()).has_value());
+  ASSERT_OK(store().set_server_field_mode(false));
+  EXPECT_EQ(value_of(store().server_field_mode()), std::optional<bool>(false));
+  ASSERT_OK(store().set_server_field_mode(true));
+  EXPECT_EQ(value_of(store().server_field_mode()), std::optional<bool>(true));
+}
+
 TEST_F(LocalStoreTest, FinishBatchOfADeleteForgetsIt) {
   synced(kNote, "n1", R"({"body":"server body","ranges":["2:1-2:3"]})", 100);
   ASSERT_OK(store().remove(kNote, "n1"));
