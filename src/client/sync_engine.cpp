@@ -3,14 +3,30 @@
 //      byte for byte, under its Idempotency-Key: the server replays the answer if it applied it);
 //   2. pulls by cursor in the capped shape, applying each page in one local transaction with the
 //      cursor, settling records that also changed locally with the resource type's strategy;
-//   3. pushes the queue in batches, each stored with its key before it is sent.
+//   3. pushes the queue in batches, each stored with its key before it is sent, in
+//      conflictMode=field (docs/api.md, "Genuine-only conflicts"): each mutation carries its
+//      base version as baseTimestamp and an UPDATE only the fields it changed, so the server
+//      merges a race with another device's edit of other fields instead of answering 409; a
+//      mutation it reports as a conflict stays queued and is settled by the pull that follows,
+//      with the resource type's strategy, as a 409 would have been.
 // It talks to the server through Transport (client/http_transport.hpp) only, so this file needs
 // no Beast/Asio.
 //
 // Decisions where docs/client.md is silent:
 //  - The push's lastMutationAt is the cursor, which a completed pull has made the server head
 //    (the server gives even a user without mutations a positive head, and a POST with it
-//    succeeds: docs/api.md "The clock and the head"); -1 is sent only if the cursor is still 0.
+//    succeeds: docs/api.md "The clock and the head"), or the head the previous batch's answer
+//    left, so a server that ignores conflictMode (the upstream) still takes the next batch
+//    without a 409; -1 is sent only if the cursor is still 0. In field mode that value judges
+//    nothing: every mutation names its base (its record's version, or the cursor for a record
+//    the device never synced, whose absence is all the device saw).
+//  - Whole records where the server needs them: a server that answers a field-mode push without
+//    outcomes, or refuses a NOTE UPDATE that left out its unchanged body (only field mode allows
+//    that), is remembered (LocalStore::server_field_mode) and then gets whole records, as in
+//    strict mode; the refused batch is rebuilt under a new key (nothing of it was applied).
+//  - A `merged` ack is reported as synced, not as "merged automatically": that event means a
+//    conflict a strategy settled, and the server merged edits that never clashed. A `conflict`
+//    ack is no event and no conflict-log row by itself: the settle after the pull decides both.
 //  - A conflict that needs the user and gets no answer from the manual resolver is rebased on
 //    the server's state (so the answer, whenever it comes, is pushed with the right type) and
 //    held (LocalStore::hold_pending) until its conflict-log row is resolved.
@@ -51,7 +67,9 @@ constexpr std::string_view kResources =
 // timeout before the first retry.
 constexpr std::chrono::milliseconds kMaxConnectTimeout{10'000};
 
-enum class BatchOutcome { kAcked, kOutOfSync, kRefused, kTooLarge };
+// kConflicts: acked, but the server applied some mutations only (field mode); the others wait,
+// queued, for a pull to settle them.
+enum class BatchOutcome { kAcked, kConflicts, kOutOfSync, kRefused, kTooLarge };
 
 // The largest push body the engine builds: under the server's default 1 MiB limit, with room
 // for its headers. A batch over it is halved; one mutation over it alone is refused locally.
@@ -103,6 +121,29 @@ bool retryable(int status) {
 
 std::string text_or_null(const std::optional<std::string_view>& v) {
   return v ? std::string(*v) : std::string("null");
+}
+
+bool is_field_mode_target(std::string_view target) {
+  return target.find("conflictMode=field") != std::string_view::npos;
+}
+
+// A NOTE UPDATE sent without `body` (which only field mode allows) that the server refused
+// naming `body`: a server that does not know field mode.
+bool refused_for_omitted_body(const InflightBatch& batch, std::size_t index,
+                              std::string_view message) {
+  const QueuedMutation& m = batch.mutations[index];
+  if (m.resource != Resource::kNote || m.type != MutationType::kUpdate ||
+      message.find("body") == std::string_view::npos) {
+    return false;
+  }
+  boost::system::error_code ec;
+  const json::value sent = json::parse(batch.body, ec);
+  if (ec || !sent.is_object()) return false;
+  const auto* items = sent.as_object().if_contains("mutations");
+  if (!items || !items->is_array() || index >= items->as_array().size()) return false;
+  const auto& item = items->as_array()[index];
+  const auto* data = item.is_object() ? item.as_object().if_contains("data") : nullptr;
+  return data && data->is_object() && !data->as_object().contains("body");
 }
 
 }  // namespace
@@ -368,19 +409,35 @@ struct SyncEngine::Impl {
     SYNCLOG_ASSIGN_OR_RETURN(HttpResponse r, send(req));
     if (r.status == 200) {
       SYNCLOG_ASSIGN_OR_RETURN(PushAnswer answer, parse_push_answer(r.body));
+      if (is_field_mode_target(batch.target) && !answer.acks.empty()) {
+        SYNCLOG_RETURN_IF_ERROR(store.set_server_field_mode(answer.has_outcomes));
+      }
       // The pull cursor stays: the server may have done more than the acks say (a collection's
-      // cascade, the previous reading bookmark cleared, derived fields), and the pull after the
-      // push brings it. The next batch chains on this answer's head.
+      // cascade, the previous reading bookmark cleared, derived fields, another device's fields
+      // a merge kept), and the pull after the push brings it. The next batch chains on this
+      // answer's head.
       SYNCLOG_ASSIGN_OR_RETURN(auto adopted, store.finish_batch(batch.key, answer.acks, 0));
       push_head = answer.last_mutation_at;
-      report.pushed += static_cast<std::int64_t>(batch.mutations.size());
-      ++report.batches;
-      for (const auto& m : batch.mutations) {
+      std::int64_t conflicts = 0;
+      for (std::size_t i = 0; i < batch.mutations.size(); ++i) {
+        const QueuedMutation& m = batch.mutations[i];
+        const AckOutcome outcome = answer.acks[i].outcome;  // finish_batch checked the count
+        if (outcome == AckOutcome::kConflict) {
+          ++conflicts;
+          continue;
+        }
+        ++report.pushed;
         const bool was_adopted = std::any_of(adopted.begin(), adopted.end(), [&](const auto& a) {
           return a.resource == m.resource && a.local_id == m.id;
         });
-        if (!was_adopted) event(Outcome::kSynced, m.resource, m.id, "pushed to the server");
+        if (was_adopted) continue;
+        event(Outcome::kSynced, m.resource, m.id,
+              outcome == AckOutcome::kMerged
+                  ? "pushed to the server, which kept another device's changes of other fields"
+                  : "pushed to the server");
       }
+      report.server_conflicts += conflicts;
+      ++report.batches;
       for (const auto& a : adopted) SYNCLOG_RETURN_IF_ERROR(adopt(a));
       emit_events();
       progress.phase = SyncProgress::Phase::kPush;
@@ -388,7 +445,7 @@ struct SyncEngine::Impl {
       progress.mutations_pushed = report.pushed;
       SYNCLOG_ASSIGN_OR_RETURN(progress.queued, store.queue_length());
       emit_progress();
-      return BatchOutcome::kAcked;
+      return conflicts > 0 ? BatchOutcome::kConflicts : BatchOutcome::kAcked;
     }
     if (r.status == 409) {
       SYNCLOG_RETURN_IF_ERROR(store.abandon_batch(batch.key));
@@ -402,6 +459,10 @@ struct SyncEngine::Impl {
       if (message.find("Idempotency-Key") != std::string::npos) return BatchOutcome::kOutOfSync;
       const auto index = refused_index(message);
       if (!index || *index >= batch.mutations.size()) return server_error(r, "push");
+      if (refused_for_omitted_body(batch, *index, message)) {
+        SYNCLOG_RETURN_IF_ERROR(store.set_server_field_mode(false));
+        return BatchOutcome::kOutOfSync;
+      }
       SYNCLOG_RETURN_IF_ERROR(refuse(batch.mutations[*index], message));
       return BatchOutcome::kRefused;
     }
@@ -547,6 +608,29 @@ struct SyncEngine::Impl {
     }
   }
 
+  // The request body for `mutations`, formed once, when the batch is (a retry resends it as is).
+  // `cursor`: what the device has seen of the server.
+  Result<std::string> batch_body(const std::vector<QueuedMutation>& mutations,
+                                 std::int64_t cursor) {
+    if (!options.field_mode) return push_body(mutations);
+    SYNCLOG_ASSIGN_OR_RETURN(auto known, store.server_field_mode());
+    const bool partial = known.value_or(true);
+    std::vector<FieldBase> bases;
+    for (const auto& m : mutations) {
+      FieldBase b;
+      b.version = m.base_version > 0 ? m.base_version : cursor;
+      if (partial && m.type == MutationType::kUpdate && m.base_version > 0) {
+        SYNCLOG_ASSIGN_OR_RETURN(auto stored, store.get_stored(m.resource, m.id));
+        // The base the UPDATE was written on; a record rebased since sends its whole state.
+        if (stored && stored->record.version == m.base_version && !stored->base.empty()) {
+          b.data = std::move(stored->base);
+        }
+      }
+      bases.push_back(std::move(b));
+    }
+    return field_push_body(mutations, bases);
+  }
+
   Result<SyncReport> sync() {
     report = SyncReport{};
     push_head = 0;
@@ -579,16 +663,18 @@ struct SyncEngine::Impl {
       const Status chosen = store.transaction([&]() -> Status {
         SYNCLOG_ASSIGN_OR_RETURN(auto mutations, store.next_batch(max_mutations));
         cut_before_unsynced_bookmark_references(mutations);
-        std::string body = push_body(mutations);
+        SYNCLOG_ASSIGN_OR_RETURN(std::int64_t cursor, store.cursor());
+        SYNCLOG_ASSIGN_OR_RETURN(std::string body, batch_body(mutations, cursor));
         while (body.size() > kMaxPushBodyBytes && mutations.size() > 1) {
           mutations.resize(mutations.size() / 2);
-          body = push_body(mutations);
+          SYNCLOG_ASSIGN_OR_RETURN(body, batch_body(mutations, cursor));
         }
         if (mutations.empty()) return Status();
-        SYNCLOG_ASSIGN_OR_RETURN(std::int64_t cursor, store.cursor());
         const std::int64_t head = push_head > 0 ? push_head : cursor;
         batch.key = "sync-" + new_resource_id();
-        batch.target = "/v1/sync?lastMutationAt=" + std::to_string(head > 0 ? head : -1);
+        batch.target = std::string(options.field_mode ? "/v1/sync?conflictMode=field&"
+                                                      : "/v1/sync?") +
+                       "lastMutationAt=" + std::to_string(head > 0 ? head : -1);
         batch.body = std::move(body);
         std::vector<std::int64_t> seqs;
         for (const auto& m : mutations) seqs.push_back(m.seq);
@@ -607,8 +693,8 @@ struct SyncEngine::Impl {
         max_mutations = std::max<std::size_t>(1, batch.mutations.size() / 2);
         continue;
       }
-      if (o == BatchOutcome::kOutOfSync) {
-        ++report.out_of_sync;
+      if (o == BatchOutcome::kOutOfSync || o == BatchOutcome::kConflicts) {
+        if (o == BatchOutcome::kOutOfSync) ++report.out_of_sync;
         if (++rounds > options.max_conflict_rounds) {
           return make_error(ErrorCode::kOutOfSync,
                             "the server kept moving: gave up after " +

@@ -54,27 +54,68 @@ std::string string_field(const json::object& o, std::string_view key) {
 
 }  // namespace
 
-std::string push_body(const std::vector<QueuedMutation>& mutations) {
-  json::array items;
-  for (const auto& m : mutations) {
-    json::object item;
-    const bool membership = m.resource == Resource::kCollectionBookmark;
-    const MutationType type =
-        membership && m.type == MutationType::kUpdate ? MutationType::kCreate : m.type;
-    item["type"] = mutation_type_name(type);
-    item["resource"] = resource_name(m.resource);
-    if (!membership) item["resourceId"] = m.id;
-    if (type != MutationType::kDelete || membership) {
-      boost::system::error_code ec;
-      json::value data = json::parse(m.data, ec);
-      // The store only queues objects; should one not parse, the server's 422 names it.
-      item["data"] = ec ? json::value(json::object()) : std::move(data);
-    }
-    items.emplace_back(std::move(item));
+namespace {
+
+// One item of a push body, before conflictMode=field adds to it.
+json::object push_item(const QueuedMutation& m) {
+  json::object item;
+  const bool membership = m.resource == Resource::kCollectionBookmark;
+  const MutationType type =
+      membership && m.type == MutationType::kUpdate ? MutationType::kCreate : m.type;
+  item["type"] = mutation_type_name(type);
+  item["resource"] = resource_name(m.resource);
+  if (!membership) item["resourceId"] = m.id;
+  if (type != MutationType::kDelete || membership) {
+    boost::system::error_code ec;
+    json::value data = json::parse(m.data, ec);
+    // The store only queues objects; should one not parse, the server's 422 names it.
+    item["data"] = ec ? json::value(json::object()) : std::move(data);
   }
+  return item;
+}
+
+std::string body_of(json::array items) {
   json::object body;
   body["mutations"] = std::move(items);
   return json::serialize(body);
+}
+
+}  // namespace
+
+std::string push_body(const std::vector<QueuedMutation>& mutations) {
+  json::array items;
+  for (const auto& m : mutations) items.emplace_back(push_item(m));
+  return body_of(std::move(items));
+}
+
+std::string field_push_body(const std::vector<QueuedMutation>& mutations,
+                            const std::vector<FieldBase>& bases) {
+  json::array items;
+  for (std::size_t i = 0; i < mutations.size(); ++i) {
+    const QueuedMutation& m = mutations[i];
+    const FieldBase base = i < bases.size() ? bases[i] : FieldBase{};
+    json::object item = push_item(m);
+    if (base.version > 0) item["baseTimestamp"] = base.version;
+    const bool partial = m.type == MutationType::kUpdate &&
+                         (m.resource == Resource::kNote || m.resource == Resource::kBookmark);
+    auto* data = item.if_contains("data");
+    if (partial && base.data && data && data->is_object()) {
+      boost::system::error_code ec;
+      const json::value was = json::parse(*base.data, ec);
+      if (!ec && was.is_object()) {
+        // A field the device did not change is left out: sent as it was, it would overwrite (or
+        // clash with) another device's change of it.
+        json::object changed;
+        for (const auto& [key, value] : data->as_object()) {
+          const auto* old = was.as_object().if_contains(key);
+          if (!old || *old != value) changed[key] = value;
+        }
+        *data = std::move(changed);
+      }
+    }
+    items.emplace_back(std::move(item));
+  }
+  return body_of(std::move(items));
 }
 
 Result<PullPage> parse_pull(std::string_view body) {
@@ -141,9 +182,17 @@ Result<PushAnswer> parse_push_answer(std::string_view body) {
     const auto& o = item.as_object();
     BatchAck ack;
     ack.resource_id = string_field(o, "resourceId");
+    if (o.if_contains("outcome")) {
+      const std::string outcome = string_field(o, "outcome");
+      if (outcome == "applied") ack.outcome = AckOutcome::kApplied;
+      else if (outcome == "merged") ack.outcome = AckOutcome::kMerged;
+      else if (outcome == "conflict") ack.outcome = AckOutcome::kConflict;
+      else return bad_answer("an ack with an unknown outcome");
+      answer.has_outcomes = true;
+    }
     const auto ts = as_int(o.if_contains("timestamp"));
-    if (!ts) return bad_answer("an ack without timestamp");
-    ack.timestamp = *ts;
+    if (!ts && ack.outcome != AckOutcome::kConflict) return bad_answer("an ack without timestamp");
+    ack.timestamp = ts.value_or(0);
     answer.acks.push_back(std::move(ack));
   }
   return answer;

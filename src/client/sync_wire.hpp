@@ -25,6 +25,25 @@ namespace synclog::client {
 /// is sent as a CREATE, the idempotent upsert of the membership.
 std::string push_body(const std::vector<QueuedMutation>& mutations);
 
+/// What conflictMode=field adds to one pushed mutation (docs/api.md, "Genuine-only conflicts").
+struct FieldBase {
+  /// `baseTimestamp`: the server version the mutation was edited from; 0: none is sent (the
+  /// server then takes the request's lastMutationAt).
+  std::int64_t version = 0;
+  /// The server's `data` at `version` (records.base). When set, an UPDATE of a NOTE or a
+  /// BOOKMARK carries only the fields that differ from it.
+  std::optional<std::string> data;
+};
+
+/// The body of POST /v1/sync?conflictMode=field: push_body's items, each with its
+/// `baseTimestamp` (when bases[i].version > 0), and an UPDATE of a NOTE or BOOKMARK with a base
+/// `data` cut down to the fields that differ from it, so that the server judges only what the
+/// device changed. COLLECTION and READING_SESSION UPDATEs keep their whole state: the server
+/// requires `name` and the position (each their resource's one stamped field anyway).
+/// `bases` holds one FieldBase per mutation (missing ones count as empty).
+std::string field_push_body(const std::vector<QueuedMutation>& mutations,
+                            const std::vector<FieldBase>& bases);
+
 /// One entry of a pull.
 struct PullEntry {
   MutationType type = MutationType::kCreate;
@@ -51,9 +70,11 @@ Result<std::int64_t> parse_head(std::string_view body);
 struct PushAnswer {
   std::vector<BatchAck> acks;
   std::int64_t last_mutation_at = 0;
+  bool has_outcomes = false;  ///< an ack carried `outcome`: the server speaks conflictMode=field
 };
 
-/// Reads a 200 answer of POST /v1/sync.
+/// Reads a 200 answer of POST /v1/sync. An ack's `outcome` ("applied", "merged", "conflict")
+/// is read when present; a conflict's ack needs no timestamp, every other ack does.
 Result<PushAnswer> parse_push_answer(std::string_view body);
 
 /// The message of an error answer in either envelope ({"message"} or {"error":{"message"}}),

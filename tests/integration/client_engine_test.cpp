@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -143,6 +144,14 @@ class ClientEngineTest : public ::testing::Test {
                                     server_.token("alice"), options);
   }
 
+  // The server's latest state of a note, from a pull from 0.
+  json::object server_note(const std::string& id) {
+    test::SyncApi api(server_, "alice", "checker");
+    const auto entries = test::pulls::entries_for(test::pulls::pulled(api, 0), "NOTE", id);
+    if (entries.empty()) return {};
+    return entries.back().at("data").as_object();
+  }
+
   TempDir dir_;
   ServerProcess server_{{"--rate-limit", "0"}};
 };
@@ -207,8 +216,12 @@ TEST_F(ClientEngineTest, OfflineEditsOnThreeDevicesConvergeInEveryOrder) {
   for (const auto& t : typed) EXPECT_EQ(on_server[t], 1) << t;
 }
 
+// Strict mode (field_mode off): what a server that does not know conflictMode=field does to a
+// push at a stale head.
 TEST_F(ClientEngineTest, APushThatMeetsA409PullsSettlesAndPushesAgain) {
-  auto a = device("a"), b = device("b");
+  SyncOptions strict = Device::fast();
+  strict.field_mode = false;
+  auto a = device("a"), b = device("b", 0, strict);
   const auto n = a->put(Resource::kNote, note("first version of it"));
   ASSERT_OK(a->sync());
   ASSERT_OK(b->sync());
@@ -228,6 +241,154 @@ TEST_F(ClientEngineTest, APushThatMeetsA409PullsSettlesAndPushesAgain) {
   EXPECT_GE(report->out_of_sync, 1);
   EXPECT_EQ(*b->store->queue_length(), 0);
   EXPECT_EQ(b->get(Resource::kNote, n)->at("body"), "changed by the other device");
+  ASSERT_OK(a->sync());
+  EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+}
+
+// The race field mode is for: b pulled, then a edited the note's body and synced, then b pushes
+// its offline edit of the ranges at its stale head. In strict mode that is a 409 round and, with
+// server wins, b's ranges are lost; in field mode the server merges the two edits.
+TEST_F(ClientEngineTest, ARaceWithAnEditOfOtherFieldsIsMergedByTheServerWithoutA409) {
+  for (const bool field_mode : {false, true}) {
+    SCOPED_TRACE(field_mode ? "field mode" : "strict mode");
+    SyncOptions options = Device::fast();
+    options.field_mode = field_mode;
+    const std::string tag = field_mode ? "field" : "strict";
+    auto a = device("race-a-" + tag), b = device("race-b-" + tag, 0, options);
+    const std::string id = "race-" + tag;
+    a->put(Resource::kNote, note("the original body", "1:1-1:2"), id);
+    ASSERT_OK(a->sync());
+    ASSERT_OK(b->sync());
+    b->put(Resource::kNote, R"({"ranges":["2:1-2:5"]})", id);
+    bool raced = false;
+    b->engine->on_progress([&](const SyncProgress& p) {
+      if (p.phase != SyncProgress::Phase::kPull || raced) return;
+      raced = true;  // after b's pull, before its push
+      a->put(Resource::kNote, R"({"body":"the body a wrote"})", id);
+      EXPECT_TRUE(a->sync().ok());
+    });
+    b->events.clear();
+    auto report = b->sync();
+    ASSERT_OK(report);
+    ASSERT_TRUE(raced);
+    std::cout << "[ figures  ] " << tag << " mode race: 409 rounds " << report->out_of_sync
+              << ", server conflicts " << report->server_conflicts << ", conflict-log rows "
+              << b->store->conflicts()->size() << "\n";
+    EXPECT_EQ(*b->store->queue_length(), 0);
+    if (!field_mode) {
+      EXPECT_EQ(report->out_of_sync, 1);
+      EXPECT_EQ(b->store->conflicts()->size(), 1u);  // server wins: b's ranges dropped
+      continue;
+    }
+    EXPECT_EQ(report->out_of_sync, 0);
+    EXPECT_EQ(report->server_conflicts, 0);
+    EXPECT_EQ(report->conflicts, 0);
+    EXPECT_TRUE(b->store->conflicts()->empty());
+    EXPECT_TRUE(b->events_for(id, Outcome::kMerged).empty());
+    EXPECT_FALSE(b->events_for(id, Outcome::kSynced).empty());
+    // The server has a's body and b's ranges, and so do both devices.
+    const auto on_server = server_note(id);
+    EXPECT_EQ(on_server.at("body"), "the body a wrote");
+    EXPECT_EQ(on_server.at("ranges"), json::parse(R"(["2:1-2:5"])"));
+    EXPECT_EQ(b->get(Resource::kNote, id)->at("body"), "the body a wrote");
+    EXPECT_EQ(b->get(Resource::kNote, id)->at("ranges"), json::parse(R"(["2:1-2:5"])"));
+    ASSERT_OK(a->sync());
+    EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+    EXPECT_TRUE(a->store->conflicts()->empty());
+  }
+}
+
+// The same race on the same field: the server reports the conflict, applies nothing of it, and
+// the strategy decides after the pull as it always has, with its conflict-log row.
+TEST_F(ClientEngineTest, ARaceOnTheSameFieldIsSettledByTheStrategy) {
+  struct Case {
+    Strategy strategy;
+    Outcome outcome;
+    std::string body;  // what the server ends with
+  };
+  const std::vector<Case> cases = {
+      {Strategy::kServerWins, Outcome::kMerged, "the body a wrote"},
+      {Strategy::kClientWins, Outcome::kMerged, "the body b wrote"},
+      {Strategy::kManual, Outcome::kNeedsUser, "the body a wrote"},
+  };
+  int i = 0;
+  for (const auto& k : cases) {
+    SCOPED_TRACE(strategy_name(k.strategy));
+    const std::string tag = std::to_string(++i);
+    auto a = device("same-a" + tag), b = device("same-b" + tag);
+    ASSERT_OK(b->store->set_strategy(Resource::kNote, k.strategy));
+    const std::string id = "same-" + tag;
+    a->put(Resource::kNote, note("the original body"), id);
+    ASSERT_OK(a->sync());
+    ASSERT_OK(b->sync());
+    b->put(Resource::kNote, R"({"body":"the body b wrote"})", id);
+    bool raced = false;
+    b->engine->on_progress([&](const SyncProgress& p) {
+      if (p.phase != SyncProgress::Phase::kPull || raced) return;
+      raced = true;
+      a->put(Resource::kNote, R"({"body":"the body a wrote"})", id);
+      EXPECT_TRUE(a->sync().ok());
+    });
+    b->events.clear();
+    auto report = b->sync();
+    ASSERT_OK(report);
+    EXPECT_EQ(report->out_of_sync, 0);
+    EXPECT_EQ(report->server_conflicts, 1);
+    const auto log = *b->store->conflicts();
+    ASSERT_EQ(log.size(), 1u);  // from the settle, not one more for the server's report
+    EXPECT_EQ(log[0].id, id);
+    EXPECT_EQ(log[0].strategy, k.strategy);
+    EXPECT_EQ(log[0].outcome, k.outcome);
+    EXPECT_EQ(log[0].clashing_fields, std::vector<std::string>{"body"});
+    ASSERT_EQ(b->events_for(id, k.outcome).size(), 1u);
+    EXPECT_EQ(server_note(id).at("body"), k.body.c_str());
+    if (k.outcome == Outcome::kNeedsUser) {
+      EXPECT_EQ(*b->store->held_count(), 1);
+      continue;
+    }
+    EXPECT_EQ(*b->store->queue_length(), 0);
+    ASSERT_OK(a->sync());
+    EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+  }
+}
+
+// One mutation of a batch clashes, the others apply: they leave the queue at once and reach the
+// server once; only the clashing one is settled and pushed again.
+TEST_F(ClientEngineTest, ABatchWithOneConflictKeepsOnlyThatOneQueued) {
+  auto a = device("part-a"), b = device("part-b");
+  ASSERT_OK(b->store->set_strategy(Resource::kNote, Strategy::kClientWins));
+  a->put(Resource::kNote, note("the original body"), "part-n1");
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());
+  b->put(Resource::kNote, note("a new note before"), "part-n2");
+  b->put(Resource::kNote, R"({"body":"the body b wrote"})", "part-n1");
+  b->put(Resource::kNote, note("a new note after"), "part-n3");
+  bool raced = false;
+  b->engine->on_progress([&](const SyncProgress& p) {
+    if (p.phase != SyncProgress::Phase::kPull || raced) return;
+    raced = true;
+    a->put(Resource::kNote, R"({"body":"the body a wrote"})", "part-n1");
+    EXPECT_TRUE(a->sync().ok());
+  });
+  auto report = b->sync();
+  ASSERT_OK(report);
+  ASSERT_TRUE(raced);
+  EXPECT_EQ(report->out_of_sync, 0);
+  EXPECT_EQ(report->server_conflicts, 1);
+  EXPECT_EQ(report->batches, 2);
+  EXPECT_EQ(report->pushed, 3);  // n2 and n3 once, n1 after its settle
+  EXPECT_EQ(*b->store->queue_length(), 0);
+  test::SyncApi api(server_, "alice", "checker");
+  const auto all = test::pulls::pulled(api, 0);
+  for (const char* id : {"part-n2", "part-n3"}) {
+    const auto entries = test::pulls::entries_for(all, "NOTE", id);
+    ASSERT_EQ(entries.size(), 1u) << id;
+    EXPECT_EQ(entries[0].at("type"), "CREATE") << id;
+  }
+  EXPECT_EQ(server_note("part-n1").at("body"), "the body b wrote");  // client wins
+  const auto log = *b->store->conflicts();
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].id, "part-n1");
   ASSERT_OK(a->sync());
   EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
 }
@@ -276,6 +437,48 @@ TEST_F(ClientEngineTest, ABatchSentButUnansweredBeforeACrashIsReplayedNotDuplica
     if (m.at("resource") == "NOTE" && m.at("data").at("body") == "sent, answer lost, then crash")
       ++copies;
   EXPECT_EQ(copies, 1);
+}
+
+// A field-mode batch whose answer was lost, then a crash; meanwhile another device changes the
+// same field. The resent batch is the same request under the same key, so the server replays
+// its stored answer (applied) rather than judging it again (which would now be a conflict).
+TEST_F(ClientEngineTest, AFieldModeBatchInFlightAtACrashIsReplayedNotJudgedAgain) {
+  FaultProxy proxy(server_.host(), server_.port());
+  SyncOptions once = Device::fast();
+  once.max_attempts = 1;
+  auto a = device("replay-a", proxy.port(), once);
+  a->put(Resource::kNote, note("the original body"), "replay-n1");
+  ASSERT_OK(a->sync());
+  a->put(Resource::kNote, R"({"body":"the body a wrote"})", "replay-n1");
+  const std::size_t seen = proxy.exchanges().size();
+  proxy.fault_matching(FaultProxy::request_is("POST", "/v1/sync"), Fault::drop_response(), 1);
+  ASSERT_FALSE(a->sync().ok());
+  const auto inflight = *a->store->inflight_batch();
+  ASSERT_TRUE(inflight);
+  EXPECT_NE(inflight->target.find("conflictMode=field"), std::string::npos) << inflight->target;
+  const auto sent = json::parse(inflight->body).at("mutations").at(0).as_object();
+  EXPECT_TRUE(sent.contains("baseTimestamp"));
+  EXPECT_FALSE(sent.at("data").as_object().contains("ranges"));  // only what a changed
+  test::SyncApi other(server_, "alice", "other-device");
+  other.push_ok(R"([{"type":"UPDATE","resource":"NOTE","resourceId":"replay-n1",)"
+                R"("data":{"body":"the body the other device wrote"}}])");
+
+  a->open();  // the app starts again
+  auto report = a->sync();
+  ASSERT_OK(report);
+  EXPECT_EQ(report->pushed, 1);
+  EXPECT_EQ(report->server_conflicts, 0);
+  EXPECT_EQ(report->out_of_sync, 0);
+  EXPECT_EQ(*a->store->queue_length(), 0);
+  std::vector<std::string> posts;  // the lost one and its resend
+  const auto exchanges = proxy.exchanges();
+  for (std::size_t i = seen; i < exchanges.size(); ++i)
+    if (exchanges[i].method == "POST") posts.push_back(exchanges[i].target);
+  ASSERT_EQ(posts.size(), 2u);
+  EXPECT_EQ(posts[0], posts[1]);
+  // The other device's later write stands, and a pulled it.
+  EXPECT_EQ(server_note("replay-n1").at("body"), "the body the other device wrote");
+  EXPECT_EQ(a->get(Resource::kNote, "replay-n1")->at("body"), "the body the other device wrote");
 }
 
 TEST_F(ClientEngineTest, LostAndCutAnswersAreRetriedWithTheSameKeyAndNothingIsDuplicated) {

@@ -1,8 +1,9 @@
 // The sync engine (docs/client.md, "Sync: pull -> apply -> push"): brings a device's LocalStore
 // and the server to the same state. One sync() pulls by cursor pages and applies what other
 // devices did (settling conflicts with each resource type's strategy), then pushes the queue in
-// batches of at most 100, each with an Idempotency-Key stored before it is sent, recovering from
-// 409 (pull, settle, retry), lost answers (the same request again), 429/503 (Retry-After) and
+// batches of at most 100 in conflictMode=field, each with an Idempotency-Key stored before it is
+// sent, recovering from mutations the server reports as conflicts and from 409 (pull, settle,
+// retry), lost answers (the same request again), 429/503 (Retry-After) and
 // 410 (a full resync), with exponential backoff and full jitter between attempts.
 //
 // Every outcome is an event for the app (synced, merged automatically, needs the user) and every
@@ -31,9 +32,15 @@ struct SyncOptions {
   std::chrono::milliseconds backoff_base{200};  // first wait; doubles each attempt
   std::chrono::milliseconds backoff_cap{30'000};
   std::chrono::milliseconds request_timeout{30'000};
-  // 409 rounds (pull, settle, push again) before sync() gives up: another device writing
-  // without pause could otherwise keep this one busy forever.
+  // Rounds of pull, settle, push again (after a 409, or a batch in which the server reported
+  // conflicts) before sync() gives up: another device writing without pause could otherwise
+  // keep this one busy forever.
   int max_conflict_rounds = 20;
+  // Push with POST /v1/sync?conflictMode=field (docs/client.md, "Sync"): a stale head is no
+  // 409, the server merges edits of different fields and reports only real clashes, which the
+  // strategies settle. A server that does not know the mode answers as in strict mode and the
+  // engine copes (it then sends whole records, as strict mode does). false: strict mode only.
+  bool field_mode = true;
 };
 
 // Progress of one sync() for a long first sync: entries pulled of the server's total, and
@@ -63,6 +70,7 @@ struct SyncReport {
   std::int64_t conflicts = 0;       // conflicts settled by a strategy
   std::int64_t needs_user = 0;      // conflicts and refusals waiting for the user
   std::int64_t out_of_sync = 0;     // 409 answers recovered from
+  std::int64_t server_conflicts = 0;  // mutations a field-mode push reported as clashing
   std::int64_t retries = 0;         // requests sent again (lost answers, 5xx, 429)
   bool resynced = false;            // a 410 made it pull from 0
   std::int64_t cursor = 0;          // the server head the device is at now

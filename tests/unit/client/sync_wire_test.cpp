@@ -87,6 +87,61 @@ TEST(SyncWireTest, ParsePushAnswerReadsAcksInOrder) {
   EXPECT_EQ(*parse_head(R"({"success":true,"data":{"lastMutationAt":42}})"), 42);
 }
 
+TEST(SyncWireTest, ParsePushAnswerReadsFieldModeOutcomes) {
+  const auto a = parse_push_answer(
+      R"({"success":true,"data":{"mutations":[)"
+      R"({"type":"UPDATE","resource":"NOTE","resourceId":"n1","timestamp":11,"outcome":"merged"},)"
+      R"({"type":"UPDATE","resource":"NOTE","resourceId":"n2","outcome":"conflict",)"
+      R"("conflict":{"reason":"changed","fields":["body"],"version":9,"record":{}}},)"
+      R"({"type":"CREATE","resource":"NOTE","resourceId":"n3","timestamp":12,"outcome":"applied"}],)"
+      R"("lastMutationAt":12}})");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_TRUE(a->has_outcomes);
+  ASSERT_EQ(a->acks.size(), 3u);
+  EXPECT_EQ(a->acks[0].outcome, AckOutcome::kMerged);
+  EXPECT_EQ(a->acks[1].outcome, AckOutcome::kConflict);
+  EXPECT_EQ(a->acks[1].timestamp, 0);
+  EXPECT_EQ(a->acks[2].outcome, AckOutcome::kApplied);
+  // Without outcomes (a server that does not know field mode): applied, as before.
+  const auto plain = parse_push_answer(
+      R"({"success":true,"data":{"mutations":[{"type":"CREATE","resource":"NOTE",)"
+      R"("resourceId":"n1","timestamp":11}],"lastMutationAt":11}})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->has_outcomes);
+  EXPECT_EQ(plain->acks[0].outcome, AckOutcome::kApplied);
+  // Only a conflict may come without a timestamp.
+  EXPECT_FALSE(parse_push_answer(R"({"success":true,"data":{"mutations":[{"type":"CREATE",)"
+                                 R"("resource":"NOTE","resourceId":"n1","outcome":"merged"}],)"
+                                 R"("lastMutationAt":11}})")
+                   .ok());
+  EXPECT_FALSE(parse_push_answer(R"({"success":true,"data":{"mutations":[{"type":"CREATE",)"
+                                 R"("resource":"NOTE","resourceId":"n1","timestamp":1,)"
+                                 R"("outcome":"maybe"}],"lastMutationAt":11}})")
+                   .ok());
+}
+
+TEST(SyncWireTest, FieldPushBodyNamesBasesAndSendsOnlyTheFieldsAnUpdateChanged) {
+  auto edited = mutation(Resource::kNote, "n1", MutationType::kUpdate,
+                         R"({"body":"same body","ranges":["2:1-2:5"],"clientUpdatedAt":"t2"})");
+  auto created = mutation(Resource::kNote, "n2", MutationType::kCreate,
+                          R"({"body":"a new note","ranges":["1:1-1:2"]})");
+  auto renamed = mutation(Resource::kCollection, "c1", MutationType::kUpdate,
+                          R"({"name":"New name","slug":"old-name"})");
+  const std::vector<FieldBase> bases = {
+      {100, R"({"body":"same body","ranges":["1:1-1:2"],"clientUpdatedAt":"t1"})"},
+      {0, std::nullopt},
+      {90, R"({"name":"Old name","slug":"old-name"})"},
+  };
+  EXPECT_EQ(field_push_body({edited, created, renamed}, bases),
+            R"({"mutations":[)"
+            R"({"type":"UPDATE","resource":"NOTE","resourceId":"n1",)"
+            R"("data":{"ranges":["2:1-2:5"],"clientUpdatedAt":"t2"},"baseTimestamp":100},)"
+            R"({"type":"CREATE","resource":"NOTE","resourceId":"n2",)"
+            R"("data":{"body":"a new note","ranges":["1:1-1:2"]}},)"
+            R"({"type":"UPDATE","resource":"COLLECTION","resourceId":"c1",)"
+            R"("data":{"name":"New name","slug":"old-name"},"baseTimestamp":90}]})");
+}
+
 TEST(SyncWireTest, ErrorMessageReadsBothEnvelopes) {
   EXPECT_EQ(error_message(R"({"success":false,"error":{"code":"X","message":"sync one"}})"),
             "sync one");
