@@ -4,17 +4,16 @@
 #include "domain/apply.hpp"
 
 #include "common/ids.hpp"
+#include "domain/field_edits.hpp"
 
 namespace synclog::domain::detail {
 namespace {
 
-Status apply_reading(Ledger& ledger, Bookmark& b, ReadingFlag flag) {
-  switch (flag) {
-    case ReadingFlag::kOmitted: return Status();
-    case ReadingFlag::kCleared: b.is_reading = false; return Status();
-    case ReadingFlag::kSet: return take_reading_flag(ledger, b);
-  }
-  return Status();
+// The bookmark's own fields (as the field-mode judge sees them), then the reading flag's
+// cascade: taking it clears the previous reading bookmark.
+Status apply_fields(Ledger& ledger, Bookmark& b, std::optional<int> mushaf, ReadingFlag reading) {
+  set_fields(b, mushaf, reading);
+  return reading == ReadingFlag::kSet ? take_reading_flag(ledger, b) : Status();
 }
 
 Result<Ack> create(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
@@ -34,13 +33,12 @@ Result<Ack> create(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
   MutationType op = MutationType::kCreate;
   if (existing) {
     b = std::move(*existing);
-    if (c.details.mushaf) b.details.mushaf = c.details.mushaf;
     op = MutationType::kUpdate;
   } else {
     b.id = m.resource_id.empty() ? new_resource_id() : m.resource_id;
     b.details = c.details;
   }
-  SYNCLOG_RETURN_IF_ERROR(apply_reading(ledger, b, c.reading));
+  SYNCLOG_RETURN_IF_ERROR(apply_fields(ledger, b, c.details.mushaf, c.reading));
   SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(b, op, c.times));
   return make_ack(m, b.id, ts);
 }
@@ -64,9 +62,8 @@ Result<Ack> update(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
       return make_error(ctx.code, "Invalid " + ctx.prefix + "mushafId" + ctx.where +
                                       ": would move the page bookmark to another mushaf layout");
     }
-    b.details.mushaf = u.mushaf;
   }
-  SYNCLOG_RETURN_IF_ERROR(apply_reading(ledger, b, u.reading));
+  SYNCLOG_RETURN_IF_ERROR(apply_fields(ledger, b, u.mushaf, u.reading));
   SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(b, MutationType::kUpdate, u.times));
   return make_ack(m, b.id, ts);
 }

@@ -21,8 +21,7 @@ struct DirectResult {
   bool version_covers_body = true;
   // conflictMode=field with a stale If-Match: how the write was judged; with a conflict
   // nothing was written and the answer is 412 carrying it.
-  std::optional<Outcome> outcome;
-  Resource judged = Resource::kNote;  // the resource `outcome` is about
+  std::optional<JudgedOutcome> judged;
   std::optional<Conflict> conflict;
 };
 

@@ -98,8 +98,7 @@ Result<TargetState> target_state(Ledger& l, const MembershipTarget& t) {
 // usual, or, under conflictMode=field with a stale If-Match, `m` judged from that version.
 // `refused` is set when the write must not happen (a clash, answered 412 with it).
 struct Admission {
-  std::optional<Outcome> outcome;
-  Resource resource = Resource::kNote;
+  std::optional<JudgedOutcome> judged;
   std::optional<DirectResult> refused;
 };
 
@@ -110,12 +109,13 @@ Result<Admission> admit(Ledger& l, const Preconditions& pre, std::int64_t curren
     return Admission{};
   }
   // The resource exists, so the retention horizon (which only forgets deletions) plays no part.
-  SYNCLOG_ASSIGN_OR_RETURN(auto judgement, judge_mutation(l, m, Vantage{*base, 0, l.client_id()}));
-  Admission a{judgement.outcome, m.resource, std::nullopt};
+  const Vantage who{*base, 0, l.client_id(), l.head()};
+  SYNCLOG_ASSIGN_OR_RETURN(auto judgement, judge_mutation(l, m, who));
+  Admission a;
+  a.judged = JudgedOutcome{m.resource, judgement.outcome};
   if (judgement.conflict) {
     DirectResult r;
-    r.outcome = Outcome::kConflict;
-    r.judged = m.resource;
+    r.judged = a.judged;
     r.conflict = std::move(judgement.conflict);
     r.version = current;
     a.refused = std::move(r);
@@ -124,8 +124,7 @@ Result<Admission> admit(Ledger& l, const Preconditions& pre, std::int64_t curren
 }
 
 DirectResult judged(DirectResult r, const Admission& a) {
-  r.outcome = a.outcome;
-  r.judged = a.resource;
+  r.judged = a.judged;
   return r;
 }
 
@@ -141,12 +140,16 @@ Result<DirectResult> add_bookmark(Ledger& l, const BookmarkCreate& c, const Prec
 Result<DirectResult> delete_bookmark(Ledger& l, std::string_view id, const Preconditions& pre) {
   SYNCLOG_ASSIGN_OR_RETURN(auto b, l.get<Bookmark>(id));
   if (!b) return not_found("Bookmark");
-  SYNCLOG_ASSIGN_OR_RETURN(
-      const auto admission,
-      admit(l, pre, b->version, mutation(MutationType::kDelete, Resource::kBookmark, b->id, NoFields{})));
-  if (admission.refused) return *admission.refused;
   SYNCLOG_ASSIGN_OR_RETURN(auto memberships, l.memberships_of_bookmark(b->id));
-  if (b->in_default || !memberships.empty()) {
+  const bool kept = b->in_default || !memberships.empty();
+  // Judged as what it does: a kept bookmark only loses the reading flag.
+  BookmarkUpdate clear_reading;
+  clear_reading.reading = ReadingFlag::kCleared;
+  const Mutation m = kept ? mutation(MutationType::kUpdate, Resource::kBookmark, b->id, clear_reading)
+                          : mutation(MutationType::kDelete, Resource::kBookmark, b->id, NoFields{});
+  SYNCLOG_ASSIGN_OR_RETURN(const auto admission, admit(l, pre, b->version, m));
+  if (admission.refused) return *admission.refused;
+  if (kept) {
     // Kept for its collections; it only stops being the reading bookmark.
     if (b->is_reading) {
       b->is_reading = false;

@@ -1,7 +1,13 @@
-// The field-mode judgement, per resource type.
+// The field-mode judgement, per resource type. Besides the resource's own fields, a mutation is
+// judged on what its cascades would take with them unseen: the bookmarks a collection delete
+// orphans, the memberships a bookmark delete removes, and the reading flag that taking it
+// clears elsewhere (which bookmark is the reading one is a single value, like a position).
 #include "domain/field_conflicts.hpp"
 
+#include <algorithm>
+
 #include "common/json_text.hpp"
+#include "domain/apply.hpp"
 #include "domain/field_edits.hpp"
 #include "domain/field_stamps.hpp"
 #include "domain/wire.hpp"
@@ -11,9 +17,16 @@ namespace {
 
 using detail::set_fields;
 
-// A change the client had not seen: after its base, by somebody else.
+constexpr std::size_t kIsReadingField = 1;  // field_names<Bookmark>()
+
+// A change the client had not seen: after its base, not its own, not this request's.
 bool unseen(const FieldStamp& s, const Vantage& who) {
-  return s.ts > who.base && (who.client.empty() || s.by != who.client);
+  return s.ts > who.base && s.ts <= who.own_after && (who.client.empty() || s.by != who.client);
+}
+
+// A membership has no fields: it is judged by its creation (a repeated add changes nothing).
+bool unseen(const Membership& mb, const Vantage& who) {
+  return unseen(FieldStamp{mb.created_ts, mb.modified_by}, who);
 }
 
 Judgement conflict(std::string_view reason, std::vector<std::string_view> fields,
@@ -25,10 +38,22 @@ Judgement conflict(std::string_view reason, std::vector<std::string_view> fields
 }
 
 template <class T>
+Judgement changed(const T& current, std::vector<std::string_view> fields) {
+  return conflict("changed", std::move(fields), current.version, wire_data(current));
+}
+
+template <class T>
 void add_field(std::vector<std::string_view>& out, std::size_t i) {
   const FieldName& f = field_names<T>()[i];
   out.push_back(f.name);
   if (!f.also.empty()) out.push_back(f.also);
+}
+
+// Adds `field` to the clash (making one of `current` if there is none yet).
+template <class T>
+void add_clash(Judgement& j, const T& current, std::string_view field) {
+  if (!j.conflict) j = changed(current, {});
+  j.conflict->fields.push_back(field);
 }
 
 // `edited` is `current` with the mutation's fields set: a field clashes when the mutation
@@ -45,7 +70,7 @@ Judgement judge_edit(const T& current, const T& edited, const Vantage& who) {
     others = true;
     if (after[i] != before[i]) add_field<T>(clashing, i);
   }
-  if (!clashing.empty()) return conflict("changed", std::move(clashing), current.version, wire_data(current));
+  if (!clashing.empty()) return changed(current, std::move(clashing));
   Judgement j;
   j.outcome = others ? Outcome::kMerged : Outcome::kApplied;
   return j;
@@ -59,17 +84,21 @@ Judgement judge_delete(const T& current, const Vantage& who) {
     if (unseen(current.stamps.at[i], who)) add_field<T>(clashing, i);
   }
   if (clashing.empty()) return Judgement{};
-  return conflict("changed", std::move(clashing), current.version, wire_data(current));
+  return changed(current, std::move(clashing));
 }
 
-// An edit of a resource that does not exist: a conflict if it was deleted after the base, or
-// may have been (the base is older than the retention horizon, which forgot deletions); else
-// nullopt, and applying it fails as in the default mode.
-Result<std::optional<Judgement>> judge_missing(ResourceView& view, Resource kind,
+// A write to a resource that does not exist: a conflict if it was deleted after the base (by
+// somebody else: a deletion earlier in this request is the request's own). For an UPDATE, also
+// when it may have been (the base predates the retention horizon, which forgot deletions);
+// else nullopt, and applying goes on as in the default mode (404 for an UPDATE).
+Result<std::optional<Judgement>> judge_missing(ResourceView& view, const Mutation& m, Resource kind,
                                                std::string_view id, const Vantage& who) {
   SYNCLOG_ASSIGN_OR_RETURN(const auto deleted, view.deleted_at(kind, id));
-  if (deleted && *deleted > who.base) return std::optional(conflict("deleted", {}, *deleted, "null"));
-  if (!deleted && who.base < who.horizon) return std::optional(conflict("deleted", {}, who.horizon, "null"));
+  if (deleted && *deleted > who.base && *deleted <= who.own_after) {
+    return std::optional(conflict("deleted", {}, *deleted, "null"));
+  }
+  const bool forgotten = !deleted && who.base < who.horizon && m.type == MutationType::kUpdate;
+  if (forgotten) return std::optional(conflict("deleted", {}, who.horizon, "null"));
   return std::optional<Judgement>();
 }
 
@@ -79,8 +108,7 @@ Result<Judgement> judge_write(ResourceView& view, const Mutation& m, const Vanta
   if (m.resource_id.empty()) return Judgement{};
   SYNCLOG_ASSIGN_OR_RETURN(auto current, view.get<T>(m.resource_id));
   if (!current) {
-    if (m.type == MutationType::kCreate) return Judgement{};
-    SYNCLOG_ASSIGN_OR_RETURN(auto missing, judge_missing(view, m.resource, m.resource_id, who));
+    SYNCLOG_ASSIGN_OR_RETURN(auto missing, judge_missing(view, m, m.resource, m.resource_id, who));
     return missing.value_or(Judgement{});
   }
   T edited = *current;
@@ -98,8 +126,11 @@ Result<Judgement> judge_removal(ResourceView& view, const Mutation& m, const Van
 Result<Judgement> judge_note(ResourceView& view, const Mutation& m, const Vantage& who) {
   if (m.type == MutationType::kDelete) return judge_removal<Note>(view, m, who);
   return judge_write<Note>(view, m, who, [&m](Note& n) {
-    if (m.type == MutationType::kCreate) set_fields(n, std::get<NoteCreate>(m.data));
-    else set_fields(n, std::get<NoteUpdate>(m.data));
+    if (m.type == MutationType::kCreate) {
+      set_fields(n, std::get<NoteCreate>(m.data));
+    } else {
+      set_fields(n, std::get<NoteUpdate>(m.data));
+    }
   });
 }
 
@@ -108,6 +139,16 @@ Result<Judgement> judge_session(ResourceView& view, const Mutation& m, const Van
   return judge_write<ReadingSession>(view, m, who, [&m](ReadingSession& s) {
     set_fields(s, std::get<SessionFields>(m.data));
   });
+}
+
+// Whether deleting collection `collection_id` orphans `b` (the cascade then deletes it).
+Result<bool> orphaned_by(ResourceView& view, const Bookmark& b, std::string_view collection_id) {
+  if (b.in_default || b.is_reading) return false;
+  SYNCLOG_ASSIGN_OR_RETURN(const auto ms, view.memberships_of_bookmark(b.id));
+  for (const auto& mb : ms) {
+    if (mb.collection_id != collection_id) return false;
+  }
+  return true;
 }
 
 Result<Judgement> judge_collection(ResourceView& view, const Mutation& m, const Vantage& who) {
@@ -119,80 +160,138 @@ Result<Judgement> judge_collection(ResourceView& view, const Mutation& m, const 
   SYNCLOG_ASSIGN_OR_RETURN(auto current, view.get<Collection>(m.resource_id));
   if (!current) return Judgement{};
   Judgement j = judge_delete(*current, who);
-  // Its memberships are its content: one added since the base would go with it unseen.
+  // Its memberships are its content, and the bookmarks it orphans go with it: an unseen add,
+  // or an unseen edit of such a bookmark, would be discarded.
   SYNCLOG_ASSIGN_OR_RETURN(const auto members, view.memberships_of_collection(current->id));
   for (const auto& mb : members) {
-    if (!unseen(FieldStamp{mb.version, mb.modified_by}, who)) continue;
-    if (!j.conflict) j = conflict("changed", {}, current->version, wire_data(*current));
-    j.conflict->fields.push_back("bookmarks");
-    break;
+    bool clash = unseen(mb, who);
+    if (!clash) {
+      SYNCLOG_ASSIGN_OR_RETURN(const auto b, view.get<Bookmark>(mb.bookmark_id));
+      if (b && judge_delete(*b, who).conflict) {
+        SYNCLOG_ASSIGN_OR_RETURN(clash, orphaned_by(view, *b, current->id));
+      }
+    }
+    if (clash) {
+      add_clash(j, *current, "bookmarks");
+      break;
+    }
   }
   return j;
 }
 
+// Taking the reading flag clears it on the previous reading bookmark: the bookmark another
+// device chose unseen, if that is what `flag` would undo.
+Result<std::optional<Bookmark>> unseen_reading_choice(ResourceView& view, std::string_view taker,
+                                                      ReadingFlag flag, const Vantage& who) {
+  if (flag != ReadingFlag::kSet) return std::optional<Bookmark>();
+  SYNCLOG_ASSIGN_OR_RETURN(auto previous, view.reading_bookmark());
+  if (!previous || previous->id == taker || !unseen(previous->stamps.at[kIsReadingField], who)) {
+    return std::optional<Bookmark>();
+  }
+  return previous;
+}
+
+Result<Judgement> judge_bookmark_edit(ResourceView& view, const Bookmark& current, std::optional<int> mushaf,
+                                      ReadingFlag reading, const Vantage& who) {
+  Bookmark edited = current;
+  set_fields(edited, mushaf, reading);
+  Judgement j = judge_edit(current, edited, who);
+  SYNCLOG_ASSIGN_OR_RETURN(const auto undone, unseen_reading_choice(view, current.id, reading, who));
+  const bool reported = j.conflict && std::find(j.conflict->fields.begin(), j.conflict->fields.end(),
+                                                "isReading") != j.conflict->fields.end();
+  if (undone && !reported) add_clash(j, current, "isReading");
+  return j;
+}
+
 Result<Judgement> judge_bookmark(ResourceView& view, const Mutation& m, const Vantage& who) {
-  if (m.type == MutationType::kDelete) return judge_removal<Bookmark>(view, m, who);
+  if (m.type == MutationType::kDelete) {
+    SYNCLOG_ASSIGN_OR_RETURN(auto current, view.get<Bookmark>(m.resource_id));
+    if (!current) return Judgement{};
+    Judgement j = judge_delete(*current, who);
+    // Its memberships go with it: one added unseen would be discarded.
+    SYNCLOG_ASSIGN_OR_RETURN(const auto ms, view.memberships_of_bookmark(current->id));
+    for (const auto& mb : ms) {
+      if (!unseen(mb, who)) continue;
+      add_clash(j, *current, "collections");
+      break;
+    }
+    return j;
+  }
+  std::optional<Bookmark> current;
   if (m.type == MutationType::kUpdate) {
+    SYNCLOG_ASSIGN_OR_RETURN(current, view.get<Bookmark>(m.resource_id));
+    if (!current) {
+      SYNCLOG_ASSIGN_OR_RETURN(auto missing, judge_missing(view, m, m.resource, m.resource_id, who));
+      return missing.value_or(Judgement{});
+    }
     const auto& u = std::get<BookmarkUpdate>(m.data);
-    return judge_write<Bookmark>(view, m, who,
-                                 [&u](Bookmark& b) { set_fields(b, u.mushaf, u.reading); });
+    return judge_bookmark_edit(view, *current, u.mushaf, u.reading, who);
   }
   // A CREATE updates the bookmark its client id or its details name, if any.
   const auto& c = std::get<BookmarkCreate>(m.data);
-  std::optional<Bookmark> current;
   if (!m.resource_id.empty()) {
     SYNCLOG_ASSIGN_OR_RETURN(current, view.get<Bookmark>(m.resource_id));
   }
   if (!current) {
     SYNCLOG_ASSIGN_OR_RETURN(current, view.bookmark_by_identity(c.details));
   }
-  if (!current || current->details.identity() != c.details.identity()) return Judgement{};
-  Bookmark edited = *current;
-  set_fields(edited, c.details.mushaf, c.reading);
-  Judgement j = judge_edit(*current, edited, who);
-  j.resource_id = current->id;
+  if (current && current->details.identity() == c.details.identity()) {
+    SYNCLOG_ASSIGN_OR_RETURN(Judgement j, judge_bookmark_edit(view, *current, c.details.mushaf, c.reading, who));
+    j.resource_id = current->id;
+    return j;
+  }
+  if (!current && !m.resource_id.empty()) {
+    SYNCLOG_ASSIGN_OR_RETURN(auto missing, judge_missing(view, m, m.resource, m.resource_id, who));
+    if (missing) return *missing;
+  }
+  // A new bookmark: only the reading flag it would take from another one can clash.
+  SYNCLOG_ASSIGN_OR_RETURN(const auto undone, unseen_reading_choice(view, m.resource_id, c.reading, who));
+  if (!undone) return Judgement{};
+  Judgement j = changed(*undone, {"isReading"});
+  j.resource_id = m.resource_id.empty() ? detail::details_token(c.details) : m.resource_id;
   return j;
+}
+
+// The membership's id in an ack ("<collectionId>-<bookmarkId>"), as apply answers it.
+std::string membership_ack_id(const MembershipTarget& t, const std::optional<Bookmark>& b) {
+  const std::string bookmark =
+      b ? b->id : (!t.bookmark_id.empty() ? t.bookmark_id : detail::details_token(*t.details));
+  return t.collection_id + "-" + bookmark;
 }
 
 Result<Judgement> judge_membership(ResourceView& view, const Mutation& m, const Vantage& who) {
   const auto& t = std::get<MembershipTarget>(m.data);
   const bool favorites = t.collection_id == kDefaultCollectionId;
-  if (m.type == MutationType::kCreate) {
-    // Adding never clashes (a membership has no fields), unless what it joins was deleted.
-    if (!favorites) {
-      SYNCLOG_ASSIGN_OR_RETURN(auto c, view.get<Collection>(t.collection_id));
-      if (!c) {
-        SYNCLOG_ASSIGN_OR_RETURN(auto missing, judge_missing(view, Resource::kCollection, t.collection_id, who));
-        if (missing) return *missing;
-      }
-    }
-    if (!t.bookmark_id.empty()) {
-      SYNCLOG_ASSIGN_OR_RETURN(auto b, view.get<Bookmark>(t.bookmark_id));
-      if (!b) {
-        SYNCLOG_ASSIGN_OR_RETURN(auto missing, judge_missing(view, Resource::kBookmark, t.bookmark_id, who));
-        if (missing) return *missing;
-      }
-    }
-    return Judgement{};
-  }
   std::optional<Bookmark> bookmark;
   if (!t.bookmark_id.empty()) {
     SYNCLOG_ASSIGN_OR_RETURN(bookmark, view.get<Bookmark>(t.bookmark_id));
   } else {
     SYNCLOG_ASSIGN_OR_RETURN(bookmark, view.bookmark_by_identity(*t.details));
   }
-  if (!bookmark) return Judgement{};
   Judgement j;
-  if (favorites) {
+  if (m.type == MutationType::kCreate) {
+    // Adding never clashes (a membership has no fields), unless what it joins was deleted.
+    if (!favorites) {
+      SYNCLOG_ASSIGN_OR_RETURN(auto c, view.get<Collection>(t.collection_id));
+      if (!c) {
+        SYNCLOG_ASSIGN_OR_RETURN(auto missing, judge_missing(view, m, Resource::kCollection, t.collection_id, who));
+        if (missing) j = std::move(*missing);
+      }
+    }
+    if (!j.conflict && !bookmark && !t.bookmark_id.empty()) {
+      SYNCLOG_ASSIGN_OR_RETURN(auto missing, judge_missing(view, m, Resource::kBookmark, t.bookmark_id, who));
+      if (missing) j = std::move(*missing);
+    }
+  } else if (bookmark && favorites) {
     // Removing from Favorites clashes with an unseen add (the bookmark's flag).
-    if (!bookmark->in_default || !unseen(bookmark->stamps.at[kBookmarkInDefaultField], who)) return j;
-    j = conflict("changed", {"isInDefaultCollection"}, bookmark->version, wire_data(*bookmark));
-  } else {
+    if (bookmark->in_default && unseen(bookmark->stamps.at[kBookmarkInDefaultField], who)) {
+      j = changed(*bookmark, {"isInDefaultCollection"});
+    }
+  } else if (bookmark) {
     SYNCLOG_ASSIGN_OR_RETURN(auto mb, view.membership(t.collection_id, bookmark->id));
-    if (!mb || !unseen(FieldStamp{mb->version, mb->modified_by}, who)) return j;
-    j = conflict("changed", {}, mb->version, wire_data(*mb));
+    if (mb && unseen(*mb, who)) j = changed(*mb, {});
   }
-  j.resource_id = t.collection_id + "-" + bookmark->id;
+  if (j.conflict) j.resource_id = membership_ack_id(t, bookmark);
   return j;
 }
 

@@ -31,8 +31,8 @@ struct Conflict {
 struct Judgement {
   Outcome outcome = Outcome::kApplied;
   std::optional<Conflict> conflict;  // set exactly when outcome is kConflict
-  // The judged resource's id in ack form when the mutation does not name it (a bookmark
-  // CREATE matched by its details, a membership by its bookmark's details); else empty.
+  // The judged resource's id in ack form when it is not the mutation's resourceId (a bookmark
+  // CREATE matched by its details; a membership's "<collectionId>-<bookmarkId>"); else empty.
   std::string resource_id;
 };
 
@@ -41,6 +41,15 @@ struct Vantage {
   std::int64_t base = 0;     // the version the client edited from
   std::int64_t horizon = 0;  // the user's retention horizon (deletions before it are forgotten)
   std::string_view client;   // its x-client-id; its own changes never clash (empty: none are own)
+  // The head when this request's transaction began: later changes are the request's own (an
+  // earlier mutation of the same batch), whoever the client is.
+  std::int64_t own_after = 0;
+};
+
+// A judged mutation's outcome and the resource it was about (for metrics and the log).
+struct JudgedOutcome {
+  Resource resource = Resource::kNote;
+  Outcome outcome = Outcome::kApplied;
 };
 
 Result<Judgement> judge_mutation(ResourceView& view, const Mutation& m, const Vantage& who);

@@ -59,7 +59,8 @@ void stamp_changes(T& v, std::int64_t ts, const std::string& by) {
 template <class T>
 void finish_loading(T& v, std::vector<FieldStamp> stored) {
   auto values = field_values(v);
-  if (stored.size() != values.size()) stored.assign(values.size(), FieldStamp{v.version, v.modified_by});
+  // No writer: nobody's own change, so it is unseen by every client that edited from before it.
+  if (stored.size() != values.size()) stored.assign(values.size(), FieldStamp{v.version, {}});
   v.stamps.at = std::move(stored);
   v.stamps.loaded = std::move(values);
 }

@@ -38,8 +38,9 @@ template <class T>
 void stamp_changes(T& v, std::int64_t ts, const std::string& by);
 
 // After decoding `v` with the stamps its record held (possibly none: a record written before
-// stamps existed gets its version and last writer for every field, which can only make a
-// clash more likely, never hide one): records the loaded values.
+// stamps existed gets its version and no writer for every field, so every client that edited
+// from before that version clashes on whatever it changes: more clashes, never a hidden one):
+// records the loaded values.
 template <class T>
 void finish_loading(T& v, std::vector<FieldStamp> stored);
 

@@ -73,7 +73,8 @@ std::optional<std::int64_t> Preconditions::merge_base(std::int64_t current) cons
   std::int64_t base = 0;
   const char* end = t.opaque.data() + t.opaque.size();
   const auto [ptr, ec] = std::from_chars(t.opaque.data(), end, base);
-  if (t.weak || ec != std::errc() || ptr != end || base < 0 || base == current) return std::nullopt;
+  // Only a version older than the current one is a base: one the resource never had is not.
+  if (t.weak || ec != std::errc() || ptr != end || base < 0 || base >= current) return std::nullopt;
   return base;
 }
 

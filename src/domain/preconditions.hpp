@@ -29,9 +29,9 @@ class Preconditions {
   // conflictMode=field on a write: a stale If-Match is then judged field by field instead of
   // refused (docs/api.md, "Genuine-only conflicts").
   void allow_merge() { merge_ = true; }
-  // With allow_merge(), when If-Match names exactly one strong version and it is not
-  // `current`: that version, the base to judge the write from. Otherwise nullopt (check_write
-  // decides as usual).
+  // With allow_merge(), when If-Match names exactly one strong version older than `current`:
+  // that version, the base to judge the write from. Otherwise nullopt (check_write decides as
+  // usual, so a version from the future is a 412).
   std::optional<std::int64_t> merge_base(std::int64_t current) const;
   // For a read: true when If-None-Match already names the current version (answer 304).
   bool not_modified(std::int64_t current) const;

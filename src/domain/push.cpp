@@ -30,13 +30,7 @@ Result<Ack> judge_and_apply(Ledger& ledger, const Mutation& m, const FieldContex
                             const Vantage& who) {
   SYNCLOG_ASSIGN_OR_RETURN(auto judgement, judge_mutation(ledger, m, who));
   if (judgement.conflict) {
-    Ack ack = detail::make_ack(m, m.resource_id, 0);
-    if (!judgement.resource_id.empty()) {
-      ack.resource_id = std::move(judgement.resource_id);
-    } else if (m.resource == Resource::kCollectionBookmark) {
-      const auto& t = std::get<MembershipTarget>(m.data);
-      ack.resource_id = t.collection_id + "-" + (t.bookmark_id.empty() ? detail::details_token(*t.details) : t.bookmark_id);
-    }
+    Ack ack = detail::make_ack(m, judgement.resource_id.empty() ? m.resource_id : judgement.resource_id, 0);
     ack.outcome = Outcome::kConflict;
     ack.conflict = std::move(judgement.conflict);
     return ack;
@@ -71,7 +65,8 @@ Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, st
                         "Invalid baseTimestamp" + ctx.where + ": it is after the head " +
                             std::to_string(head.head));
     }
-    SYNCLOG_ASSIGN_OR_RETURN(auto ack, judge_and_apply(ledger, m, ctx, Vantage{base, head.horizon, req.client_id}));
+    const Vantage who{base, head.horizon, req.client_id, head.head};
+    SYNCLOG_ASSIGN_OR_RETURN(auto ack, judge_and_apply(ledger, m, ctx, who));
     result.acks.push_back(std::move(ack));
   }
   result.head = ledger.head();

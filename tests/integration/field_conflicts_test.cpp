@@ -263,5 +263,148 @@ TEST_F(FieldConflictsTest, OutcomesReachMetricsAndTheRequestLog) {
   EXPECT_EQ(num(outcomes.at("conflict")), 1);
 }
 
+// ---- What cascades would take unseen, edits that change nothing, and stale If-Match edge cases ----
+
+// The latest pulled state of (resource, id): null when deleted or absent.
+json::value pulled_state(SyncApi& api, const std::string& resource, const std::string& id) {
+  json::value found;
+  for (const auto& m : pulls::pulled(api, 0)) {
+    if (m.at("resource") == resource.c_str() && m.at("resourceId") == id.c_str()) {
+      found = m.at("type") == "DELETE" ? json::value() : m.at("data");
+    }
+  }
+  return found;
+}
+
+bool has_membership(SyncApi& api, const std::string& collection_id, const std::string& bookmark_id) {
+  bool present = false;
+  for (const auto& m : pulls::pulled(api, 0)) {
+    if (m.at("resource") != "COLLECTION_BOOKMARK") continue;
+    const auto& d = m.at("data");
+    if (d.at("collectionId") == collection_id.c_str() && d.at("bookmarkId") == bookmark_id.c_str()) {
+      present = m.at("type") != "DELETE";
+    }
+  }
+  return present;
+}
+
+std::string collection_create(const std::string& id) {
+  return R"({"type":"CREATE","resource":"COLLECTION","resourceId":")" + id + R"(","data":{"name":")" + id + R"("}})";
+}
+std::string ayah_create(const std::string& id, int surah, int ayah) {
+  return R"({"type":"CREATE","resource":"BOOKMARK","resourceId":")" + id + R"(","data":{"key":)" +
+         std::to_string(surah) + R"(,"verseNumber":)" + std::to_string(ayah) + "}}";
+}
+std::string membership(const char* type, const std::string& collection_id, const std::string& bookmark_id) {
+  return std::string(R"({"type":")") + type + R"(","resource":"COLLECTION_BOOKMARK","data":{"collectionId":")" +
+         collection_id + R"(","bookmarkId":")" + bookmark_id + R"("}})";
+}
+std::string delete_of(const std::string& resource, const std::string& id) {
+  return R"({"type":"DELETE","resource":")" + resource + R"(","resourceId":")" + id + R"("})";
+}
+std::string bookmark_update(const std::string& id, const std::string& data) {
+  return R"({"type":"UPDATE","resource":"BOOKMARK","resourceId":")" + id + R"(","data":)" + data + "}";
+}
+
+// Lost edit: deleting a collection cascades to the bookmarks it orphans, and the judge never
+// looks at them, so the tablet's unseen mushaf edit of the bookmark vanishes with "applied".
+TEST_F(FieldConflictsTest, CollectionDeleteDoesNotSilentlyDropAnOrphansUnseenEdit) {
+  phone_.push_ok(base_, "[" + collection_create("c1") + "," + ayah_create("bk", 2, 255) + "," +
+                            membership("CREATE", "c1", "bk") + "]");
+  const std::int64_t base = phone_.head();
+  const auto t = tablet_.push_ok(base, "[" + bookmark_update("bk", R"({"mushafId":2})") + "]");
+  ASSERT_EQ(ack(t, 0).at("outcome"), "applied");
+  const auto p = phone_.push_ok(base, "[" + delete_of("COLLECTION", "c1") + "]");
+  const bool kept = !pulled_state(phone_.api(), "BOOKMARK", "bk").is_null();
+  EXPECT_TRUE(ack(p, 0).at("outcome") == "conflict" || kept)
+      << "the tablet's mushaf edit was deleted unseen; outcome " << ack(p, 0).at("outcome");
+}
+
+// Lost edit: a bookmark DELETE removes its memberships, but unlike a collection DELETE the judge
+// does not look at memberships added since the base: the tablet's add to c2 is dropped unseen.
+TEST_F(FieldConflictsTest, BookmarkDeleteDoesNotSilentlyDropAnUnseenMembership) {
+  phone_.push_ok(base_, "[" + collection_create("c1") + "," + collection_create("c2") + "," +
+                            ayah_create("bk", 2, 255) + "," + membership("CREATE", "c1", "bk") + "]");
+  const std::int64_t base = phone_.head();
+  const auto t = tablet_.push_ok(base, "[" + membership("CREATE", "c2", "bk") + "]");
+  ASSERT_EQ(ack(t, 0).at("outcome"), "applied");
+  const auto p = phone_.push_ok(base, "[" + delete_of("BOOKMARK", "bk") + "]");
+  EXPECT_EQ(ack(p, 0).at("outcome"), "conflict") << "the tablet's membership c2/bk was dropped unseen";
+  EXPECT_TRUE(has_membership(phone_.api(), "c2", "bk"));
+}
+
+// Lost edit through the reading-flag cascade: the tablet chose b1 as its reading bookmark after
+// the phone's base; the phone's stale choice of b2 clears b1's flag and is "applied".
+TEST_F(FieldConflictsTest, TakingTheReadingFlagDoesNotSilentlyUndoAnUnseenChoice) {
+  phone_.push_ok(base_, "[" + ayah_create("b1", 2, 255) + "," + ayah_create("b2", 3, 7) + "]");
+  const std::int64_t base = phone_.head();
+  const auto t = tablet_.push_ok(base, "[" + bookmark_update("b1", R"({"isReading":true})") + "]");
+  ASSERT_EQ(ack(t, 0).at("outcome"), "applied");
+  const auto p = phone_.push_ok(base, "[" + bookmark_update("b2", R"({"isReading":true})") + "]");
+  EXPECT_EQ(ack(p, 0).at("outcome"), "conflict")
+      << "b1's isReading, set by the tablet after the base, was cleared unseen";
+}
+
+// Lost edit (SPEC: "or a resource deleted since, is a conflict"): a client-chosen-id CREATE of a
+// note the phone deleted after the tablet's base resurrects it and is "applied".
+TEST_F(FieldConflictsTest, CreateOfAnIdDeletedSinceTheBaseIsAConflict) {
+  phone_.push_ok(base_, "[" + note_delete("n1") + "]");
+  const auto t = tablet_.push_ok(base_, R"([{"type":"CREATE","resource":"NOTE","resourceId":"n1",)"
+                                        R"("data":{"body":"tablet body","ranges":["1:1-1:7"]}}])");
+  EXPECT_EQ(ack(t, 0).at("outcome"), "conflict");
+  EXPECT_TRUE(pulled_note(tablet_.api(), "n1").is_null()) << "the phone's delete was undone unseen";
+}
+
+// False conflict: re-adding an existing membership changes nothing, but it moves the membership's
+// version, so the phone's removal from an unchanged base is reported as "delete after update".
+TEST_F(FieldConflictsTest, ReAddingAnExistingMembershipIsNoChange) {
+  phone_.push_ok(base_, "[" + collection_create("c1") + "," + ayah_create("bk", 2, 255) + "," +
+                            membership("CREATE", "c1", "bk") + "]");
+  const std::int64_t base = phone_.head();
+  tablet_.push_ok(base, "[" + membership("CREATE", "c1", "bk") + "]");  // already a member
+  const auto p = phone_.push_ok(base, "[" + membership("DELETE", "c1", "bk") + "]");
+  EXPECT_EQ(ack(p, 0).at("outcome"), "applied") << "no two edits clashed";
+}
+
+// Contract: POST /v1/sync refuses a baseTimestamp after the head (422), but a direct write
+// takes any If-Match version as its base, even one the server never handed out; a "base" from the
+// future makes every change look seen and overwrites the phone's body.
+TEST_F(FieldConflictsTest, DirectIfMatchFromTheFutureIsNotABase) {
+  direct::DirectApi phone(server_, "alice", "phone");
+  direct::DirectApi tablet(server_, "alice", "tablet");
+  ASSERT_EQ(phone.patch("/v1/notes/n1", R"({"body":"phone body"})").status, 200);
+  const Headers future{{"If-Match", "\"" + std::to_string(phone_.head() + 1000000) + "\""}};
+  const auto r = tablet.patch("/v1/notes/n1?conflictMode=field", R"({"body":"tablet body"})", future);
+  EXPECT_EQ(r.status, 412) << r.body;
+  EXPECT_EQ(pulled_note(phone_.api(), "n1").at("body"), "phone body");
+}
+
+// False conflict: DELETE /v1/bookmarks/{id} of a bookmark kept for its collections only clears
+// its reading flag (here a no-op), yet it is judged as a delete and refused over a mushaf edit.
+TEST_F(FieldConflictsTest, DirectDeleteOfAKeptBookmarkIsJudgedAsWhatItDoes) {
+  phone_.push_ok(base_, "[" + collection_create("c1") + "," + ayah_create("bk", 2, 255) + "," +
+                            membership("CREATE", "c1", "bk") + "]");
+  const std::int64_t base = phone_.head();
+  tablet_.push_ok(base, "[" + bookmark_update("bk", R"({"mushafId":2})") + "]");
+  direct::DirectApi phone(server_, "alice", "phone");
+  const auto r = phone.del("/v1/bookmarks/bk?conflictMode=field", {}, {{"If-Match", "\"" + std::to_string(base) + "\""}});
+  EXPECT_EQ(r.status, 200) << r.body;
+}
+
+// False conflict: without x-client-id every stamp counts as somebody else's, even one made by an
+// earlier mutation of the same batch, so one request's two sequential edits clash with each other.
+TEST_F(FieldConflictsTest, OneBatchWithoutClientIdDoesNotClashWithItself) {
+  const Headers anonymous{{"x-auth-token", server_.token("alice")}};
+  const auto r = server_.client().post(
+      "/v1/sync?conflictMode=field&lastMutationAt=" + std::to_string(base_),
+      R"({"mutations":[)" + note_update("n1", R"({"body":"edit one"})") + "," +
+          note_update("n1", R"({"body":"edit two"})") + "]}",
+      anonymous);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto data = r.json().at("data").as_object();
+  EXPECT_EQ(ack(data, 0).at("outcome"), "applied");
+  EXPECT_EQ(ack(data, 1).at("outcome"), "applied");
+}
+
 }  // namespace
 }  // namespace synclog::test

@@ -111,7 +111,7 @@ void remove(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!id.ok()) return ex->fail(id.error());
   run_write(s, ex, [id = *id](domain::Ledger& l, const domain::Preconditions& pre) {
     return domain::delete_bookmark(l, id, pre);
-  });
+  }, JudgesStaleIfMatch::kOnRequest);
 }
 
 }  // namespace

@@ -121,7 +121,7 @@ void rename(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!f.ok()) return ex->fail(f.error());
   run_write(s, ex, [id = *id, f = std::move(*f)](domain::Ledger& l, const domain::Preconditions& pre) {
     return domain::rename_collection(l, id, f, pre);
-  });
+  }, JudgesStaleIfMatch::kOnRequest);
 }
 
 void remove(Services& s, const std::shared_ptr<Exchange>& ex) {
@@ -130,7 +130,7 @@ void remove(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!id.ok()) return ex->fail(id.error());
   run_write(s, ex, [id = *id](domain::Ledger& l, const domain::Preconditions& pre) {
     return domain::delete_collection(l, id, pre);
-  });
+  }, JudgesStaleIfMatch::kOnRequest);
 }
 
 void add_bookmark(Services& s, const std::shared_ptr<Exchange>& ex) {

@@ -2,7 +2,6 @@
 // and the request log line's "outcomes".
 #pragma once
 
-#include <utility>
 #include <vector>
 
 #include "domain/field_conflicts.hpp"
@@ -12,8 +11,8 @@
 
 namespace synclog::http::handlers {
 
-// The judged mutations of one write, by resource.
-using Judged = std::vector<std::pair<domain::Resource, domain::Outcome>>;
+// The judged mutations of one write.
+using Judged = std::vector<domain::JudgedOutcome>;
 
 // Counts `judged` in the metrics and the exchange's log line. Call once per write that was
 // applied (not for a replayed answer, which was counted when it was made).

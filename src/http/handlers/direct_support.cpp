@@ -40,7 +40,7 @@ void refuse_with_conflict(WriteAnswer& answer, const domain::Conflict& conflict)
 
 }  // namespace
 
-void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op) {
+void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op, JudgesStaleIfMatch judges) {
   std::optional<std::int64_t> last;
   if (auto text = ex->request().param("lastMutationAt")) {
     auto parsed = parse_last_mutation_at(*text);
@@ -49,9 +49,14 @@ void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op) {
   }
   auto pre = preconditions(ex->request());
   if (!pre.ok()) return ex->fail(pre.error());
-  auto mode = conflict_mode_param(ex->request());
-  if (!mode.ok()) return ex->fail(mode.error());
-  const bool field_mode = *mode == domain::ConflictMode::kField;
+  // conflictMode means something only to the writes that judge a stale If-Match; the others
+  // ignore it like any unknown parameter.
+  bool field_mode = false;
+  if (judges == JudgesStaleIfMatch::kOnRequest) {
+    auto mode = conflict_mode_param(ex->request());
+    if (!mode.ok()) return ex->fail(mode.error());
+    field_mode = *mode == domain::ConflictMode::kField;
+  }
   if (field_mode) pre->allow_merge();
   auto judged = std::make_shared<Judged>();
   const Clock& clock = s.clock;
@@ -69,16 +74,18 @@ void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op) {
         const std::int64_t head = ledger.head();
         if (head != h.head) SYNCLOG_RETURN_IF_ERROR(txn.set_head(head));
         judged->clear();
-        if (result.outcome) judged->emplace_back(result.judged, *result.outcome);
+        if (result.judged) judged->push_back(*result.judged);
         WriteAnswer answer;
         answer.headers.emplace_back("X-Mutation-At", std::to_string(head));
-        if (result.outcome) answer.headers.emplace_back("X-Conflict-Outcome", domain::outcome_name(*result.outcome));
+        if (result.judged) {
+          answer.headers.emplace_back("X-Conflict-Outcome", domain::outcome_name(result.judged->outcome));
+        }
+        add_version_headers(answer.headers, result);
         if (result.conflict) {
           refuse_with_conflict(answer, *result.conflict);
-          return answer;
+        } else {
+          answer.body = std::move(result.body);
         }
-        answer.body = std::move(result.body);
-        add_version_headers(answer.headers, result);
         return answer;
       },
       [&s, ex, field_mode, judged](const Status& st, bool replayed) {

@@ -27,10 +27,16 @@ using WriteOp =
     std::function<Result<domain::DirectResult>(domain::Ledger&, const domain::Preconditions&)>;
 using ReadOp = std::function<Result<domain::DirectResult>(domain::ResourceView&)>;
 
+// Whether a write takes ?conflictMode=field, judging a stale If-Match field by field (the op
+// then calls Preconditions::merge_base) and accepting a stale lastMutationAt.
+enum class JudgesStaleIfMatch : bool { kNever, kOnRequest };
+
 // Answers 200 with the op's body, X-Mutation-At (the head after the write) and, for a single
 // resource, ETag and X-Modified-By. A lastMutationAt query parameter that is not the head is
-// the 409 of POST /v1/sync; malformed If-Match/If-None-Match are 400.
-void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op);
+// the 409 of POST /v1/sync; malformed If-Match/If-None-Match are 400. A judged write that
+// clashes is 412 with the clash (docs/api.md, "Genuine-only conflicts").
+void run_write(Services& s, const std::shared_ptr<Exchange>& ex, WriteOp op,
+               JudgesStaleIfMatch judges = JudgesStaleIfMatch::kNever);
 // Answers 200 with the op's body (ETag and X-Modified-By for a single resource), or 304 when
 // If-None-Match names the resource's current version.
 void run_read(Services& s, const std::shared_ptr<Exchange>& ex, ReadOp op);

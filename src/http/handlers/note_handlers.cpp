@@ -114,7 +114,7 @@ void update(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!u.ok()) return ex->fail(u.error());
   run_write(s, ex, [id = *id, u = std::move(*u)](domain::Ledger& l, const domain::Preconditions& pre) {
     return domain::update_note(l, id, u, pre);
-  });
+  }, JudgesStaleIfMatch::kOnRequest);
 }
 
 void remove(Services& s, const std::shared_ptr<Exchange>& ex) {
@@ -123,7 +123,7 @@ void remove(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!id.ok()) return ex->fail(id.error());
   run_write(s, ex, [id = *id](domain::Ledger& l, const domain::Preconditions& pre) {
     return domain::delete_note(l, id, pre);
-  });
+  }, JudgesStaleIfMatch::kOnRequest);
 }
 
 void publish(const std::shared_ptr<Exchange>& ex) {

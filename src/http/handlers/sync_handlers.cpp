@@ -187,7 +187,7 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
         }
         judged->clear();
         for (const auto& ack : result->acks) {
-          if (ack.outcome) judged->emplace_back(ack.resource, *ack.outcome);
+          if (ack.outcome) judged->push_back(domain::JudgedOutcome{ack.resource, *ack.outcome});
         }
         WriteAnswer answer;
         answer.headers.emplace_back("X-Mutation-At", std::to_string(result->head));
@@ -205,7 +205,7 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
         if (shared_push->mode == domain::ConflictMode::kField) report_outcomes(s, ex->ctx(), *judged);
         for (std::size_t i = 0; i < shared_push->mutations.size(); ++i) {
           const auto& m = shared_push->mutations[i];
-          if (i < judged->size() && (*judged)[i].second == domain::Outcome::kConflict) continue;
+          if (i < judged->size() && (*judged)[i].outcome == domain::Outcome::kConflict) continue;
           s.metrics
               .counter("synclog_mutations_total", "Applied mutations by resource and type",
                        "resource=\"" + std::string(domain::resource_name(m.resource)) +

@@ -620,14 +620,17 @@ TEST_F(NoteConflictTest, EmptyClientIdMakesEveryLaterStampUnseen) {
 TEST_F(NoteConflictTest, JudgeExemptsOnlyTheAskersOwnStamps) {
   const Ack theirs = one(kTablet, base_, note_update("n1", body_is("the tablet body")));
   const std::string mine = note_update("n1", body_is("the other body"));
-  EXPECT_EQ(judge(mine, Vantage{base_, 0, kTablet}).outcome, Outcome::kApplied);
-  EXPECT_EQ(judge(mine, Vantage{base_, 0, kPhone}).outcome, Outcome::kConflict);
-  EXPECT_EQ(judge(mine, Vantage{base_, 0, ""}).outcome, Outcome::kConflict);
+  const std::int64_t now = head();  // the head a new request's transaction would begin at
+  EXPECT_EQ(judge(mine, Vantage{base_, 0, kTablet, now}).outcome, Outcome::kApplied);
+  EXPECT_EQ(judge(mine, Vantage{base_, 0, kPhone, now}).outcome, Outcome::kConflict);
+  EXPECT_EQ(judge(mine, Vantage{base_, 0, "", now}).outcome, Outcome::kConflict);
   // A base at or after the change has seen it.
-  EXPECT_EQ(judge(mine, Vantage{theirs.ts, 0, kPhone}).outcome, Outcome::kApplied);
-  EXPECT_EQ(judge(mine, Vantage{theirs.ts, 0, ""}).outcome, Outcome::kApplied);
+  EXPECT_EQ(judge(mine, Vantage{theirs.ts, 0, kPhone, now}).outcome, Outcome::kApplied);
+  EXPECT_EQ(judge(mine, Vantage{theirs.ts, 0, "", now}).outcome, Outcome::kApplied);
+  // Changes after the request began are its own (an earlier mutation of the same batch).
+  EXPECT_EQ(judge(mine, Vantage{base_, 0, "", theirs.ts - 1}).outcome, Outcome::kApplied);
   // Another field is a merge.
-  EXPECT_EQ(judge(note_update("n1", R"("ranges":["2:1-2:5"])"), Vantage{base_, 0, kPhone}).outcome,
+  EXPECT_EQ(judge(note_update("n1", R"("ranges":["2:1-2:5"])"), Vantage{base_, 0, kPhone, now}).outcome,
             Outcome::kMerged);
 }
 
@@ -635,15 +638,15 @@ TEST_F(FieldConflictTest, JudgeTreatsAMissingResourceBeforeTheHorizonAsDeleted) 
   push_ok(kPhone, -1, note_create("n1"));
   const std::int64_t h = head();
   const std::string upd = note_update("ghost", body_is("the phone body"));
-  const Judgement j = judge(upd, Vantage{h - 10, h - 5, kPhone});
+  const Judgement j = judge(upd, Vantage{h - 10, h - 5, kPhone, h});
   ASSERT_TRUE(j.conflict.has_value());
   EXPECT_EQ(j.outcome, Outcome::kConflict);
   EXPECT_EQ(j.conflict->reason, "deleted");
   EXPECT_EQ(j.conflict->version, h - 5);
   EXPECT_EQ(j.conflict->record, "null");
   // From at or after the horizon, a missing resource is left to apply (a 404).
-  EXPECT_EQ(judge(upd, Vantage{h - 5, h - 5, kPhone}).outcome, Outcome::kApplied);
-  EXPECT_FALSE(judge(upd, Vantage{h - 5, h - 5, kPhone}).conflict.has_value());
+  EXPECT_EQ(judge(upd, Vantage{h - 5, h - 5, kPhone, h}).outcome, Outcome::kApplied);
+  EXPECT_FALSE(judge(upd, Vantage{h - 5, h - 5, kPhone, h}).conflict.has_value());
 }
 
 // ---- retention ----
