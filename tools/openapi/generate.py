@@ -276,11 +276,11 @@ def responses():
                                           "sync again from 0. synclog extension.", "content": json_content(ref("SyncError"))},
         "PreconditionFailed": {**generic("If-Match or If-None-Match does not hold for the resource's current version; with "
                                          "conflictMode=field, the write clashes with a change since the If-Match version "
-                                         "(the body then carries the clash, with ETag, X-Mutation-At and X-Conflict-Outcome; "
-                                         "under an Idempotency-Key it is stored and replayed)."),
+                                         "(the body then carries the clash, with ETag, X-Conflict-Outcome and X-Mutation-At, "
+                                         "which the plain 412 lacks; under an Idempotency-Key it is stored and replayed)."),
                                "content": json_content(ref("PreconditionError")),
                                "headers": {h: {"$ref": f"#/components/headers/{h}"} for h in
-                                           ("X-Request-Id", "ETag", "X-Mutation-At", "X-Conflict-Outcome", "Idempotent-Replayed")}},
+                                           ("X-Request-Id", "ETag", "X-Conflict-Outcome", "Idempotent-Replayed")}},
         "PayloadTooLarge": generic("The body is larger than the server's limit (1 MiB by default)."),
         "Unprocessable": generic("A value the operation cannot accept; the message names it."),
         "SyncValidation": {"description": "The batch did not validate (ValidationError); or, in the generic envelope, its "
