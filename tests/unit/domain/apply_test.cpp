@@ -57,11 +57,8 @@ std::string delete_of(std::string_view resource, std::string_view id) {
   return R"({"type":"DELETE","resource":")" + std::string(resource) + R"(","resourceId":")" +
          std::string(id) + R"("})";
 }
-std::string join(std::initializer_list<std::string> items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ",") + i;
-  return s;
-}
+
+using test::join;
 
 class ApplyTest : public ::testing::Test {
  protected:
@@ -91,16 +88,9 @@ class ApplyTest : public ::testing::Test {
     req.last_mutation_at = last;
     req.mutations = std::move(*parsed);
     req.client_id = "test-device";
-    auto result = std::make_shared<std::optional<PushResult>>();
     const std::int64_t at = now_;
-    const Status s = test::write(*store_, who.value_or(user_), [&req, result, at](storage::WriteTxn& t) -> Status {
-      auto r = apply_push(t, req, at);
-      if (!r.ok()) return r.error();
-      *result = std::move(*r);
-      return Status();
-    });
-    if (!s.ok()) return s.error();
-    return std::move(**result);
+    return test::write_result<PushResult>(*store_, who.value_or(user_),
+                                          [&req, at](storage::WriteTxn& t) { return apply_push(t, req, at); });
   }
 
   // A push at the current head that must succeed.

@@ -71,11 +71,8 @@ std::string membership(std::string_view type, std::string_view collection_id,
                   std::string(bookmark_id) + "\"",
               base);
 }
-std::string join(std::initializer_list<std::string> items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ",") + i;
-  return s;
-}
+
+using test::join;
 
 class FieldConflictTest : public ::testing::Test {
  protected:
@@ -105,16 +102,9 @@ class FieldConflictTest : public ::testing::Test {
     req.mode = mode;
     req.mutations = std::move(*parsed);
     req.client_id = client;
-    auto result = std::make_shared<std::optional<PushResult>>();
     const std::int64_t at = now_;
-    const Status s = test::write(*store_, user_, [&req, result, at](storage::WriteTxn& t) -> Status {
-      auto r = apply_push(t, req, at);
-      if (!r.ok()) return r.error();
-      *result = std::move(*r);
-      return Status();
-    });
-    if (!s.ok()) return s.error();
-    return std::move(**result);
+    return test::write_result<PushResult>(*store_, user_,
+                                          [&req, at](storage::WriteTxn& t) { return apply_push(t, req, at); });
   }
 
   // A field-mode push that must succeed.

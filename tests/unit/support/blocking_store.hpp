@@ -5,9 +5,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
+#include <initializer_list>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +56,28 @@ inline Status write(storage::Store& store, storage::UserKey user, storage::Write
 }
 
 // The user's head row, read in its own snapshot.
+// write() for a function that also produces a value: the value of its run that committed.
+template <class T>
+Result<T> write_result(storage::Store& store, storage::UserKey user,
+                       std::function<Result<T>(storage::WriteTxn&)> fn) {
+  std::optional<T> out;
+  const Status s = write(store, user, [&fn, &out](storage::WriteTxn& t) -> Status {
+    auto r = fn(t);
+    if (!r.ok()) return r.error();
+    out = std::move(*r);
+    return Status();
+  });
+  if (!s.ok()) return s.error();
+  return std::move(*out);
+}
+
+// Comma-separated POST /v1/sync items, for building a body's mutations array.
+inline std::string join(std::initializer_list<std::string> items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ",") + i;
+  return s;
+}
+
 inline Result<storage::UserHead> head_of(storage::Store& store, storage::UserKey user) {
   storage::UserHead h;
   SYNCLOG_RETURN_IF_ERROR(read(store, user, [&](storage::ReadTxn& t) -> Status {
