@@ -1,0 +1,92 @@
+// The simulated data and the words every other part of the simulation shares: the three
+// record kinds a device edits (NOTE, COLLECTION, READING_SESSION), their fields, what one
+// mutation and one pulled entry carry, and how a field's value is written on the wire and read
+// back. A value is kept as canonical text, so two values are equal exactly when their texts are.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace synclog::sim {
+
+enum class Mode : std::uint8_t { kStrict, kField };
+std::string_view mode_name(Mode m);  // "strict", "field"
+
+enum class Kind : std::uint8_t { kNote, kCollection, kReadingSession };
+std::string_view resource_name(Kind k);  // "NOTE", "COLLECTION", "READING_SESSION"
+std::optional<Kind> kind_of_resource(std::string_view resource);
+
+// The fields a device edits, by their simulation names: NOTE {body, ranges}, COLLECTION
+// {name}, READING_SESSION {position} (chapterNumber and verseNumber, one value, as the
+// server stamps it). NOTE's saveToQR is left out on purpose: no pull shows it (the upstream
+// pull form has no such key), so no device could ever see another device's value of it.
+const std::vector<std::string>& fields_of(Kind k);
+
+// The simulation field a wire field name of a conflict answer belongs to ("chapterNumber" and
+// "verseNumber" are both "position"), or nullopt for a field the simulation does not edit.
+std::optional<std::string> field_of_wire_name(Kind k, std::string_view wire);
+
+using EditId = std::int64_t;  // 0: no edit (a value nobody in the simulation wrote)
+using Fields = std::map<std::string, std::string>;  // field -> canonical value
+
+// Puts `fields` into a mutation's `data` in their wire form.
+void put_fields(const Fields& fields, boost::json::object& data);
+// Reads every simulated field of a pulled record's `data`; nullopt if one is missing or
+// mistyped.
+std::optional<Fields> read_fields(Kind k, const boost::json::object& data);
+
+// Random values. Text values embed `tag` (device and counter, unique in a run), so a value
+// names the edit that wrote it; ranges and reading positions are drawn from thousands of
+// possibilities, and one time in five from a handful of popular ones, so they repeat.
+std::string random_value(Kind k, const std::string& field, const std::string& tag,
+                         std::mt19937_64& rng);
+
+enum class MutationType : std::uint8_t { kCreate, kUpdate, kDelete };
+std::string_view type_name(MutationType t);  // "CREATE", "UPDATE", "DELETE"
+
+// One item of a push, with what the oracle needs to know about it.
+struct Mutation {
+  MutationType type = MutationType::kUpdate;
+  Kind kind = Kind::kNote;
+  std::string id;                       // the client-chosen resourceId
+  Fields fields;                        // what `data` carries (CREATE/UPDATE)
+  std::map<std::string, EditId> edits;  // the device's edits among `fields` (its dirty fields)
+  EditId delete_edit = 0;               // DELETE: the edit that deleted the record
+  std::int64_t base = 0;                // the record's version the device edited from (0: new)
+  bool rebased_merge = false;           // strict: others' changes were folded in by a rebase
+};
+
+// What the server answered for one mutation.
+enum class Outcome : std::uint8_t { kApplied, kMerged, kConflict };
+std::string_view outcome_name(Outcome o);
+
+struct ConflictInfo {
+  std::string reason;               // "changed" or "deleted"
+  std::vector<std::string> fields;  // clashing simulation fields
+  std::int64_t version = 0;         // the server record's version
+  std::optional<Fields> record;     // its state; nullopt when deleted
+};
+
+struct Ack {
+  Outcome outcome = Outcome::kApplied;
+  std::int64_t timestamp = 0;  // 0 for a conflict
+  std::optional<ConflictInfo> conflict;
+};
+
+// One entry of a pull: the latest state of one record.
+struct PulledEntry {
+  std::string id;
+  Kind kind = Kind::kNote;
+  bool deleted = false;
+  Fields fields;  // empty when deleted
+  std::int64_t timestamp = 0;
+};
+
+}  // namespace synclog::sim
