@@ -37,9 +37,21 @@ Judgement conflict(std::string_view reason, std::vector<std::string_view> fields
   return j;
 }
 
+// The record a conflict shows: the pull form, which for a note lacks saveToQR, a judged
+// field; the conflict adds it, so a clash on it shows both values.
+template <class T>
+std::string conflict_record(const T& current) { return wire_data(current); }
+template <>
+std::string conflict_record(const Note& current) {
+  std::string out = wire_data(current);
+  out.pop_back();  // the closing brace
+  out.append(current.save_to_qr ? R"(,"saveToQR":true})" : R"(,"saveToQR":false})");
+  return out;
+}
+
 template <class T>
 Judgement changed(const T& current, std::vector<std::string_view> fields) {
-  return conflict("changed", std::move(fields), current.version, wire_data(current));
+  return conflict("changed", std::move(fields), current.version, conflict_record(current));
 }
 
 template <class T>

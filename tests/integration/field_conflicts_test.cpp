@@ -146,6 +146,8 @@ TEST_F(FieldConflictsTest, DeleteAfterUpdateIsAConflictAndKeepsTheUpdate) {
   const auto b = tablet_.push_ok(base_, "[" + note_delete("n1") + "]");
   EXPECT_EQ(ack(b, 0).at("outcome"), "conflict");
   EXPECT_EQ(strings(ack(b, 0).at("conflict").at("fields")), std::vector<std::string>{"saveToQR"});
+  // The pull form has no saveToQR; the conflict's record shows it, so the clash has both values.
+  EXPECT_EQ(ack(b, 0).at("conflict").at("record").at("saveToQR"), true);
   EXPECT_EQ(pulled_note(tablet_.api(), "n1").at("body"), "first body");
   // Once the tablet has seen the update, its delete goes through.
   const std::int64_t seen = tablet_.head();
@@ -206,6 +208,7 @@ TEST_F(FieldConflictsTest, TheDefaultModeStillAnswers409) {
   const auto bad = tablet_.api().client().post("/v1/sync?conflictMode=merge&lastMutationAt=" + std::to_string(base_),
                                                R"({"mutations":[]})", tablet_.api().headers());
   EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(bad.json().at("error").at("code"), "ValidationError");
   // Field mode accepts a stale cursor, not one from the future.
   const auto future = tablet_.push(phone_.head() + 1, "[]");
   EXPECT_EQ(future.status, 409) << future.body;

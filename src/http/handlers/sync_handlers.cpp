@@ -156,7 +156,8 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!last_value.ok()) return ex->fail(last_value.error());
   push.last_mutation_at = *last_value;
   auto mode = conflict_mode_param(req);
-  if (!mode.ok()) return ex->fail(mode.error());
+  // POST /v1/sync answers its 422s in the sync envelope.
+  if (!mode.ok()) return ex->fail(make_error(ErrorCode::kValidation, mode.error().message));
   push.mode = *mode;
   auto body = domain::parse_json(req.body);
   if (!body.ok()) {

@@ -74,6 +74,13 @@ std::string membership(std::string_view type, std::string_view collection_id,
 
 using test::join;
 
+// A note as a conflict shows it: the pull form plus saveToQR (a judged field it lacks).
+json::value shown_in_conflict(const Note& n) {
+  auto record = json::parse(wire_data(n)).as_object();
+  record["saveToQR"] = n.save_to_qr;
+  return record;
+}
+
 class FieldConflictTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -271,7 +278,7 @@ TEST_F(NoteConflictTest, SameFieldIsAConflictThatAppliesNothing) {
   EXPECT_EQ(c.reason, "changed");
   EXPECT_THAT(fields_of(c), ElementsAre("body"));
   EXPECT_EQ(c.version, theirs.ts);
-  EXPECT_EQ(json::parse(c.record), json::parse(wire_data(*note("n1"))));
+  EXPECT_EQ(json::parse(c.record), shown_in_conflict(*note("n1")));
   EXPECT_EQ(json::parse(c.record).at("body").as_string(), "the tablet body");
 
   EXPECT_EQ(r.head, h);
@@ -779,7 +786,7 @@ TEST_F(NoteConflictTest, ResponseBodyHasAnOutcomePerAckAndAConflictInsteadOfATim
   EXPECT_EQ(c.at("reason").as_string(), "changed");
   EXPECT_EQ(c.at("fields"), json::parse(R"(["body"])"));
   EXPECT_EQ(c.at("version").as_int64(), note("n1")->version);
-  EXPECT_EQ(c.at("record"), json::parse(wire_data(*note("n1"))));
+  EXPECT_EQ(c.at("record"), shown_in_conflict(*note("n1")));
 
   const auto& applied = ms[1].as_object();
   EXPECT_EQ(applied.at("outcome").as_string(), "applied");
