@@ -142,28 +142,5 @@ std::string random_value(Kind k, const std::string& field, const std::string& ta
   return k == Kind::kNote ? "note " + tag : "collection " + tag;
 }
 
-std::string_view type_name(MutationType t) {
-  switch (t) {
-    case MutationType::kCreate:
-      return "CREATE";
-    case MutationType::kUpdate:
-      return "UPDATE";
-    case MutationType::kDelete:
-      return "DELETE";
-  }
-  return "?";
-}
-
-std::string_view outcome_name(Outcome o) {
-  switch (o) {
-    case Outcome::kApplied:
-      return "applied";
-    case Outcome::kMerged:
-      return "merged";
-    case Outcome::kConflict:
-      return "conflict";
-  }
-  return "?";
-}
-
 }  // namespace synclog::sim
+

@@ -14,6 +14,9 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/field_conflicts.hpp"
+#include "domain/resource.hpp"
+
 namespace synclog::sim {
 
 enum class Mode : std::uint8_t { kStrict, kField };
@@ -48,8 +51,11 @@ std::optional<Fields> read_fields(Kind k, const boost::json::object& data);
 std::string random_value(Kind k, const std::string& field, const std::string& tag,
                          std::mt19937_64& rng);
 
-enum class MutationType : std::uint8_t { kCreate, kUpdate, kDelete };
-std::string_view type_name(MutationType t);  // "CREATE", "UPDATE", "DELETE"
+// The wire's vocabulary is the server's own (mutation types, field-mode outcomes).
+using domain::MutationType;
+using domain::Outcome;
+inline std::string_view type_name(MutationType t) { return domain::mutation_type_name(t); }
+using domain::outcome_name;
 
 // One item of a push, with what the oracle needs to know about it.
 struct Mutation {
@@ -63,9 +69,7 @@ struct Mutation {
   bool rebased_merge = false;           // strict: others' changes were folded in by a rebase
 };
 
-// What the server answered for one mutation.
-enum class Outcome : std::uint8_t { kApplied, kMerged, kConflict };
-std::string_view outcome_name(Outcome o);
+// What the server answered for one mutation: an Outcome (above).
 
 struct ConflictInfo {
   std::string reason;               // "changed" or "deleted"
