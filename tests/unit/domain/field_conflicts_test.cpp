@@ -142,12 +142,9 @@ class FieldConflictTest : public ::testing::Test {
   }
 
   std::optional<storage::Record> record(std::uint8_t kind, const std::string& id) {
-    std::optional<storage::Record> r;
-    EXPECT_TRUE(test::read(*store_, user_, [&](storage::ReadTxn& t) -> Status {
-                  SYNCLOG_ASSIGN_OR_RETURN(r, t.get(kind, id));
-                  return Status();
-                }).ok());
-    return r;
+    auto r = test::record_of(*store_, user_, kind, id);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? std::move(*r) : std::nullopt;
   }
   std::optional<Note> note(const std::string& id) {
     auto r = record(kNoteKind, id);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,7 +56,6 @@ inline Status write(storage::Store& store, storage::UserKey user, storage::Write
   return f.get();
 }
 
-// The user's head row, read in its own snapshot.
 // write() for a function that also produces a value: the value of its run that committed.
 template <class T>
 Result<T> write_result(storage::Store& store, storage::UserKey user,
@@ -78,6 +78,7 @@ inline std::string join(std::initializer_list<std::string> items) {
   return s;
 }
 
+// The user's head row, read in its own snapshot.
 inline Result<storage::UserHead> head_of(storage::Store& store, storage::UserKey user) {
   storage::UserHead h;
   SYNCLOG_RETURN_IF_ERROR(read(store, user, [&](storage::ReadTxn& t) -> Status {
@@ -85,6 +86,18 @@ inline Result<storage::UserHead> head_of(storage::Store& store, storage::UserKey
     return Status();
   }));
   return h;
+}
+
+// One stored record of the user's, read in its own snapshot (nullopt: none).
+inline Result<std::optional<storage::Record>> record_of(storage::Store& store, storage::UserKey user,
+                                                       std::uint8_t kind, std::string_view id) {
+  std::optional<storage::Record> out;
+  const Status s = read(store, user, [&](storage::ReadTxn& t) -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(out, t.get(kind, id));
+    return Status();
+  });
+  if (!s.ok()) return s.error();
+  return out;
 }
 
 // Every log entry of the user after `since`, superseded ones included, ascending.
