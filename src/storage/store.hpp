@@ -1,5 +1,5 @@
 // The storage interface: what the domain needs from a database, and nothing about which one.
-// Backends (SQLite now, PostgreSQL next) implement it; docs/storage.md describes the format.
+// Backends (SQLite, PostgreSQL) implement it; docs/storage.md describes the format.
 //
 // The store knows users, records and log entries as opaque rows: `kind` and `op` are small
 // integers the domain assigns meaning to, `data` is text the domain encodes. All work for a
@@ -117,6 +117,18 @@ class WriteTxn : public ReadTxn {
   virtual Status put_response(std::string_view key, const StoredResponse& r) = 0;
 };
 
+// What a store tells its server about heads that moved, whichever node moved them (the change
+// stream, GET /v1/sync/events, is built on it). Both are called on store threads and must return
+// quickly.
+struct HeadEvents {
+  // `user`'s head is now `head` (committed). The same move may be told more than once, and moves
+  // may be told out of order; heads only rise, so a listener keeps the highest.
+  std::function<void(UserKey user, std::int64_t head)> moved;
+  // Moves may have been missed (the store lost its link to the other nodes for a while): any
+  // user's head may have moved since it was last told. Listeners read the heads they care about.
+  std::function<void()> resync;
+};
+
 using ReadFn = std::function<Status(ReadTxn&)>;
 using WriteFn = std::function<Status(WriteTxn&)>;
 using Done = std::function<void(Status)>;
@@ -141,6 +153,9 @@ class Store {
   // only once its writes are durable; `done` gets an error if committing failed, in which case
   // nothing persisted either.
   virtual void write(UserKey user, WriteFn fn, Done done) = 0;
+
+  // Sets who is told about head moves (HeadEvents). Called at most once, before any write.
+  virtual void watch_heads(HeadEvents events) = 0;
 
   // Liveness of the backend, for /readyz.
   virtual Status check() = 0;

@@ -44,10 +44,10 @@ constexpr int kPurgeBatchesPerPass = 20;
 Error unavailable() { return make_error(ErrorCode::kUnavailable, "storage is shutting down"); }
 
 // Calls a completion; one that throws (a bug in the caller) must not kill a store thread.
-template <class Callback, class Arg>
-void complete(const Callback& done, Arg&& arg) noexcept {
+template <class Callback, class... Args>
+void complete(const Callback& done, Args&&... args) noexcept {
   try {
-    done(std::forward<Arg>(arg));
+    done(std::forward<Args>(args)...);
   } catch (...) {
   }
 }
@@ -117,6 +117,8 @@ struct SqliteStore::Impl {
   std::atomic<bool> failed{false};
   std::mutex failure_mu;
   std::string failure;  // guarded by failure_mu; the first storage failure
+
+  HeadEvents head_events;  // set before the first write, then read on the writer thread only
 
   std::thread writer;
   std::vector<std::thread> readers;
@@ -560,12 +562,23 @@ void SqliteStore::read(UserKey user, ReadFn fn, Done done) {
 }
 
 void SqliteStore::write(UserKey user, WriteFn fn, Done done) {
-  impl_->enqueue_write(WriteJob{[user, fn = std::move(fn)](Connection& c) {
+  // The head the job set travels from its work to its completion, which runs after the commit.
+  auto moved_to = std::make_shared<std::int64_t>(0);
+  impl_->enqueue_write(WriteJob{[user, fn = std::move(fn), moved_to](Connection& c) {
                                   SqliteTxn txn(c, user);
-                                  return fn(txn);
+                                  Status s = fn(txn);
+                                  if (s.ok()) *moved_to = txn.head_set();
+                                  return s;
                                 },
-                                std::move(done)});
+                                [p = impl_.get(), user, moved_to, done = std::move(done)](Status s) {
+                                  if (s.ok() && *moved_to > 0 && p->head_events.moved) {
+                                    complete(p->head_events.moved, user, *moved_to);
+                                  }
+                                  done(s);
+                                }});
 }
+
+void SqliteStore::watch_heads(HeadEvents events) { impl_->head_events = std::move(events); }
 
 Status SqliteStore::check() {
   Impl* p = impl_.get();

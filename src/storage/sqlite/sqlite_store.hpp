@@ -39,6 +39,7 @@ class SqliteStore final : public Store {
   void resolve_user(std::string subject, std::int64_t now_ms, UserDone done) override;
   void read(UserKey user, ReadFn fn, Done done) override;
   void write(UserKey user, WriteFn fn, Done done) override;
+  void watch_heads(HeadEvents events) override;
   Status check() override;
   void shutdown() override;
 

@@ -128,7 +128,9 @@ Status SqliteTxn::scan_entries(const EntryQuery& q, std::int64_t offset, std::in
 Status SqliteTxn::set_head(std::int64_t head) {
   SYNCLOG_ASSIGN_OR_RETURN(Statement* s, c_.prepare("UPDATE users SET head=? WHERE uid=?"));
   ResetOnExit guard{s};
-  return s->bind(1, head).bind(2, user_).run();
+  SYNCLOG_RETURN_IF_ERROR(s->bind(1, head).bind(2, user_).run());
+  head_set_ = head;
+  return Status();
 }
 
 Status SqliteTxn::put(const Record& r) {

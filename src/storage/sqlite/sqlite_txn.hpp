@@ -32,6 +32,8 @@ class SqliteTxn final : public WriteTxn {
   Status put_response(std::string_view key, const StoredResponse& r) override;
 
   bool traversal_marked() const { return traversal_; }
+  // The head this transaction set (0: none), told to HeadEvents once it commits.
+  std::int64_t head_set() const { return head_set_; }
 
  private:
   Result<std::vector<Record>> records(const char* sql, std::uint8_t kind, std::string_view key);
@@ -39,6 +41,7 @@ class SqliteTxn final : public WriteTxn {
   Connection& c_;
   UserKey user_;
   bool traversal_ = false;
+  std::int64_t head_set_ = 0;
 };
 
 }  // namespace synclog::storage::sqlite

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -176,6 +177,33 @@ TEST_F(SqliteStoreTest, SuccessfulWriteIsVisibleToLaterReads) {
   EXPECT_EQ(head_of(u).head, kT0 + 1);
   EXPECT_EQ(head_of(u).baseline, kT0);
   EXPECT_EQ(count(u, all_entries(false)), 1);
+}
+
+TEST_F(SqliteStoreTest, CommittedHeadMovesAreToldAndFailedOnesAreNot) {
+  std::mutex mu;
+  std::vector<std::pair<UserKey, std::int64_t>> told;
+  HeadEvents events;
+  events.moved = [&](UserKey u, std::int64_t head) {
+    std::lock_guard lock(mu);
+    told.emplace_back(u, head);
+  };
+  store_->watch_heads(std::move(events));
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "c1")}).ok());
+  EXPECT_FALSE(write(*store_, u, [](WriteTxn& t) -> Status {
+                 SYNCLOG_RETURN_IF_ERROR(t.set_head(kT0 + 2));
+                 return make_error(ErrorCode::kValidation, "rolled back");
+               }).ok());
+  // A write that leaves the head alone (a stored answer only) is no move.
+  ASSERT_TRUE(write(*store_, u, [](WriteTxn& t) -> Status {
+                StoredResponse r;
+                r.fingerprint = "f";
+                r.status = 200;
+                return t.put_response("k", r);
+              }).ok());
+  std::lock_guard lock(mu);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0], std::make_pair(u, kT0 + 1));
 }
 
 TEST_F(SqliteStoreTest, FailingWriteLeavesNothingBehind) {
