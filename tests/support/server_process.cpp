@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -51,6 +52,11 @@ fs::path make_temp_dir() {
 ServerProcess::ServerProcess(std::vector<std::string> extra_args, fs::path data_dir,
                              std::vector<std::string> env)
     : args_(std::move(extra_args)), env_(std::move(env)) {
+  const bool has_db = std::find(args_.begin(), args_.end(), "--db") != args_.end();
+  if (auto host = test_postgres_host(); host && !has_db) {
+    database_ = std::make_unique<TestDatabase>(*host);
+    args_.insert(args_.end(), {"--db", database_->url()});
+  }
   if (data_dir.empty()) {
     data_dir_ = make_temp_dir();
     owns_dir_ = true;
@@ -74,6 +80,13 @@ ServerProcess::~ServerProcess() {
     std::error_code ec;
     fs::remove_all(data_dir_, ec);
   }
+}
+
+bool ServerProcess::on_postgres() const {
+  for (std::size_t i = 0; i + 1 < args_.size(); ++i) {
+    if (args_[i] == "--db" && args_[i + 1].starts_with("postgres")) return true;
+  }
+  return false;
 }
 
 void ServerProcess::start() {

@@ -1,6 +1,8 @@
 // Runs the real `synclog serve` binary for a test: a fresh data directory, a free loopback
 // port (the server reports it through --ready-file), tokens signed with that directory's
 // secret, and the request log captured for inspection. Stopped with SIGTERM on destruction.
+// When the tests run on PostgreSQL (SYNCLOG_TEST_PG_HOST, see test_database.hpp) and no --db is
+// given, the server gets a fresh database of its own, kept across restarts and dropped at the end.
 #pragma once
 
 #include <sys/types.h>
@@ -8,10 +10,12 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "http_client.hpp"
+#include "test_database.hpp"
 
 namespace synclog::test {
 
@@ -34,6 +38,8 @@ class ServerProcess {
   std::uint16_t port() const { return port_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   pid_t pid() const { return pid_; }
+  // Whether this server keeps its data in PostgreSQL (a database of its own, or a given --db).
+  bool on_postgres() const;
   bool running() const { return pid_ > 0; }
 
   HttpClient client() const { return HttpClient(host_, port_); }
@@ -59,6 +65,7 @@ class ServerProcess {
   void start();
   std::vector<std::string> args_;
   std::vector<std::string> env_;
+  std::unique_ptr<TestDatabase> database_;  // the fresh database of a server on PostgreSQL
   std::filesystem::path data_dir_;
   bool owns_dir_ = false;
   std::string host_ = "127.0.0.1";
