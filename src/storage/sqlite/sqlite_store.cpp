@@ -16,7 +16,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <exception>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -25,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "storage/completion.hpp"
 #include "storage/sqlite/schema.hpp"
 #include "storage/sqlite/sqlite_txn.hpp"
 
@@ -33,34 +33,8 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kStripes = 64;
-constexpr int kMaxReadAttempts = 4;
-constexpr int kCompactionUsersPerPass = 256;
-// Retention deletes in transactions of this many rows, at most kPurgeBatchesPerPass of them per
-// maintenance pass, so a large backlog (a first pass after an upgrade) never holds the writer
-// for long; the rest waits for the next pass.
-constexpr int kPurgeBatchRows = 1000;
-constexpr int kPurgeBatchesPerPass = 20;
 
-Error unavailable() { return make_error(ErrorCode::kUnavailable, "storage is shutting down"); }
-
-// Calls a completion; one that throws (a bug in the caller) must not kill a store thread.
-template <class Callback, class... Args>
-void complete(const Callback& done, Args&&... args) noexcept {
-  try {
-    done(std::forward<Args>(args)...);
-  } catch (...) {
-  }
-}
-
-// Runs `f`, turning an escaping exception (a bug) into an internal error.
-template <class F>
-Status guarded(F&& f) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return make_error(ErrorCode::kInternal, std::string("unexpected exception: ") + e.what());
-  }
-}
+Error unavailable() { return store_unavailable(); }
 
 // Steps `s` (prepared and bound) through its rows, calling `on_row(s)` for each, and resets it
 // whatever happens, so no statement keeps its read position past the query.
