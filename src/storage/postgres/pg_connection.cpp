@@ -15,6 +15,10 @@ namespace {
 // forever, the operating system's TCP timeout).
 constexpr const char* kConnectTimeoutSeconds = "10";
 
+// Server notices (e.g. "relation already exists, skipping" from CREATE ... IF NOT EXISTS) are
+// not errors, and libpq would print them on stderr; errors come back as results.
+void ignore_notice(void*, const char*) {}
+
 bool connection_lost_state(const char* sqlstate) {
   if (sqlstate == nullptr) return false;
   const std::string_view s(sqlstate);
@@ -109,6 +113,7 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& c
     return make_error(ErrorCode::kUnavailable,
                       "postgres: cannot connect to " + redact_conninfo(conninfo) + ": " + why);
   }
+  PQsetNoticeProcessor(conn, ignore_notice, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn, pipeline, round_trips));
 }
 
