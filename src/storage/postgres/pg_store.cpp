@@ -9,9 +9,7 @@
 #include <future>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "storage/completion.hpp"
@@ -20,6 +18,7 @@
 #include "storage/postgres/pg_maintenance.hpp"
 #include "storage/postgres/pg_schema.hpp"
 #include "storage/postgres/pg_txn.hpp"
+#include "storage/user_cache.hpp"
 
 namespace synclog::storage::postgres {
 namespace {
@@ -57,8 +56,7 @@ struct PgStore::Impl {
   std::deque<Job> queue;  // guarded by mu
   bool stopping = false;  // guarded by mu
 
-  std::shared_mutex users_mu;
-  std::unordered_map<std::string, UserKey> users;  // subject -> uid, guarded by users_mu
+  UserCache users;  // subject -> uid
 
   std::unique_ptr<PgListener> listener;
 
@@ -159,11 +157,6 @@ struct PgStore::Impl {
     return make_error(ErrorCode::kInternal, "postgres: user row vanished while resolving it");
   }
 
-  void remember_user(const std::string& subject, UserKey uid) {
-    std::unique_lock lock(users_mu);
-    users.emplace(subject, uid);
-  }
-
   // ---- maintenance ----
 
   template <class Pass>
@@ -247,17 +240,11 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
 
 void PgStore::resolve_user(std::string subject, std::int64_t now_ms, UserDone done) {
   Impl* p = impl_.get();
-  std::optional<UserKey> cached;
-  {
-    std::shared_lock lock(p->users_mu);
-    auto it = p->users.find(subject);
-    if (it != p->users.end()) cached = it->second;
-  }
-  if (cached) return done(*cached);  // never call out while holding the lock
+  if (const auto cached = p->users.find(subject)) return done(*cached);
   auto shared_done = std::make_shared<UserDone>(std::move(done));
   const bool queued = p->enqueue([p, subject = std::move(subject), now_ms, shared_done](PgConnection& c) {
     auto uid = p->resolve_on(c, subject, now_ms);
-    if (uid.ok()) p->remember_user(subject, *uid);
+    if (uid.ok()) p->users.remember(subject, *uid);
     complete(*shared_done, std::move(uid));
   });
   if (!queued) (*shared_done)(store_unavailable());
