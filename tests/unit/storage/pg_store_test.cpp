@@ -10,10 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <future>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -43,6 +41,19 @@ class PgStoreTest : public CompactionTest {
     auto s = db_->open(m);
     EXPECT_TRUE(s.ok()) << s.error().message;
     return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  // Reopens both nodes with the manual clock, compaction after 1 s and traversals quiet after
+  // an hour.
+  void open_both_for_compaction() {
+    MaintenanceOptions m = test::test_maintenance();
+    m.clock = &clock_;
+    m.compact_after_ms = 1000;
+    m.traversal_quiet_ms = 60 * 60 * 1000;
+    open_store(m);
+    second_->shutdown();
+    second_ = open_node(m);
+    ASSERT_TRUE(second_);
   }
 
   std::unique_ptr<Store> second_;  // another node on the same database
@@ -108,32 +119,17 @@ TEST_P(PgStoreTest, FirstResolvesOnTwoNodesAgreeOnOneUser) {
 
 TEST_P(PgStoreTest, AHeadMoveOnOneNodeReachesTheOthersListener) {
   ASSERT_TRUE(second_);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::pair<UserKey, std::int64_t>> told;
-  HeadEvents events;
-  events.moved = [&](UserKey u, std::int64_t head) {
-    std::lock_guard lock(mu);
-    told.emplace_back(u, head);
-    cv.notify_all();
-  };
-  second_->watch_heads(std::move(events));
+  HeadRecorder recorder;
+  second_->watch_heads(recorder.events());
   const UserKey u = user("alice");
   ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a"), entry(kT0 + 2, 1, "b")}).ok());
-  std::unique_lock lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return !told.empty(); }));
-  EXPECT_EQ(told.front(), std::make_pair(u, kT0 + 2));
+  const auto told = recorder.wait_until([](const auto& t) { return !t.empty(); });
+  ASSERT_TRUE(told.has_value());
+  EXPECT_EQ(told->front(), std::make_pair(u, kT0 + 2));
 }
 
 TEST_P(PgStoreTest, ATraversalMarkedThroughOneNodeHoldsBackCompactionOnTheOther) {
-  MaintenanceOptions m = test::test_maintenance();
-  m.clock = &clock_;
-  m.compact_after_ms = 1000;
-  m.traversal_quiet_ms = 60 * 60 * 1000;
-  open_store(m);
-  second_->shutdown();
-  second_ = open_node(m);
-  ASSERT_TRUE(second_);
+  ASSERT_NO_FATAL_FAILURE(open_both_for_compaction());
   const UserKey paging = user("alice");
   const UserKey idle = user("bob");
   write_history(paging);
@@ -150,14 +146,7 @@ TEST_P(PgStoreTest, ATraversalMarkedThroughOneNodeHoldsBackCompactionOnTheOther)
 // A paged read whose snapshot predates a compaction of its user must not record its marker on
 // the strength of entries the compaction removed: it reads again on a fresh snapshot.
 TEST_P(PgStoreTest, APagedReadRacingACompactionReadsAgain) {
-  MaintenanceOptions m = test::test_maintenance();
-  m.clock = &clock_;
-  m.compact_after_ms = 1000;
-  m.traversal_quiet_ms = 60 * 60 * 1000;
-  open_store(m);
-  second_->shutdown();
-  second_ = open_node(m);
-  ASSERT_TRUE(second_);
+  ASSERT_NO_FATAL_FAILURE(open_both_for_compaction());
   const UserKey u = user("alice");
   write_history(u);
   clock_.set(kT0 + 1'000'000);
@@ -259,7 +248,7 @@ TEST_P(PgStoreTest, PipeliningCutsTheRoundTripsOfAPush) {
   EXPECT_LE(trips[1], 110);
 }
 
-INSTANTIATE_TEST_SUITE_P(Only, PgStoreTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
+INSTANTIATE_TEST_SUITE_P(storage, PgStoreTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
 
 }  // namespace
 }  // namespace synclog::storage::postgres

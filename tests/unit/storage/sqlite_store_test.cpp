@@ -65,7 +65,7 @@ TEST_P(SqliteStoreTest, OpeningAnUnwritablePathFails) {
   EXPECT_FALSE(s.ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(Only, SqliteStoreTest, ::testing::Values(test::Backend::kSqlite), backend_param_name);
+INSTANTIATE_TEST_SUITE_P(storage, SqliteStoreTest, ::testing::Values(test::Backend::kSqlite), backend_param_name);
 
 }  // namespace
 }  // namespace synclog::storage::sqlite

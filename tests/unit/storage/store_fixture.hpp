@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -210,7 +213,35 @@ class RetentionTest : public CompactionTest {
   }
 };
 
-// Names instantiations after the backend: StoreTest/Sqlite, StoreTest/Postgres.
+// Records the head moves a store tells (HeadEvents::moved), from whichever thread, and waits
+// for them: PostgreSQL tells them through the database, after the write has completed.
+class HeadRecorder {
+ public:
+  HeadEvents events() {
+    HeadEvents e;
+    e.moved = [this](UserKey u, std::int64_t head) {
+      std::lock_guard lock(mu_);
+      told_.emplace_back(u, head);
+      cv_.notify_all();
+    };
+    return e;
+  }
+  // Waits (up to 10 s) until `pred(told)` holds; returns every move told so far.
+  template <class Pred>
+  std::optional<std::vector<std::pair<UserKey, std::int64_t>>> wait_until(Pred pred) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(10), [&] { return pred(told_); })) return std::nullopt;
+    return told_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::pair<UserKey, std::int64_t>> told_;  // guarded by mu_
+};
+
+// Names instantiations after the backend: storage/StoreTest.<test>/Sqlite and /Postgres (every
+// instantiation is named "storage", so `ctest -R storage` finds them all).
 inline std::string backend_param_name(const ::testing::TestParamInfo<test::Backend>& info) {
   return test::backend_name(info.param);
 }

@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -71,16 +70,8 @@ TEST_P(StoreTest, SuccessfulWriteIsVisibleToLaterReads) {
 }
 
 TEST_P(StoreTest, CommittedHeadMovesAreToldAndFailedOnesAreNot) {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::pair<UserKey, std::int64_t>> told;
-  HeadEvents events;
-  events.moved = [&](UserKey u, std::int64_t head) {
-    std::lock_guard lock(mu);
-    told.emplace_back(u, head);
-    cv.notify_all();
-  };
-  store_->watch_heads(std::move(events));
+  HeadRecorder recorder;
+  store_->watch_heads(recorder.events());
   const UserKey u = user("alice");
   const UserKey sentinel = user("sentinel");
   ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "c1")}).ok());
@@ -98,12 +89,11 @@ TEST_P(StoreTest, CommittedHeadMovesAreToldAndFailedOnesAreNot) {
   // Moves may be told after the write completes (PostgreSQL tells them through the database,
   // in commit order): once the sentinel's, committed last, has arrived, all have.
   ASSERT_TRUE(append_all(sentinel, {entry(kT0 + 9, 1, "s")}).ok());
-  std::unique_lock lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] {
-    return !told.empty() && told.back() == std::make_pair(sentinel, kT0 + 9);
-  }));
-  ASSERT_EQ(told.size(), 2u);
-  EXPECT_EQ(told[0], std::make_pair(u, kT0 + 1));
+  const auto told = recorder.wait_until(
+      [&](const auto& t) { return !t.empty() && t.back() == std::make_pair(sentinel, kT0 + 9); });
+  ASSERT_TRUE(told.has_value());
+  ASSERT_EQ(told->size(), 2u);
+  EXPECT_EQ(told->front(), std::make_pair(u, kT0 + 1));
 }
 
 TEST_P(StoreTest, FailingWriteLeavesNothingBehind) {
@@ -518,11 +508,11 @@ TEST_P(StoreTest, CallsAfterShutdownFailWithUnavailable) {
 }
 
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values(test::Backend::kSqlite, test::Backend::kPostgres),
+INSTANTIATE_TEST_SUITE_P(storage, StoreTest, ::testing::Values(test::Backend::kSqlite, test::Backend::kPostgres),
                          backend_param_name);
-INSTANTIATE_TEST_SUITE_P(Backends, CompactionTest,
+INSTANTIATE_TEST_SUITE_P(storage, CompactionTest,
                          ::testing::Values(test::Backend::kSqlite, test::Backend::kPostgres), backend_param_name);
-INSTANTIATE_TEST_SUITE_P(Backends, RetentionTest,
+INSTANTIATE_TEST_SUITE_P(storage, RetentionTest,
                          ::testing::Values(test::Backend::kSqlite, test::Backend::kPostgres), backend_param_name);
 
 }  // namespace
