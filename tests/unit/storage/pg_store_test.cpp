@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <future>
@@ -126,6 +127,32 @@ TEST_P(PgStoreTest, AHeadMoveOnOneNodeReachesTheOthersListener) {
   const auto told = recorder.wait_until([](const auto& t) { return !t.empty(); });
   ASSERT_TRUE(told.has_value());
   EXPECT_EQ(told->front(), std::make_pair(u, kT0 + 2));
+}
+
+// A listener whose connection is lost (here: terminated by the server) reconnects, tells its
+// server to resync, and hears later moves again.
+TEST_P(PgStoreTest, AListenerThatLostItsConnectionResyncsAndHearsAgain) {
+  HeadRecorder recorder;
+  std::promise<void> resynced;
+  std::atomic<bool> once{false};
+  HeadEvents events = recorder.events();
+  events.resync = [&] {
+    if (!once.exchange(true)) resynced.set_value();
+  };
+  store_->watch_heads(std::move(events));
+  auto admin = PgConnection::connect(db_->location(), false);
+  ASSERT_TRUE(admin.ok()) << admin.error().message;
+  ASSERT_TRUE((*admin)->exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND query = 'LISTEN synclog_heads'")
+                  .ok());
+  ASSERT_EQ(resynced.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(store_->check().ok());
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a")}).ok());
+  const auto told = recorder.wait_until([&](const auto& t) { return !t.empty(); });
+  ASSERT_TRUE(told.has_value());
+  EXPECT_EQ(told->back(), std::make_pair(u, kT0 + 1));
+  store_->shutdown();  // before `resynced` and `once` go: no resync may reach them later
 }
 
 TEST_P(PgStoreTest, ATraversalMarkedThroughOneNodeHoldsBackCompactionOnTheOther) {
