@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "open_store.hpp"
 #include "storage/sqlite/backup.hpp"
 
 namespace synclog::cli {
@@ -27,10 +28,10 @@ int fail(const std::string& message) {
 
 int run_backup(const BackupFlags& f) {
   storage::sqlite::BackupOptions options;
-  options.source = f.db.empty() ? (std::filesystem::path(f.data_dir) / "synclog.db").string() : f.db;
+  options.source = resolve_db(f.db, f.data_dir);
   options.destination = f.out;
   options.force = f.force;
-  if (options.source.starts_with("postgres://") || options.source.starts_with("postgresql://")) {
+  if (is_postgres_url(options.source)) {
     return fail("--db: only SQLite databases can be backed up by synclog; use pg_dump for PostgreSQL");
   }
   auto report = storage::sqlite::backup_database(options);

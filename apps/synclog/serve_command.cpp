@@ -18,7 +18,8 @@
 #include "http/logger.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
+#include "open_store.hpp"
+#include "storage/postgres/pg_connection.hpp"
 #include "synclog/version.hpp"
 
 #include <fcntl.h>
@@ -32,6 +33,7 @@ struct ServeFlags {
   std::string db;  // empty: <data_dir>/synclog.db
   int threads = 0;
   int db_readers = 0;
+  int db_connections = 8;
   std::vector<std::string> jwks_files;
   std::vector<std::string> public_key_files;
   std::string issuer;
@@ -134,19 +136,17 @@ int run_serve(const ServeFlags& f) {
   if (!f.audience.empty()) verifier_options.audience = f.audience;
 
   SystemClock clock;
-  storage::sqlite::SqliteOptions store_options;
-  store_options.path = f.db.empty() ? (data_dir / "synclog.db").string() : f.db;
-  if (f.db.starts_with("postgres://") || f.db.starts_with("postgresql://")) {
-    return fail("--db: this build serves SQLite databases only");
-  }
-  store_options.readers = f.db_readers > 0 ? f.db_readers : std::max(2, threads);
-  store_options.compact_after_ms = compact->count();
-  store_options.traversal_quiet_ms = quiet->count();
-  store_options.retention_ms = retention->count();
-  store_options.response_ttl_ms = answers_ttl->count();
-  store_options.maintenance_interval = std::max(*maintenance, std::chrono::milliseconds(10));
-  store_options.clock = &clock;
-  auto store = storage::sqlite::SqliteStore::open(store_options);
+  StoreSettings store_settings;
+  store_settings.db = resolve_db(f.db, f.data_dir);
+  store_settings.sqlite_readers = f.db_readers > 0 ? f.db_readers : std::max(2, threads);
+  store_settings.pg_connections = f.db_connections;
+  store_settings.maintenance.compact_after_ms = compact->count();
+  store_settings.maintenance.traversal_quiet_ms = quiet->count();
+  store_settings.maintenance.retention_ms = retention->count();
+  store_settings.maintenance.response_ttl_ms = answers_ttl->count();
+  store_settings.maintenance.maintenance_interval = std::max(*maintenance, std::chrono::milliseconds(10));
+  store_settings.maintenance.clock = &clock;
+  auto store = open_store(store_settings);
   if (!store.ok()) return fail(store.error().message);
 
   auth::TokenVerifier verifier(std::move(verifier_options), clock);
@@ -176,7 +176,10 @@ int run_serve(const ServeFlags& f) {
 
   JsonObjectWriter w;
   w.str("event", "listening").str("address", listen->host + ":" + std::to_string(server.port()))
-      .str("data_dir", f.data_dir).num("threads", threads).str("version", kVersion);
+      .str("data_dir", f.data_dir)
+      .str("db", is_postgres_url(store_settings.db) ? storage::postgres::redact_conninfo(store_settings.db)
+                                                    : store_settings.db)
+      .num("threads", threads).str("version", kVersion);
   events.write("info", std::move(w));
   server.run();
   (*store)->shutdown();
@@ -193,12 +196,18 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_LISTEN")->capture_default_str();
   cmd->add_option("--data-dir", f->data_dir, "Where the database and the token secret live")
       ->envname("SYNCLOG_DATA_DIR")->capture_default_str();
-  cmd->add_option("--db", f->db, "The database: a SQLite file path (default: <data-dir>/synclog.db)")
+  cmd->add_option("--db", f->db,
+                  "The database: a SQLite file path (default: <data-dir>/synclog.db), or a "
+                  "postgres://… / postgresql://… URL for several server nodes on one PostgreSQL "
+                  "database")
       ->envname("SYNCLOG_DB");
   cmd->add_option("--threads", f->threads, "HTTP threads (0: one per core)")
       ->envname("SYNCLOG_THREADS")->capture_default_str();
-  cmd->add_option("--db-readers", f->db_readers, "Database reader threads (0: as many as HTTP threads, at least 2)")
+  cmd->add_option("--db-readers", f->db_readers, "SQLite reader threads (0: as many as HTTP threads, at least 2)")
       ->envname("SYNCLOG_DB_READERS");
+  cmd->add_option("--db-connections", f->db_connections,
+                  "PostgreSQL connections, one database thread each (reads and writes)")
+      ->envname("SYNCLOG_DB_CONNECTIONS")->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_option("--jwks", f->jwks_files, "JWKS file with RS256/ES256 keys to accept (repeatable)")
       ->envname("SYNCLOG_JWKS");
   cmd->add_option("--public-key", f->public_key_files, "PEM public key to accept (repeatable)")

@@ -16,51 +16,25 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <exception>
 #include <future>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "storage/completion.hpp"
 #include "storage/sqlite/schema.hpp"
 #include "storage/sqlite/sqlite_txn.hpp"
+#include "storage/user_cache.hpp"
 
 namespace synclog::storage::sqlite {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kStripes = 64;
-constexpr int kMaxReadAttempts = 4;
-constexpr int kCompactionUsersPerPass = 256;
-// Retention deletes in transactions of this many rows, at most kPurgeBatchesPerPass of them per
-// maintenance pass, so a large backlog (a first pass after an upgrade) never holds the writer
-// for long; the rest waits for the next pass.
-constexpr int kPurgeBatchRows = 1000;
-constexpr int kPurgeBatchesPerPass = 20;
 
-Error unavailable() { return make_error(ErrorCode::kUnavailable, "storage is shutting down"); }
-
-// Calls a completion; one that throws (a bug in the caller) must not kill a store thread.
-template <class Callback, class... Args>
-void complete(const Callback& done, Args&&... args) noexcept {
-  try {
-    done(std::forward<Args>(args)...);
-  } catch (...) {
-  }
-}
-
-// Runs `f`, turning an escaping exception (a bug) into an internal error.
-template <class F>
-Status guarded(F&& f) {
-  try {
-    return f();
-  } catch (const std::exception& e) {
-    return make_error(ErrorCode::kInternal, std::string("unexpected exception: ") + e.what());
-  }
-}
+Error unavailable() { return store_unavailable(); }
 
 // Steps `s` (prepared and bound) through its rows, calling `on_row(s)` for each, and resets it
 // whatever happens, so no statement keeps its read position past the query.
@@ -109,8 +83,7 @@ struct SqliteStore::Impl {
   std::deque<std::function<void(Connection&)>> read_queue;  // guarded by read_mu
   bool readers_stopping = false;
 
-  std::shared_mutex users_mu;
-  std::unordered_map<std::string, UserKey> users;  // subject -> uid, guarded by users_mu
+  UserCache users;  // subject -> uid
 
   std::array<Stripe, kStripes> stripes;
   UserKey compaction_cursor = 0;  // writer thread only
@@ -458,11 +431,6 @@ struct SqliteStore::Impl {
     return uid;
   }
 
-  void remember_user(const std::string& subject, UserKey uid) {
-    std::unique_lock lock(users_mu);
-    users.emplace(subject, uid);
-  }
-
   void shutdown() {
     std::call_once(shutdown_once, [&] {
       {
@@ -509,13 +477,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
 
 void SqliteStore::resolve_user(std::string subject, std::int64_t now_ms, UserDone done) {
   Impl* p = impl_.get();
-  std::optional<UserKey> cached;
-  {
-    std::shared_lock lock(p->users_mu);
-    auto it = p->users.find(subject);
-    if (it != p->users.end()) cached = it->second;
-  }
-  if (cached) return done(*cached);  // never call out while holding the lock
+  if (const auto cached = p->users.find(subject)) return done(*cached);
   auto shared_done = std::make_shared<UserDone>(std::move(done));
   auto on_reject = [shared_done](Status s) { (*shared_done)(s.error()); };
   p->enqueue_read(
@@ -523,7 +485,7 @@ void SqliteStore::resolve_user(std::string subject, std::int64_t now_ms, UserDon
         auto found = p->lookup_user(c, subject);
         if (!found.ok()) return (*shared_done)(found.error());
         if (*found) {
-          p->remember_user(subject, **found);
+          p->users.remember(subject, **found);
           return (*shared_done)(**found);
         }
         // New user: create it with a positive, stable head (the moment it was first seen).
@@ -544,7 +506,7 @@ void SqliteStore::resolve_user(std::string subject, std::int64_t now_ms, UserDon
             },
             [p, subject, uid, shared_done](Status s) {
               if (!s.ok()) return (*shared_done)(s.error());
-              p->remember_user(subject, *uid);
+              p->users.remember(subject, *uid);
               (*shared_done)(*uid);
             }});
       },

@@ -4,30 +4,20 @@
 // connection each (WAL readers never wait for the writer).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
-#include "common/clock.hpp"
+#include "storage/maintenance.hpp"
 #include "storage/store.hpp"
 
 namespace synclog::storage::sqlite {
 
-struct SqliteOptions {
+// The maintenance windows are the base's (shared with the PostgreSQL backend).
+struct SqliteOptions : MaintenanceOptions {
   std::string path;        // the database file; created if missing
   int readers = 2;         // reader threads (and connections)
   int max_group = 64;      // most write jobs committed together
-  // Superseded log entries older than this are compacted away...
-  std::int64_t compact_after_ms = 60 * 1000;
-  // ...unless the user had an offset-paged traversal in progress within this window.
-  std::int64_t traversal_quiet_ms = 15 * 60 * 1000;
-  // Tombstones older than this are purged, and the user's horizon moves past them.
-  std::int64_t retention_ms = 90LL * 24 * 3600 * 1000;
-  // Answers stored under idempotency keys are kept at least this long.
-  std::int64_t response_ttl_ms = 24LL * 3600 * 1000;
-  std::chrono::milliseconds maintenance_interval{10 * 1000};
-  const Clock* clock = nullptr;  // wall clock for compaction cut-offs; defaults to the system's
 };
 
 class SqliteStore final : public Store {
