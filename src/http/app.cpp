@@ -68,7 +68,11 @@ App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& v
          const Clock& clock, Registry& metrics, Logger& log)
     : services_{options, store, verifier, clock, metrics, log,
                 RateLimiter(options.rate_limit, options.rate_burst),
-                RateLimiter(options.auth_failure_rate, options.auth_failure_burst)} {
+                RateLimiter(options.auth_failure_rate, options.auth_failure_burst),
+                ChangeHub(&metrics.gauge("synclog_event_streams",
+                                         "Open change streams (GET /v1/sync/events)"))} {
+  // Before serving, so that no write's move is missed.
+  store.watch_heads(services_.changes.head_events(store));
   handlers::add_sync_routes(router_, services_);
   handlers::add_bookmark_routes(router_, services_);
   handlers::add_collection_routes(router_, services_);
