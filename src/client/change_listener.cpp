@@ -73,9 +73,25 @@ Status ChangeListener::run(std::stop_token stop) {
     if (ended.retry_after) delay = std::max(delay, *ended.retry_after);
     failures = std::min(failures + 1, kMaxCountedFailures);
     if (options_.on_disconnect) options_.on_disconnect(ended.why, delay);
-    seams_.wait(delay, stop);
+    SYNCLOG_RETURN_IF_ERROR(pause(delay, stop));
   }
   return Status();
+}
+
+Status ChangeListener::pause(milliseconds delay, std::stop_token stop) {
+  if (!options_.sync_wanted) {
+    seams_.wait(delay, stop);
+    return Status();
+  }
+  const auto end = Clock::now() + delay;
+  for (;;) {
+    if (stop.stop_requested()) return Status();
+    if (options_.sync_wanted()) owed_ = true;
+    SYNCLOG_RETURN_IF_ERROR(maybe_sync().status());
+    const auto now = Clock::now();
+    if (now >= end) return Status();
+    seams_.wait(std::min(options_.poll_interval, until(end, now)), stop);
+  }
 }
 
 HttpRequest ChangeListener::stream_request() {
@@ -128,10 +144,11 @@ ChangeListener::Ended ChangeListener::session(std::stop_token stop) {
     }
     return ended;
   }
-  if (!is_event_stream(head.header("content-type"))) {
-    return Ended{make_error(ErrorCode::kInternal, "GET /v1/sync/events answered 200 with " +
-                                                      head.header("content-type") +
-                                                      ", not text/event-stream"),
+  if (const std::string type = head.header("content-type"); !is_event_stream(type)) {
+    return Ended{make_error(ErrorCode::kInternal,
+                            "GET /v1/sync/events answered 200 with " +
+                                (type.empty() ? std::string("no Content-Type") : type) +
+                                ", not text/event-stream"),
                  false, false, {}};
   }
 

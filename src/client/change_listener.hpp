@@ -60,6 +60,10 @@ class ChangeListener {
   // silent or `stop` is requested.
   Ended session(std::stop_token stop);
   HttpRequest stream_request();
+  // Waits `delay` before the next attempt. With sync_wanted set, the wait is cut into
+  // poll_interval slices and a sync the app asks for runs meanwhile (pushing needs no stream);
+  // an error only when that sync's is fatal.
+  Status pause(std::chrono::milliseconds delay, std::stop_token stop);
   // A `head` event: a sync is owed when the server is past what the device has.
   Status on_head(std::int64_t head);
   // Runs the owed sync if its time has come (true when it ran); an error only when it is fatal.

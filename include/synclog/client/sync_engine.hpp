@@ -94,9 +94,10 @@ struct ListenOptions {
   std::function<void(const Result<SyncReport>&)> on_sync;
   // When the stream is lost or could not be opened: why, and the wait before the next attempt.
   std::function<void(const Error&, std::chrono::milliseconds)> on_disconnect;
-  // Asked every poll_interval, on the listening thread: true runs a sync() now. The way to push
-  // the app's own writes while another thread listens, e.g. `[&] { return dirty.exchange(false); }`
-  // with a std::atomic<bool> the app sets after each write.
+  // Asked every poll_interval on the listening thread, also while it waits to reconnect (a push
+  // needs no stream): true runs a sync() now. The way to push the app's own writes while another
+  // thread listens, e.g. `[&] { return dirty.exchange(false); }` with a std::atomic<bool> the
+  // app sets after each write.
   std::function<bool()> sync_wanted;
 };
 

@@ -352,6 +352,19 @@ TEST_F(ChangeListenerTest, SyncWantedRunsASyncWithoutAnEvent) {
   EXPECT_EQ(syncs_, 1);
 }
 
+TEST_F(ChangeListenerTest, SyncWantedIsHonouredWhileWaitingToReconnect) {
+  int asked = 0;
+  options_.sync_wanted = [&] { return ++asked == 4; };
+  options_.reconnect_delay = milliseconds(40);
+  attempts_.push_back(Attempt::refused());
+  attempts_.push_back(Attempt::refused());
+  ListenerSeams s = seams();
+  s.wait = wait_or_stop;  // real time: the wait is cut into poll_interval slices
+  ASSERT_TRUE(ChangeListener(options_, std::move(s)).run(stop_.get_token()).ok());
+  EXPECT_EQ(syncs_, 1);
+  EXPECT_GE(asked, 4);
+}
+
 TEST_F(ChangeListenerTest, EventsOfOtherKindsAreIgnored) {
   attempts_.push_back(Attempt::stream(
       {Step::bytes("data: hello\n\nevent: news\ndata: {}\n\n"), Step::end()}));
