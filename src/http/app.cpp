@@ -53,6 +53,8 @@ std::string_view remote_ip(std::string_view remote) {
   return ip;
 }
 
+}  // namespace
+
 void too_many_requests(Services& s, const std::shared_ptr<Exchange>& ex, std::int64_t wait,
                        std::string message) {
   s.metrics.counter("synclog_rate_limited_total", "Requests refused with 429").inc();
@@ -61,8 +63,6 @@ void too_many_requests(Services& s, const std::shared_ptr<Exchange>& ex, std::in
   r.set_header("Retry-After", std::to_string(wait));
   ex->respond(std::move(r));
 }
-
-}  // namespace
 
 App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,
          const Clock& clock, Registry& metrics, Logger& log)

@@ -48,6 +48,10 @@ struct Services {
   std::atomic<bool> draining{false};
 };
 
+// Answers 429 with `Retry-After: <wait_seconds>` and `message`, and counts it.
+void too_many_requests(Services& s, const std::shared_ptr<Exchange>& ex, std::int64_t wait_seconds,
+                       std::string message);
+
 class App final : public RequestHandler {
  public:
   App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,

@@ -1,13 +1,6 @@
-// The SSE reader: a POSIX socket with poll() deadlines, HTTP/1.1 chunked decoding, and the
-// field rules of the SSE format (html.spec.whatwg.org, "Server-sent events").
+// The SSE reader: HTTP/1.1 chunked decoding over a RawSocket, and the field rules of the SSE
+// format (html.spec.whatwg.org, "Server-sent events").
 #include "event_stream_client.hpp"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <charconv>
@@ -26,78 +19,24 @@ std::string lower(std::string s) {
 
 EventStreamClient::EventStreamClient(const std::string& host, std::uint16_t port,
                                      const std::string& target, const Headers& headers,
-                                     std::chrono::milliseconds timeout) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd_ < 0) return;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close();
-    return;
-  }
-  int one = 1;
-  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  std::string request = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nAccept: text/event-stream\r\n";
-  for (const auto& [k, v] : headers) request += k + ": " + v + "\r\n";
-  request += "\r\n";
-  std::string_view rest = request;
-  while (!rest.empty()) {
-    const ssize_t n = ::send(fd_, rest.data(), rest.size(), MSG_NOSIGNAL);
-    if (n <= 0) {
-      close();
-      return;
-    }
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
-
+                                     std::chrono::milliseconds timeout)
+    : socket_(host, port) {
+  Headers h = headers;
+  h.emplace_back("Accept", "text/event-stream");
+  if (!socket_.send(raw_request("GET", target, h))) return;
+  // The header (and, for an answer that is not a stream, its Content-Length body).
   const auto deadline = Clock::now() + timeout;
-  std::size_t end = std::string::npos;
-  while ((end = raw_.find("\r\n\r\n")) == std::string::npos) {
-    if (!receive(deadline)) return;
+  std::size_t used = 0;
+  RawResponse r;
+  while ((r = parse_raw_response(socket_.received(), &used)).status == 0) {
+    if (!socket_.receive(deadline)) return;
   }
-  const std::string head = raw_.substr(0, end);
-  raw_.erase(0, end + 4);
-  if (head.rfind("HTTP/1.", 0) != 0 || head.size() < 12) return;
-  status_ = std::stoi(head.substr(9, 3));
-  std::size_t pos = head.find("\r\n");
-  while (pos != std::string::npos && pos + 2 < head.size()) {
-    const std::size_t next = head.find("\r\n", pos + 2);
-    const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
-    const auto colon = line.find(':');
-    if (colon != std::string::npos) {
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      headers_[lower(line.substr(0, colon))] = value;
-    }
-    pos = next;
-  }
+  socket_.received().erase(0, used);
+  status_ = r.status;
+  headers_ = std::move(r.headers);
+  body_ = std::move(r.body);
   chunked_ = lower(header("transfer-encoding")).find("chunked") != std::string::npos;
-  if (!chunked_ && !header("content-length").empty()) {
-    // Not a stream: read the whole body.
-    const auto length = static_cast<std::size_t>(std::stoull(header("content-length")));
-    while (raw_.size() < length && receive(deadline)) {
-    }
-    body_ = raw_.substr(0, length);
-    raw_.clear();
-    last_chunk_ = true;
-  }
-}
-
-EventStreamClient::~EventStreamClient() { close(); }
-
-EventStreamClient::EventStreamClient(EventStreamClient&& o) noexcept
-    : fd_(o.fd_),
-      status_(o.status_),
-      headers_(std::move(o.headers_)),
-      body_(std::move(o.body_)),
-      chunked_(o.chunked_),
-      closed_(o.closed_),
-      last_chunk_(o.last_chunk_),
-      raw_(std::move(o.raw_)),
-      text_(std::move(o.text_)) {
-  o.fd_ = -1;
+  if (!chunked_ && !header("content-length").empty()) last_chunk_ = true;  // not a stream
 }
 
 std::string EventStreamClient::header(const std::string& lower_name) const {
@@ -105,50 +44,30 @@ std::string EventStreamClient::header(const std::string& lower_name) const {
   return it == headers_.end() ? std::string() : it->second;
 }
 
-void EventStreamClient::close() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
-bool EventStreamClient::receive(Clock::time_point deadline) {
-  if (fd_ < 0 || closed_) return false;
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  if (left.count() <= 0) return false;
-  pollfd p{fd_, POLLIN, 0};
-  if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-  char buf[16384];
-  const ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
-  if (n <= 0) {
-    closed_ = true;
-    return false;
-  }
-  raw_.append(buf, static_cast<std::size_t>(n));
-  return true;
-}
-
 void EventStreamClient::decode_chunks() {
+  std::string& raw = socket_.received();
   if (!chunked_) {
-    text_ += raw_;  // an HTTP/1.0 stream: the body runs until the connection closes
-    raw_.clear();
+    text_ += raw;  // an HTTP/1.0 stream: the body runs until the connection closes
+    raw.clear();
     return;
   }
-  while (!last_chunk_) {
-    const auto line_end = raw_.find("\r\n");
+  while (!last_chunk_ && !bad_framing_) {
+    const auto line_end = raw.find("\r\n");
     if (line_end == std::string::npos) return;
     std::size_t size = 0;
-    const auto [ptr, ec] = std::from_chars(raw_.data(), raw_.data() + line_end, size, 16);
+    const auto [ptr, ec] = std::from_chars(raw.data(), raw.data() + line_end, size, 16);
     (void)ptr;
-    if (ec != std::errc()) {  // not chunked framing: treat as the end
-      closed_ = true;
+    if (ec != std::errc()) {
+      bad_framing_ = true;
       return;
     }
     if (size == 0) {
       last_chunk_ = true;
       return;
     }
-    if (raw_.size() < line_end + 2 + size + 2) return;  // the chunk is not all here yet
-    text_.append(raw_, line_end + 2, size);
-    raw_.erase(0, line_end + 2 + size + 2);
+    if (raw.size() < line_end + 2 + size + 2) return;  // the chunk is not all here yet
+    text_.append(raw, line_end + 2, size);
+    raw.erase(0, line_end + 2 + size + 2);
   }
 }
 
@@ -194,7 +113,7 @@ std::optional<SseMessage> EventStreamClient::next(std::chrono::milliseconds time
   for (;;) {
     decode_chunks();
     if (auto m = pop_message()) return m;
-    if (ended() || !receive(deadline)) {
+    if (ended() || !socket_.receive(deadline)) {
       decode_chunks();
       return pop_message();
     }
@@ -215,7 +134,7 @@ std::optional<SseMessage> EventStreamClient::next_event(std::chrono::millisecond
 bool EventStreamClient::wait_ended(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   while (!ended()) {
-    if (!receive(deadline)) break;
+    if (!socket_.receive(deadline)) break;
     decode_chunks();
   }
   decode_chunks();

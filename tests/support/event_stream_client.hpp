@@ -1,7 +1,7 @@
-// A Server-Sent Events reader for tests: sends one GET on its own connection, reads the
-// response header, then hands out the stream's messages one at a time as they arrive, decoding
-// the chunked framing and the SSE fields. Every wait has a timeout, so a test never hangs on a
-// silent server. Blocking, POSIX sockets; not thread-safe. Independent of GoogleTest.
+// A Server-Sent Events reader for tests: sends one GET on its own connection (a RawSocket),
+// reads the response header, then hands out the stream's messages one at a time as they
+// arrive, decoding the chunked framing and the SSE fields. Every wait has a timeout, so a test
+// never hangs on a silent server. Blocking; not thread-safe. Independent of GoogleTest.
 #pragma once
 
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "http_client.hpp"
+#include "raw_socket.hpp"
 
 namespace synclog::test {
 
@@ -35,10 +36,7 @@ class EventStreamClient {
   EventStreamClient(const std::string& host, std::uint16_t port, const std::string& target,
                     const Headers& headers = {},
                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
-  ~EventStreamClient();
-  EventStreamClient(EventStreamClient&& other) noexcept;
-  EventStreamClient(const EventStreamClient&) = delete;
-  EventStreamClient& operator=(const EventStreamClient&) = delete;
+  EventStreamClient(EventStreamClient&&) noexcept = default;
 
   int status() const { return status_; }
   std::string header(const std::string& lower_name) const;
@@ -54,27 +52,24 @@ class EventStreamClient {
   bool wait_ended(std::chrono::milliseconds timeout);
 
   // The stream has ended: the server closed the connection or sent the last chunk.
-  bool ended() const { return closed_ || last_chunk_; }
+  bool ended() const { return socket_.closed_by_peer() || bad_framing_ || last_chunk_; }
   // Whether the end was clean (the last chunk of a chunked body arrived).
   bool ended_cleanly() const { return last_chunk_; }
-  void close();
+  void close() { socket_.close(); }
 
  private:
-  // One recv into raw_, waiting until `deadline`; false on timeout, end or error.
-  bool receive(std::chrono::steady_clock::time_point deadline);
-  // Moves whole chunks from raw_ into text_.
+  // Moves whole chunks from the socket's received bytes into text_.
   void decode_chunks();
   // Takes one whole message out of text_, if there is one.
   std::optional<SseMessage> pop_message();
 
-  int fd_ = -1;
+  RawSocket socket_;
   int status_ = 0;
   std::map<std::string, std::string> headers_;
   std::string body_;
   bool chunked_ = false;
-  bool closed_ = false;
+  bool bad_framing_ = false;
   bool last_chunk_ = false;
-  std::string raw_;   // bytes received and not yet decoded
   std::string text_;  // decoded stream text not yet parsed into messages
 };
 

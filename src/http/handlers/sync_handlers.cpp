@@ -254,11 +254,10 @@ void get_events(Services& s, const std::shared_ptr<Exchange>& ex) {
     // A slot frees when a stream closes; a dead client's is found by its next heartbeat.
     const auto wait = std::max<std::int64_t>(
         1, std::chrono::ceil<std::chrono::seconds>(s.options.events_heartbeat).count());
-    ctx.error = "Too many open change streams for this user (" +
-                std::to_string(s.options.events_per_user) + "), please close one or try again later";
-    HttpResponse r = error_response(make_error(ErrorCode::kTooManyRequests, ctx.error));
-    r.set_header("Retry-After", std::to_string(wait));
-    return ex->respond(std::move(r));
+    return too_many_requests(s, ex, wait,
+                             "Too many open change streams for this user (" +
+                                 std::to_string(s.options.events_per_user) +
+                                 "), please close one or try again later");
   }
   // Joined first, read second: a move committed in between is kept by the stream.
   read_head(s.store, ctx.user, [ex, stream, seen = *seen](Result<std::int64_t> head) {
