@@ -72,6 +72,16 @@ class Connection {
     ioc_.run();
   }
 
+  // Starts an asynchronous operation by calling `start` with its completion handler, runs it to
+  // completion and returns its error.
+  template <class Start>
+  boost::system::error_code await(Start start) {
+    boost::system::error_code result = asio::error::would_block;
+    start([&result](const boost::system::error_code& e, auto&&...) { result = e; });
+    run();
+    return result;
+  }
+
   // Runs the io_context until `*pending` turns false or `deadline` passes.
   void run_while(const bool* pending, std::chrono::steady_clock::time_point deadline) {
     ioc_.restart();
@@ -85,12 +95,8 @@ class Connection {
     const auto endpoints = resolver.resolve(host_, port_, ec);
     if (ec) return unavailable("cannot resolve " + host_, ec);
     stream_.expires_after(options_.connect_timeout);
-    boost::system::error_code result = asio::error::would_block;
-    stream_.async_connect(endpoints,
-                          [&](const boost::system::error_code& e, const tcp::endpoint&) {
-                            result = e;
-                          });
-    run();
+    const auto result =
+        await([&](auto handler) { stream_.async_connect(endpoints, std::move(handler)); });
     if (result) {
       close();
       return unavailable("cannot connect to " + host_ + ":" + port_, result);
@@ -112,10 +118,8 @@ class Connection {
     req.prepare_payload();
 
     stream_.expires_after(options_.request_timeout);
-    boost::system::error_code result = asio::error::would_block;
-    http::async_write(stream_, req,
-                      [&](const boost::system::error_code& e, std::size_t) { result = e; });
-    run();
+    const auto result =
+        await([&](auto handler) { http::async_write(stream_, req, std::move(handler)); });
     if (result) return unavailable("sending " + request.method + " " + request.target, result);
     return Status();
   }
@@ -169,10 +173,9 @@ class HttpResponseStream final : public ResponseStream {
   Status open(const HttpRequest& request) {
     SYNCLOG_RETURN_IF_ERROR(conn_.connect());
     SYNCLOG_RETURN_IF_ERROR(conn_.write(request));
-    boost::system::error_code result = asio::error::would_block;
-    http::async_read_header(conn_.stream(), buffer_, parser_,
-                            [&](const boost::system::error_code& e, std::size_t) { result = e; });
-    conn_.run();
+    const auto result = conn_.await([&](auto handler) {
+      http::async_read_header(conn_.stream(), buffer_, parser_, std::move(handler));
+    });
     if (result) return unavailable("reading the answer to " + request.target, result);
     // From here on the caller's read() timeouts apply: the stream's own timer would close the
     // connection of a stream that is merely quiet.
@@ -282,10 +285,8 @@ class HttpTransport final : public Transport {
     http::response_parser<http::string_body> parser;
     parser.body_limit(kMaxResponseBody);
     beast::flat_buffer buffer;
-    boost::system::error_code result = asio::error::would_block;
-    http::async_read(conn_.stream(), buffer, parser,
-                     [&](const boost::system::error_code& e, std::size_t) { result = e; });
-    conn_.run();
+    const auto result = conn_.await(
+        [&](auto handler) { http::async_read(conn_.stream(), buffer, parser, std::move(handler)); });
     if (result) return unavailable("reading the answer to " + request.target, result);
     conn_.stream().expires_never();
 
