@@ -807,20 +807,17 @@ class Listener {
       return !reports_.empty() && reports_.back().cursor >= cursor;
     });
   }
-  std::vector<SyncReport> reports() const {
-    std::lock_guard lock(mutex_);
-    return reports_;
-  }
-  std::vector<std::string> failures() const {
-    std::lock_guard lock(mutex_);
-    return failures_;
-  }
-  std::vector<std::string> disconnects() const {
-    std::lock_guard lock(mutex_);
-    return disconnects_;
-  }
+  std::vector<SyncReport> reports() const { return copy(reports_); }
+  std::vector<std::string> failures() const { return copy(failures_); }
+  std::vector<std::string> disconnects() const { return copy(disconnects_); }
 
  private:
+  template <class T>
+  std::vector<T> copy(const std::vector<T>& v) const {
+    std::lock_guard lock(mutex_);
+    return v;
+  }
+
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<SyncReport> reports_;
