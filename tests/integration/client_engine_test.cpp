@@ -807,6 +807,16 @@ class Listener {
       return !reports_.empty() && reports_.back().cursor >= cursor;
     });
   }
+  // Syncs `writer`, pushing what it queued, and waits until a sync of this device reached the
+  // head that left.
+  ::testing::AssertionResult hears_push_of(Device& writer) {
+    auto pushed = writer.sync();
+    if (!pushed.ok()) return ::testing::AssertionFailure() << "push: " << pushed.error().message;
+    if (!wait_for_cursor(pushed->cursor)) {
+      return ::testing::AssertionFailure() << "no sync reached " << pushed->cursor;
+    }
+    return ::testing::AssertionSuccess();
+  }
   std::vector<SyncReport> reports() const { return copy(reports_); }
   std::vector<std::string> failures() const { return copy(failures_); }
   std::vector<std::string> disconnects() const { return copy(disconnects_); }
@@ -855,14 +865,10 @@ TEST_F(ClientEngineTest, AListeningDeviceConvergesOnTheEventsItHearsWithoutPolli
   ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
 
   a->put(Resource::kNote, note("first while b listens"), "n1");
-  auto pushed = a->sync();
-  ASSERT_OK(pushed);
-  ASSERT_TRUE(listening.wait_for_cursor(pushed->cursor)) << "b never synced the first push";
+  ASSERT_TRUE(listening.hears_push_of(*a));
   a->put(Resource::kNote, note("second while b listens"), "n2");
   a->put(Resource::kNote, note("third while b listens"), "n3");
-  pushed = a->sync();
-  ASSERT_OK(pushed);
-  ASSERT_TRUE(listening.wait_for_cursor(pushed->cursor)) << "b never synced the second push";
+  ASSERT_TRUE(listening.hears_push_of(*a));
   ASSERT_OK(listening.stop());
 
   EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
@@ -890,9 +896,7 @@ TEST_F(ClientEngineTest, AListeningDeviceReconnectsAfterARestartAndHearsWhatItMi
   Listener listening(*b, options);
   ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
   a->put(Resource::kNote, note("before the restart"), "n1");
-  auto pushed = a->sync();
-  ASSERT_OK(pushed);
-  ASSERT_TRUE(listening.wait_for_cursor(pushed->cursor));
+  ASSERT_TRUE(listening.hears_push_of(*a));
 
   // The node drains (which ends b's stream) and another takes its place at a new address, as
   // behind a load balancer. a writes while b cannot reach it.
@@ -900,7 +904,7 @@ TEST_F(ClientEngineTest, AListeningDeviceReconnectsAfterARestartAndHearsWhatItMi
   server_.restart();
   ASSERT_OK(a->store->set_server_url(url(server_.port())));
   a->put(Resource::kNote, note("while b was away"), "n2");
-  pushed = a->sync();
+  const auto pushed = a->sync();
   ASSERT_OK(pushed);
   // b learns the new address through its store, which listen() reads at every attempt; its
   // Last-Event-ID is the head before the restart, so the server tells it the new head at once.
@@ -912,9 +916,7 @@ TEST_F(ClientEngineTest, AListeningDeviceReconnectsAfterARestartAndHearsWhatItMi
   ASSERT_TRUE(listening.wait_for_cursor(pushed->cursor)) << "b did not hear what it missed";
   ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
   a->put(Resource::kNote, note("after b reconnected"), "n3");
-  pushed = a->sync();
-  ASSERT_OK(pushed);
-  ASSERT_TRUE(listening.wait_for_cursor(pushed->cursor)) << "b did not hear the next push";
+  ASSERT_TRUE(listening.hears_push_of(*a));
   ASSERT_OK(listening.stop());
 
   EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
