@@ -35,6 +35,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
+// The least reconnection delay, whatever `retry:` says: `retry: 0` from a server that then
+// closes every stream at once would otherwise be a reconnection storm (backoff doubles 0 to 0).
+constexpr milliseconds kMinReconnectDelay{100};
+
 // Consecutive failures beyond which the backoff cannot grow anyway (it is capped long before):
 // keeps the counter from overflowing on a device left offline for years.
 constexpr int kMaxCountedFailures = 30;
@@ -69,7 +73,9 @@ Status ChangeListener::run(std::stop_token stop) {
     if (stop.stop_requested()) break;
     if (ended.fatal) return ended.why;
     if (ended.healthy) failures = 0;
-    milliseconds delay = seams_.backoff(failures, retry_hint_.value_or(options_.reconnect_delay));
+    const milliseconds base =
+        std::max(retry_hint_.value_or(options_.reconnect_delay), kMinReconnectDelay);
+    milliseconds delay = seams_.backoff(failures, base);
     if (ended.retry_after) delay = std::max(delay, *ended.retry_after);
     failures = std::min(failures + 1, kMaxCountedFailures);
     if (options_.on_disconnect) options_.on_disconnect(ended.why, delay);

@@ -252,10 +252,13 @@ TEST_F(ChangeListenerTest, BackoffGrowsWhileAttemptsFailAndStartsOverAfterAHealt
 TEST_F(ChangeListenerTest, TheServersRetryFieldSetsTheReconnectionDelay) {
   attempts_.push_back(Attempt::stream({Step::bytes("retry: 250\n: heartbeat\n\n"), Step::end()}));
   attempts_.push_back(Attempt::refused());
+  // A server that asks for no delay at all still gets a little: it may be closing every stream.
+  attempts_.push_back(Attempt::stream({Step::bytes("retry: 0\n: heartbeat\n\n"), Step::end()}));
   ASSERT_TRUE(run().ok());
-  ASSERT_EQ(backoffs_.size(), 2u);
+  ASSERT_EQ(backoffs_.size(), 3u);
   EXPECT_EQ(backoffs_[0].second, milliseconds(250));
   EXPECT_EQ(backoffs_[1].second, milliseconds(250));  // kept across connections
+  EXPECT_EQ(backoffs_[2].second, milliseconds(100));
 }
 
 TEST_F(ChangeListenerTest, RetryAfterIsWaitedAtLeast) {
