@@ -122,10 +122,12 @@ CLI::Validator server_validator() {
       "URL");
 }
 
-CLI::Validator duration_validator() {
+CLI::Validator duration_validator(bool zero_allowed) {
   return CLI::Validator(
-      [](std::string& s) -> std::string {
-        return parse_duration(s) ? "" : "durations look like 500ms, 30s, 15m, 1h or 7d";
+      [zero_allowed](std::string& s) -> std::string {
+        const auto d = parse_duration(s);
+        if (!d) return "durations look like 500ms, 30s, 15m, 1h or 7d";
+        return d->count() > 0 || zero_allowed ? "" : "must be longer than 0";
       },
       "DURATION");
 }
@@ -656,12 +658,12 @@ Command add_client_command(CLI::App& app) {
       "Listen to the server's change stream and sync whenever another device writes, printing a "
       "line per sync, until --for passes or SIGINT/SIGTERM");
   listen->add_option("--for", f->listen_for, "Stop after this long, e.g. 30s or 1h (default: never)")
-      ->check(duration_validator());
+      ->check(duration_validator(/*zero_allowed=*/true));
   listen
       ->add_option("--idle-timeout", f->idle_timeout,
                    "Reconnect when no event or heartbeat came for this long (default 37500ms: "
                    "2.5 times the server's default --events-heartbeat of 15s)")
-      ->check(duration_validator());
+      ->check(duration_validator(/*zero_allowed=*/false));
 
   auto* status = cmd->add_subcommand(
       "status", "Server, client id, cursor, queue, last sync, conflicts, strategies");

@@ -419,8 +419,11 @@ TEST_F(ClientCliTest, ListenSyncsWhenTheOtherDeviceWritesUntilForPasses) {
   }
   EXPECT_EQ(r.err, "") << r;
 
-  const CommandRun bad = client(tablet_, {"listen", "--for", "soon"});
-  EXPECT_EQ(bad.exit_code, 2) << bad;
+  for (const auto& bad_args : std::vector<std::vector<std::string>>{
+           {"listen", "--for", "soon"}, {"listen", "--idle-timeout", "0s"}}) {
+    const CommandRun bad = client(tablet_, bad_args);
+    EXPECT_EQ(bad.exit_code, 2) << bad;
+  }
 }
 
 TEST_F(ClientCliTest, ListenStopsCleanlyOnSigtermAndSigint) {
