@@ -2,25 +2,33 @@
 // (docs/client.md). It drives the client SDK: `init` points the file at a server with a token,
 // `put`/`delete`/`list` are the app's writes and reads (committed locally, queued for the
 // server), `sync` runs the sync engine once (a progress line on a terminal, then a summary),
-// `status`, `conflicts` and `strategy` show and set the sync state. Exit codes: 0 ok, 1 a
+// `listen` syncs whenever the server's change stream says another device wrote (a summary line
+// per sync), `status`, `conflicts` and `strategy` show and set the sync state. Exit codes: 0 ok, 1 a
 // failure the command reports on stderr, 2 a usage error.
 #include <CLI/CLI.hpp>
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <boost/json.hpp>
 
+#include "cli_values.hpp"
 #include "commands.hpp"
 #include "common/base64url.hpp"
 #include "common/error_code.hpp"
@@ -58,6 +66,9 @@ struct ClientFlags {
   std::int64_t seq = 0;
   bool keep_local = false;
   bool keep_server = false;
+  // listen
+  std::string listen_for;
+  std::string idle_timeout;
 };
 
 int fail(std::string_view message) {
@@ -109,6 +120,16 @@ CLI::Validator server_validator() {
                "not speak https)";
       },
       "URL");
+}
+
+CLI::Validator duration_validator(bool zero_allowed) {
+  return CLI::Validator(
+      [zero_allowed](std::string& s) -> std::string {
+        const auto d = parse_duration(s);
+        if (!d) return "durations look like 500ms, 30s, 15m, 1h or 7d";
+        return d->count() > 0 || zero_allowed ? "" : "must be longer than 0";
+      },
+      "DURATION");
 }
 
 CLI::Validator not_empty() {
@@ -286,16 +307,13 @@ class ProgressLine {
   bool drawn_ = false;
 };
 
-int run_sync(const ClientFlags& f) {
-  auto store = open_device(f.db);
-  if (!store.ok()) return fail(store.error().message);
-  ProgressLine progress(::isatty(STDERR_FILENO) == 1);
+// The events of one sync, as the app would count them.
+struct EventTally {
   std::int64_t synced = 0;
   std::int64_t merged = 0;
   std::vector<client::SyncEvent> needs_user;
-  client::SyncEngine engine(**store);
-  engine.on_progress([&](const client::SyncProgress& p) { progress.draw(p); });
-  engine.on_event([&](const client::SyncEvent& e) {
+
+  void add(const client::SyncEvent& e) {
     switch (e.outcome) {
       case Outcome::kSynced:
         ++synced;
@@ -307,31 +325,50 @@ int run_sync(const ClientFlags& f) {
         needs_user.push_back(e);
         break;
     }
-  });
+  }
+};
+
+// "sync failed (code): why; advice; N mutations still queued".
+std::string sync_failure(const ClientFlags& f, LocalStore& store, const Error& error) {
+  std::string why = "sync failed (" + std::string(error_code_name(error.code)) + "): " + error.message;
+  if (error.code == ErrorCode::kUnauthorized) {
+    why += "; run `synclog client --db " + f.db + " init` again with a new --token";
+  }
+  auto queued = store.queue_length();
+  if (queued.ok()) why += "; " + plural(*queued, "mutation", "mutations") + " still queued";
+  return why;
+}
+
+// The one line `sync` prints, and `listen` prints after each sync.
+std::string sync_summary(const client::SyncReport& report, const EventTally& events) {
+  std::string summary = "synced: pulled " + plural(report.pulled, "entry", "entries") +
+                        ", pushed " + plural(report.pushed, "mutation", "mutations") + " in " +
+                        plural(report.batches, "batch", "batches") + ", cursor " +
+                        std::to_string(report.cursor);
+  if (report.resynced) summary += ", resynced from 0";
+  if (report.out_of_sync > 0) {
+    summary += ", " + plural(report.out_of_sync, "out-of-sync round", "out-of-sync rounds");
+  }
+  if (report.retries > 0) summary += ", " + plural(report.retries, "retry", "retries");
+  summary += "; events: " + std::to_string(events.synced) + " synced, " +
+             std::to_string(events.merged) + " merged, " +
+             std::to_string(events.needs_user.size()) + " need the user";
+  return summary;
+}
+
+int run_sync(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  ProgressLine progress(::isatty(STDERR_FILENO) == 1);
+  EventTally events;
+  client::SyncEngine engine(**store);
+  engine.on_progress([&](const client::SyncProgress& p) { progress.draw(p); });
+  engine.on_event([&](const client::SyncEvent& e) { events.add(e); });
   auto report = engine.sync();
   progress.clear();
-  if (!report.ok()) {
-    std::string why = "sync failed (" + std::string(error_code_name(report.error().code)) +
-                      "): " + report.error().message;
-    if (report.error().code == ErrorCode::kUnauthorized) {
-      why += "; run `synclog client --db " + f.db + " init` again with a new --token";
-    }
-    auto queued = (*store)->queue_length();
-    if (queued.ok()) why += "; " + plural(*queued, "mutation", "mutations") + " still queued";
-    return fail(why);
-  }
-  std::string summary = "synced: pulled " + plural(report->pulled, "entry", "entries") +
-                        ", pushed " + plural(report->pushed, "mutation", "mutations") + " in " +
-                        plural(report->batches, "batch", "batches") + ", cursor " +
-                        std::to_string(report->cursor);
-  if (report->resynced) summary += ", resynced from 0";
-  if (report->out_of_sync > 0) {
-    summary += ", " + plural(report->out_of_sync, "out-of-sync round", "out-of-sync rounds");
-  }
-  if (report->retries > 0) summary += ", " + plural(report->retries, "retry", "retries");
-  summary += "; events: " + std::to_string(synced) + " synced, " + std::to_string(merged) +
-             " merged, " + std::to_string(needs_user.size()) + " need the user";
-  std::cout << summary << "\n";
+  if (!report.ok()) return fail(sync_failure(f, **store, report.error()));
+  std::cout << sync_summary(*report, events) << "\n";
+  const auto& needs_user = events.needs_user;
   for (const auto& e : needs_user) {
     std::cout << "  needs the user: " << client::resource_name(e.resource) << " " << e.id;
     if (!e.reason.empty()) std::cout << ": " << e.reason;
@@ -340,6 +377,86 @@ int run_sync(const ClientFlags& f) {
   }
   if (!needs_user.empty()) {
     std::cout << "  see `synclog client --db " << f.db << " conflicts`\n";
+  }
+  return 0;
+}
+
+// Stops `stop` on SIGINT or SIGTERM, or once `limit` has passed, whichever comes first. The
+// signals are blocked for the whole process while it lives and taken with sigtimedwait on its own
+// thread: a stop_source must not be touched from a signal handler.
+class StopOnSignal {
+ public:
+  StopOnSignal(std::stop_source stop, std::optional<std::chrono::milliseconds> limit) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, &previous_);
+    const auto deadline = limit ? std::optional(std::chrono::steady_clock::now() + *limit)
+                                : std::nullopt;
+    thread_ = std::thread([this, stop, deadline]() mutable {
+      constexpr timespec kTick{0, 100'000'000};  // how late --for may stop, at most
+      while (!done_) {
+        const int sig = sigtimedwait(&signals_, nullptr, &kTick);
+        if (sig == SIGINT || sig == SIGTERM ||
+            (deadline && std::chrono::steady_clock::now() >= *deadline)) {
+          stop.request_stop();
+          return;
+        }
+      }
+    });
+  }
+  ~StopOnSignal() {
+    done_ = true;
+    thread_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  sigset_t signals_{};
+  sigset_t previous_{};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+int run_listen(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  // The validators accepted both.
+  const auto limit = f.listen_for.empty() ? std::nullopt : parse_duration(f.listen_for);
+  client::ListenOptions options;
+  if (!f.idle_timeout.empty()) options.idle_timeout = *parse_duration(f.idle_timeout);
+  EventTally events;
+  client::SyncEngine engine(**store);
+  engine.on_event([&](const client::SyncEvent& e) { events.add(e); });
+  options.on_sync = [&](const Result<client::SyncReport>& report) {
+    if (report.ok()) {
+      std::cout << sync_summary(*report, events) << std::endl;
+    } else {
+      std::cerr << "synclog client: " << sync_failure(f, **store, report.error())
+                << "; trying again" << std::endl;
+    }
+    events = EventTally{};
+  };
+  options.on_disconnect = [](const Error& why, std::chrono::milliseconds wait) {
+    std::cerr << "synclog client: the event stream was lost (" << why.message
+              << "); reconnecting in " << wait.count() << " ms" << std::endl;
+  };
+  std::stop_source stop;
+  Status listened;
+  {
+    StopOnSignal stopper(stop, limit);
+    listened = engine.listen(options, stop.get_token());
+    stop.request_stop();  // lets the stopper's thread end even if listening failed
+  }
+  if (!listened.ok()) {
+    std::string why = "listen failed (" + std::string(error_code_name(listened.code())) +
+                      "): " + listened.message();
+    if (listened.code() == ErrorCode::kUnauthorized) {
+      why += "; run `synclog client --db " + f.db + " init` again with a new --token";
+    }
+    return fail(why);
   }
   return 0;
 }
@@ -536,6 +653,18 @@ Command add_client_command(CLI::App& app) {
 
   auto* sync = cmd->add_subcommand("sync", "Pull, settle conflicts and push the queue, once");
 
+  auto* listen = cmd->add_subcommand(
+      "listen",
+      "Listen to the server's change stream and sync whenever another device writes, printing a "
+      "line per sync, until --for passes or SIGINT/SIGTERM");
+  listen->add_option("--for", f->listen_for, "Stop after this long, e.g. 30s or 1h (default: never)")
+      ->check(duration_validator(/*zero_allowed=*/true));
+  listen
+      ->add_option("--idle-timeout", f->idle_timeout,
+                   "Reconnect when no event or heartbeat came for this long (default 37500ms: "
+                   "2.5 times the server's default --events-heartbeat of 15s)")
+      ->check(duration_validator(/*zero_allowed=*/false));
+
   auto* status = cmd->add_subcommand(
       "status", "Server, client id, cursor, queue, last sync, conflicts, strategies");
 
@@ -561,12 +690,13 @@ Command add_client_command(CLI::App& app) {
   keep->add_flag("--keep-server", f->keep_server, "The server's version");
   keep->add_option("--data", f->data, "A state of your own: the record's fields (JSON), or null to delete it");
 
-  return [f, init, put, del, list, sync, status, conflicts, strategy, resolve]() -> int {
+  return [f, init, put, del, list, sync, listen, status, conflicts, strategy, resolve]() -> int {
     if (init->parsed()) return run_init(*f);
     if (put->parsed()) return run_put(*f);
     if (del->parsed()) return run_delete(*f);
     if (list->parsed()) return run_list(*f);
     if (sync->parsed()) return run_sync(*f);
+    if (listen->parsed()) return run_listen(*f);
     if (status->parsed()) return run_status(*f);
     if (conflicts->parsed()) return run_conflicts(*f);
     if (strategy->parsed()) return run_strategy(*f);

@@ -56,6 +56,8 @@ struct ServeFlags {
   std::string idempotency_ttl = "24h";
   std::string maintenance_interval = "10s";
   std::size_t max_connections = 10000;
+  std::size_t events_per_user = 16;
+  std::string events_heartbeat = "15s";
   std::string access_log = "stdout";
   std::string ready_file;
 };
@@ -83,8 +85,10 @@ int run_serve(const ServeFlags& f) {
                                            quiet = parse_duration(f.traversal_quiet),
                                            retention = parse_duration(f.retention),
                                            answers_ttl = parse_duration(f.idempotency_ttl),
-                                           maintenance = parse_duration(f.maintenance_interval);
-  if (!idle || !request || !drain || !compact || !quiet || !retention || !answers_ttl || !maintenance) {
+                                           maintenance = parse_duration(f.maintenance_interval),
+                                           heartbeat = parse_duration(f.events_heartbeat);
+  if (!idle || !request || !drain || !compact || !quiet || !retention || !answers_ttl || !maintenance ||
+      !heartbeat) {
     return fail("durations look like 500ms, 30s, 15m, 1h or 7d");
   }
   const auto max_body = parse_size(f.max_body);
@@ -158,6 +162,8 @@ int run_serve(const ServeFlags& f) {
   app_options.rate_burst = f.rate_burst;
   app_options.auth_failure_rate = f.auth_failure_rate;
   app_options.auth_failure_burst = f.auth_failure_burst;
+  app_options.events_per_user = f.events_per_user;
+  app_options.events_heartbeat = std::max(*heartbeat, std::chrono::milliseconds(10));
   http::App app(app_options, **store, verifier, clock, metrics, log);
 
   http::ServerOptions server_options;
@@ -244,6 +250,12 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_DRAIN_TIMEOUT")->capture_default_str();
   cmd->add_option("--max-connections", f->max_connections, "Open connections (503 beyond)")
       ->envname("SYNCLOG_MAX_CONNECTIONS")->capture_default_str();
+  cmd->add_option("--events-per-user", f->events_per_user,
+                  "Open change streams (GET /v1/sync/events) per user (429 beyond)")
+      ->envname("SYNCLOG_EVENTS_PER_USER")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--events-heartbeat", f->events_heartbeat,
+                  "Send a change stream a heartbeat comment after this much silence")
+      ->envname("SYNCLOG_EVENTS_HEARTBEAT")->capture_default_str();
   cmd->add_option("--compact-after", f->compact_after, "Drop superseded log entries this old")
       ->envname("SYNCLOG_COMPACT_AFTER")->capture_default_str();
   cmd->add_option("--traversal-quiet", f->traversal_quiet,

@@ -41,6 +41,7 @@
 //    with a better token is still the right one.
 #include "synclog/client/sync_engine.hpp"
 
+#include "client/change_listener.hpp"
 #include "client/http_transport.hpp"
 #include "client/resolve.hpp"
 #include "client/sync_wire.hpp"
@@ -214,12 +215,49 @@ struct SyncEngine::Impl {
                                                        " times; last: " + last);
       }
       ++report.retries;
-      const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-      const auto delay = wait ? std::min(*wait, options.backoff_cap)
-                              : backoff_delay(attempt, options.backoff_base, options.backoff_cap,
-                                              unit);
-      std::this_thread::sleep_for(delay);
+      std::this_thread::sleep_for(wait ? std::min(*wait, options.backoff_cap)
+                                       : backoff(attempt, std::nullopt));
     }
+  }
+
+  // The wait before retry number `retry`: exponential from `base` (backoff_base by default) up
+  // to backoff_cap, with full jitter. Requests and listen()'s reconnections both wait this way.
+  std::chrono::milliseconds backoff(int retry, std::optional<std::chrono::milliseconds> base) {
+    const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+    return backoff_delay(retry, base.value_or(options.backoff_base), options.backoff_cap, unit);
+  }
+
+  HttpTransportOptions transport_options() const {
+    HttpTransportOptions topts;
+    topts.connect_timeout = std::min(options.request_timeout, kMaxConnectTimeout);
+    topts.request_timeout = options.request_timeout;
+    return topts;
+  }
+
+  //////// Listen
+
+  // The change stream, opened with the credentials the store holds now.
+  Result<std::unique_ptr<ResponseStream>> open_stream(HttpRequest req) {
+    SYNCLOG_ASSIGN_OR_RETURN(std::string url, store.server_url());
+    if (url.empty()) return make_error(ErrorCode::kInvalidRequest, "no server URL set");
+    SYNCLOG_ASSIGN_OR_RETURN(std::string stream_token, store.token());
+    SYNCLOG_ASSIGN_OR_RETURN(std::string stream_client_id, store.client_id());
+    req.headers.emplace_back("x-auth-token", std::move(stream_token));
+    req.headers.emplace_back("x-client-id", std::move(stream_client_id));
+    SYNCLOG_ASSIGN_OR_RETURN(auto t, make_http_transport(url, transport_options()));
+    return t->open_stream(req);
+  }
+
+  Status listen(const ListenOptions& listen_options, std::stop_token stop) {
+    ListenerSeams seams;
+    seams.open = [this](HttpRequest req) { return open_stream(std::move(req)); };
+    seams.cursor = [this] { return store.cursor(); };
+    seams.sync = [this] { return sync(); };
+    seams.backoff = [this](int retry, std::optional<std::chrono::milliseconds> base) {
+      return backoff(retry, base);
+    };
+    seams.wait = wait_or_stop;
+    return ChangeListener(listen_options, std::move(seams)).run(stop);
   }
 
   //////// Pull and apply
@@ -640,10 +678,7 @@ struct SyncEngine::Impl {
     SYNCLOG_ASSIGN_OR_RETURN(token, store.token());
     SYNCLOG_ASSIGN_OR_RETURN(client_id, store.client_id());
     if (url.empty()) return make_error(ErrorCode::kInvalidRequest, "no server URL set");
-    HttpTransportOptions topts;
-    topts.connect_timeout = std::min(options.request_timeout, kMaxConnectTimeout);
-    topts.request_timeout = options.request_timeout;
-    SYNCLOG_ASSIGN_OR_RETURN(transport, make_http_transport(url, topts));
+    SYNCLOG_ASSIGN_OR_RETURN(transport, make_http_transport(url, transport_options()));
 
     // 1. A batch an earlier sync (or process) left in flight goes first, exactly as it was.
     SYNCLOG_ASSIGN_OR_RETURN(auto inflight, store.inflight_batch());
@@ -731,5 +766,9 @@ void SyncEngine::set_manual_resolver(ManualResolver resolver) {
 }
 
 Result<SyncReport> SyncEngine::sync() { return impl_->sync(); }
+
+Status SyncEngine::listen(const ListenOptions& options, std::stop_token stop) {
+  return impl_->listen(options, std::move(stop));
+}
 
 }  // namespace synclog::client

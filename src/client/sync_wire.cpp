@@ -168,6 +168,13 @@ Result<std::int64_t> parse_head(std::string_view body) {
   return *head;
 }
 
+Result<std::int64_t> parse_head_event(std::string_view data) {
+  SYNCLOG_ASSIGN_OR_RETURN(json::object root, parse_object(data));
+  const auto head = as_int(root.if_contains("lastMutationAt"));
+  if (!head || *head <= 0) return bad_answer("a head event without a positive lastMutationAt");
+  return *head;
+}
+
 Result<PushAnswer> parse_push_answer(std::string_view body) {
   SYNCLOG_ASSIGN_OR_RETURN(json::object root, parse_object(body));
   SYNCLOG_ASSIGN_OR_RETURN(const json::object* data, data_of(root));

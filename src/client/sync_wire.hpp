@@ -67,6 +67,10 @@ Result<PullPage> parse_pull(std::string_view body);
 /// The head of a 200 answer of GET /v1/sync?metadataOnly=true (or of any pull).
 Result<std::int64_t> parse_head(std::string_view body);
 
+/// The head a change-stream `head` event's data carries ({"lastMutationAt":<head>}, docs/api.md
+/// "GET /v1/sync/events"). kInternal for data of another shape or a head that is not positive.
+Result<std::int64_t> parse_head_event(std::string_view data);
+
 struct PushAnswer {
   std::vector<BatchAck> acks;
   std::int64_t last_mutation_at = 0;

@@ -53,6 +53,8 @@ std::string_view remote_ip(std::string_view remote) {
   return ip;
 }
 
+}  // namespace
+
 void too_many_requests(Services& s, const std::shared_ptr<Exchange>& ex, std::int64_t wait,
                        std::string message) {
   s.metrics.counter("synclog_rate_limited_total", "Requests refused with 429").inc();
@@ -62,13 +64,15 @@ void too_many_requests(Services& s, const std::shared_ptr<Exchange>& ex, std::in
   ex->respond(std::move(r));
 }
 
-}  // namespace
-
 App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,
          const Clock& clock, Registry& metrics, Logger& log)
     : services_{options, store, verifier, clock, metrics, log,
                 RateLimiter(options.rate_limit, options.rate_burst),
-                RateLimiter(options.auth_failure_rate, options.auth_failure_burst)} {
+                RateLimiter(options.auth_failure_rate, options.auth_failure_burst),
+                ChangeHub(&metrics.gauge("synclog_event_streams",
+                                         "Open change streams (GET /v1/sync/events)"))} {
+  // Before serving, so that no write's move is missed.
+  store.watch_heads(services_.changes.head_events(store));
   handlers::add_sync_routes(router_, services_);
   handlers::add_bookmark_routes(router_, services_);
   handlers::add_collection_routes(router_, services_);

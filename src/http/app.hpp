@@ -3,11 +3,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
+#include "http/change_hub.hpp"
 #include "http/logger.hpp"
 #include "http/metrics.hpp"
 #include "http/rate_limiter.hpp"
@@ -26,6 +28,10 @@ struct AppOptions {
   // unauthenticated requests); <= 0 disables.
   double auth_failure_rate = 10;
   double auth_failure_burst = 30;
+  // The change stream (GET /v1/sync/events).
+  std::size_t events_per_user = 16;              // open streams per user; 429 beyond
+  std::chrono::milliseconds events_heartbeat{15'000};  // a comment after this much silence
+  std::chrono::milliseconds events_retry{1'000};       // the reconnect delay hint sent first
 };
 
 // Everything a handler may use. Owned by the App; handlers get a reference.
@@ -38,8 +44,13 @@ struct Services {
   Logger& log;
   RateLimiter limiter;        // per user
   RateLimiter auth_failures;  // per client IP, for requests whose token fails
+  ChangeHub changes;          // the open change streams, fed by the store's HeadEvents
   std::atomic<bool> draining{false};
 };
+
+// Answers 429 with `Retry-After: <wait_seconds>` and `message`, and counts it.
+void too_many_requests(Services& s, const std::shared_ptr<Exchange>& ex, std::int64_t wait_seconds,
+                       std::string message);
 
 class App final : public RequestHandler {
  public:

@@ -3,6 +3,7 @@
 
 #include "common/ids.hpp"
 #include "http/envelope.hpp"
+#include "http/event_stream.hpp"
 #include "http/logger.hpp"
 #include "http/metrics.hpp"
 #include "http/request_log.hpp"
@@ -52,9 +53,7 @@ void Exchange::fail(const Error& error) {
   respond(error_response(error));
 }
 
-void Exchange::respond(HttpResponse response) {
-  if (responded_.exchange(true)) return;
-  response.set_header("X-Request-Id", ctx_.request_id);
+RequestRecord Exchange::record(int status, std::int64_t bytes_out) const {
   RequestRecord record;
   record.request_id = ctx_.request_id;
   record.method = request_.method;
@@ -64,16 +63,36 @@ void Exchange::respond(HttpResponse response) {
   record.user = ctx_.subject;
   record.client = ctx_.client_id;
   record.error = ctx_.error;
-  record.status = response.status;
+  record.status = status;
   record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   record.bytes_in = static_cast<std::int64_t>(request_.body.size());
-  record.bytes_out = static_cast<std::int64_t>(response.body.size());
+  record.bytes_out = bytes_out;
   record.mutations = ctx_.mutations;
   record.entries = ctx_.entries;
   record.applied = ctx_.applied;
   record.merged = ctx_.merged;
   record.conflicts = ctx_.conflicts;
-  record_request(metrics_, log_, record);
+  return record;
+}
+
+void Exchange::respond(HttpResponse response) {
+  if (responded_.exchange(true)) return;
+  response.set_header("X-Request-Id", ctx_.request_id);
+  if (response.stream) {
+    // A stream's line is written when it ends, with its whole duration; the exchange is gone
+    // by then, so the line keeps its own copy of the text.
+    auto kept = std::make_shared<OwnedRequestRecord>(record(response.status, 0));
+    response.stream->on_ended([kept, start = start_, &metrics = metrics_, &log = log_](
+                                  std::int64_t bytes_out, std::string_view why) {
+      RequestRecord r = kept->view();
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      r.bytes_out = bytes_out;
+      r.stream_end = why;
+      record_request(metrics, log, r);
+    });
+  } else {
+    record_request(metrics_, log_, record(response.status, static_cast<std::int64_t>(response.body.size())));
+  }
   sink_(std::move(response));
 }
 

@@ -20,6 +20,7 @@ namespace synclog::http {
 
 class Logger;
 class Registry;
+struct RequestRecord;
 
 struct RequestContext {
   std::string request_id;
@@ -56,11 +57,15 @@ class Exchange {
   // it first thing, so handler code, logging and metrics never run on storage threads.
   void resume(std::function<void()> fn) { post_(std::move(fn)); }
 
-  // Sends the response (once; later calls are ignored).
+  // Sends the response (once; later calls are ignored). The request's log line is written now,
+  // or, for a response with a stream, when the stream ends.
   void respond(HttpResponse response);
   void fail(const Error& error);
 
  private:
+  // The request's log line as of now; it views this exchange's strings.
+  RequestRecord record(int status, std::int64_t bytes_out) const;
+
   HttpRequest request_;
   RequestContext ctx_;
   std::function<void(HttpResponse)> sink_;

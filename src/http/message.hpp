@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,8 @@
 #include <vector>
 
 namespace synclog::http {
+
+class EventStream;
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -34,6 +37,9 @@ struct HttpResponse {
   std::string body;
   std::string content_type = "application/json; charset=utf-8";
   bool close = false;  // close the connection after this response
+  // Set: the body is this stream (event_stream.hpp), written in chunks after the header until
+  // it ends; `body` is ignored and the connection closes afterwards.
+  std::shared_ptr<EventStream> stream;
 
   HttpResponse& set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

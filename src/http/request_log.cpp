@@ -16,6 +16,32 @@ std::string_view method_label(std::string_view method) {
   return "other";
 }
 
+OwnedRequestRecord::OwnedRequestRecord(const RequestRecord& r)
+    : record_(r),
+      request_id_(r.request_id),
+      method_(r.method),
+      path_(r.path),
+      route_(r.route),
+      remote_(r.remote),
+      user_(r.user),
+      client_(r.client),
+      error_(r.error) {
+  record_.stream_end = {};  // a literal or the caller's: set again by whoever writes the line
+}
+
+RequestRecord OwnedRequestRecord::view() const {
+  RequestRecord r = record_;
+  r.request_id = request_id_;
+  r.method = method_;
+  r.path = path_;
+  r.route = route_;
+  r.remote = remote_;
+  r.user = user_;
+  r.client = client_;
+  r.error = error_;
+  return r;
+}
+
 void record_request(Registry& metrics, Logger& log, const RequestRecord& r) {
   metrics
       .counter("synclog_http_requests_total", "HTTP requests by route, method and status",
@@ -42,6 +68,7 @@ void record_request(Registry& metrics, Logger& log, const RequestRecord& r) {
     o.num("applied", r.applied).num("merged", r.merged).num("conflict", r.conflicts);
     w.raw("outcomes", std::move(o).finish());
   }
+  if (!r.stream_end.empty()) w.str("stream_end", r.stream_end);
   if (!r.error.empty()) w.str("error", r.error);
   log.write(r.status >= 500 ? "error" : "info", std::move(w));
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace synclog::http {
@@ -31,6 +32,21 @@ struct RequestRecord {
   std::int64_t applied = -1;
   std::int64_t merged = -1;
   std::int64_t conflicts = -1;
+  // How a streamed response (GET /v1/sync/events) ended; empty for other requests.
+  std::string_view stream_end;
+};
+
+// A RequestRecord that owns its text, for a line written after the request's own strings are
+// gone (a stream's, when it ends).
+class OwnedRequestRecord {
+ public:
+  explicit OwnedRequestRecord(const RequestRecord& r);
+  // The record, viewing this object's strings.
+  RequestRecord view() const;
+
+ private:
+  RequestRecord record_;
+  std::string request_id_, method_, path_, route_, remote_, user_, client_, error_;
 };
 
 // GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS, else "other": clients choose the method, and

@@ -1,6 +1,7 @@
 // Beast sessions. Each connection is a coroutine on its own strand. Deadlines are timers that
 // cancel the socket's pending operation without closing it, so a request that is too slow can
-// still be answered 408 before the connection closes.
+// still be answered 408 before the connection closes. A response with an EventStream is written
+// as a chunked body that lasts until the client leaves, a write fails, or the server drains.
 #include "http/server.hpp"
 
 #include <boost/asio.hpp>
@@ -13,12 +14,16 @@
 #include <fstream>
 #include <list>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/ids.hpp"
 #include "common/json_text.hpp"
 #include "http/envelope.hpp"
+#include "http/event_stream.hpp"
 #include "http/request_log.hpp"
 
 namespace synclog::http {
@@ -57,12 +62,31 @@ auto async_handle(RequestHandler& handler, HttpRequest request, Token&& token) {
 
 // Per-connection state shared by the session coroutine and its deadline timer.
 struct Session {
-  explicit Session(tcp::socket s) : stream(std::move(s)), deadline(stream.get_executor()) {}
+  explicit Session(tcp::socket s)
+      : stream(std::move(s)), deadline(stream.get_executor()), wakeup(stream.get_executor()) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
   asio::steady_timer deadline;
   bool deadline_fired = false;
   bool idle = true;  // waiting for a request's first byte; touched on the strand only
+
+  // While an event stream is written (touched on the strand only). The stream's coroutine
+  // sleeps on `wakeup` until the heartbeat is due; cancelling it wakes the coroutine early.
+  asio::steady_timer wakeup;
+  bool streaming = false;
+  bool writing = false;       // a chunk is being written
+  bool peer_gone = false;     // the client closed its side (or the socket failed)
+  bool stop_stream = false;   // the server is draining
+  void wake() { wakeup.cancel(); }
+  // Ends the stream soon: at once when it waits, by cancelling a write in progress otherwise.
+  void end_stream() {
+    stop_stream = true;
+    wake();
+    if (writing) {
+      beast::error_code ignored;
+      stream.socket().cancel(ignored);
+    }
+  }
 
   // Arms the deadline: when it fires, the pending socket operation is cancelled. A handler
   // that was already queued when its deadline was disarmed or re-armed belongs to an older
@@ -175,6 +199,127 @@ struct Server::Impl {
     return r;
   }
 
+  // Watches the connection of an event stream for the client closing it (an SSE client sends
+  // nothing after its request; whatever it does send is read and dropped).
+  static awaitable<void> watch_peer(std::shared_ptr<Session> s) {
+    char scratch[256];
+    for (;;) {
+      auto [ec, n] = co_await s->stream.async_read_some(asio::buffer(scratch), kAsTuple);
+      (void)n;
+      if (ec) break;
+    }
+    s->peer_gone = true;
+    s->wake();
+  }
+
+  // Writes `text` as one chunk (or, for an HTTP/1.0 client, as plain body bytes) within the
+  // write timeout. Returns why the stream must end, or nothing.
+  awaitable<std::optional<std::string_view>> write_stream_text(const std::shared_ptr<Session>& s,
+                                                               const std::string& text,
+                                                               bool chunked,
+                                                               std::int64_t& bytes_out) {
+    s->writing = true;
+    s->arm(options.write_timeout, s);
+    beast::error_code ec;
+    std::size_t n = 0;
+    if (chunked) {
+      std::tie(ec, n) = co_await asio::async_write(s->stream, bhttp::make_chunk(asio::buffer(text)), kAsTuple);
+    } else {
+      std::tie(ec, n) = co_await asio::async_write(s->stream, asio::buffer(text), kAsTuple);
+    }
+    const bool timed_out = s->deadline_fired;
+    s->disarm();
+    s->writing = false;
+    bytes_out += static_cast<std::int64_t>(n);
+    if (!ec) co_return std::nullopt;
+    if (timed_out) co_return "write_timeout";
+    if (s->stop_stream) co_return "draining";
+    co_return "write_failed";
+  }
+
+  // Serves a response whose body is an EventStream: the header, then what the stream has to
+  // say, chunk by chunk, and a heartbeat after each quiet interval. The normal request and idle
+  // timeouts do not apply; each write has the write timeout. Ends when the client leaves, a write
+  // fails, or the server drains (then with the last chunk, so the client sees a clean end and
+  // reconnects, elsewhere).
+  awaitable<void> serve_stream(std::shared_ptr<Session> s, HttpResponse resp, unsigned version) {
+    std::shared_ptr<EventStream> events = std::move(resp.stream);
+    const bool chunked = version >= 11;
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(resp.status), version};
+    res.set(bhttp::field::server, "synclog");
+    res.set(bhttp::field::content_type, resp.content_type);
+    for (auto& [name, value] : resp.headers) res.insert(name, value);
+    res.keep_alive(false);  // the connection ends with the stream
+    if (chunked) res.chunked(true);
+    // The request's bytes are no longer needed; a stream may stay open for hours.
+    s->buffer.clear();
+    s->buffer.shrink_to_fit();
+    s->streaming = true;
+
+    std::int64_t bytes_out = 0;
+    std::string_view why = "draining";
+    bhttp::response_serializer<bhttp::empty_body> sr(res);
+    s->writing = true;
+    s->arm(options.write_timeout, s);
+    auto [hec, hn] = co_await bhttp::async_write_header(s->stream, sr, kAsTuple);
+    (void)hn;  // bytes_out counts the body, as for other responses
+    const bool header_timed_out = s->deadline_fired;
+    s->disarm();
+    s->writing = false;
+    if (hec) why = header_timed_out ? "write_timeout" : "write_failed";
+
+    if (!hec) {
+      std::weak_ptr<Session> weak = s;
+      auto ex = s->stream.get_executor();
+      events->start([weak, ex] {
+        asio::post(ex, [weak] {
+          if (auto live = weak.lock()) live->wake();
+        });
+      });
+      asio::co_spawn(ex, watch_peer(s), asio::detached);
+      const auto heartbeat = std::max(events->heartbeat(), std::chrono::milliseconds(1));
+      auto quiet_since = std::chrono::steady_clock::now();
+      bool framing_intact = true;
+      std::string text = events->take();
+      for (;;) {
+        if (!text.empty()) {
+          if (auto failed = co_await write_stream_text(s, text, chunked, bytes_out)) {
+            why = *failed;
+            framing_intact = false;  // a chunk may be half written
+            break;
+          }
+          quiet_since = std::chrono::steady_clock::now();
+        }
+        if (s->peer_gone) {
+          why = "client_closed";
+          break;
+        }
+        if (s->stop_stream || draining.load()) {
+          why = "draining";
+          break;
+        }
+        text = events->take();
+        if (!text.empty()) continue;
+        s->wakeup.expires_at(quiet_since + heartbeat);
+        auto [wec] = co_await s->wakeup.async_wait(kAsTuple);
+        if (!wec) text = events->heartbeat_text();  // quiet for a whole interval
+      }
+      if (why == "draining" && chunked && framing_intact) {
+        // The last chunk ends the response cleanly; a client that does not take it within a
+        // short while is simply closed.
+        s->arm(std::min(options.write_timeout, std::chrono::milliseconds(2000)), s);
+        auto [lec, ln] = co_await asio::async_write(s->stream, bhttp::make_chunk_last(), kAsTuple);
+        s->disarm();
+        if (!lec) bytes_out += static_cast<std::int64_t>(ln);
+      }
+    }
+    s->streaming = false;
+    beast::error_code ignored;
+    s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    s->stream.socket().close(ignored);  // also ends watch_peer
+    events->ended(bytes_out, why);
+  }
+
   awaitable<void> session(std::shared_ptr<Session> s) {
     std::string remote;
     {
@@ -250,6 +395,10 @@ struct Server::Impl {
       }
       const bool client_keep_alive = beast_req.keep_alive();
       HttpResponse resp = co_await async_handle(handler, std::move(req), use_awaitable);
+      if (resp.stream) {
+        co_await serve_stream(s, std::move(resp), beast_req.version());
+        break;
+      }
 
       const bool keep_alive = client_keep_alive && !resp.close && !draining.load();
       bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), beast_req.version()};
@@ -352,6 +501,7 @@ struct Server::Impl {
       auto s = weak.lock();
       if (!s) continue;
       asio::post(s->stream.get_executor(), [s, idle_only] {
+        if (s->streaming) return s->end_stream();
         if (idle_only && !s->idle) return;
         beast::error_code ignored;
         s->stream.socket().cancel(ignored);

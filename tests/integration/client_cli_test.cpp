@@ -1,9 +1,11 @@
 // `synclog client` end to end: the real binary as two devices (two --db files) of one user
 // against a real server. Writes on one device reach the other through `sync`, a delete travels
-// back, `status`, `conflicts` and `strategy` show the sync state, and the exit codes hold: 0 ok,
-// 1 a failure the command reports (an uninitialised file, a refused token), 2 bad usage.
+// back, `status`, `conflicts` and `strategy` show the sync state, `listen` syncs when the other
+// device writes and stops when told, and the exit codes hold: 0 ok, 1 a failure the command
+// reports (an uninitialised file, a refused token), 2 bad usage.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -11,12 +13,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "metric_wait.hpp"
 #include "server_process.hpp"
 #include "synclog_command.hpp"
 
@@ -367,6 +371,85 @@ TEST_F(ClientCliTest, FailuresTheCommandReportsExitOne) {
   EXPECT_NE(other.err.find("holds the data of another account"), std::string::npos) << other;
   EXPECT_EQ(client(phone_, {"init", "--server", url(), "--token", server_.token("cli-fail-user")}).exit_code, 0);
   sync_ok(phone_);
+}
+
+// `listen`: the tablet syncs whenever the phone pushes, with nothing polled, and stops when told.
+
+// Polls `done` until it holds; false after `timeout`.
+bool eventually(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+TEST_F(ClientCliTest, ListenSyncsWhenTheOtherDeviceWritesUntilForPasses) {
+  init_both("cli-listen-user");
+  sync_ok(tablet_);
+  const auto started = std::chrono::steady_clock::now();
+  const StartedCommand listening =
+      start_synclog({"client", "--db", tablet_, "listen", "--for", "6s"}, scratch_ / "listen");
+  ASSERT_TRUE(wait_for_metric(server_, "synclog_event_streams", 1));
+  const std::string first = put(phone_, "note", "", R"({"body":"heard at once","ranges":["1:1-1:2"]})");
+  sync_ok(phone_);
+  EXPECT_TRUE(eventually([&] { return lists(tablet_, "note", first); }));
+  const std::string second = put(phone_, "note", "", R"({"body":"and again","ranges":["2:1-2:2"]})");
+  sync_ok(phone_);
+  EXPECT_TRUE(eventually([&] { return lists(tablet_, "note", second); }));
+
+  const CommandRun r = wait_synclog(listening, std::chrono::seconds(60));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::seconds(6));
+  const auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r;
+  for (const auto& line : lines) {
+    EXPECT_TRUE(line.starts_with("synced: pulled 1 entry, pushed 0 mutations in 0 batches, cursor "))
+        << line;
+    EXPECT_TRUE(line.ends_with("; events: 1 synced, 0 merged, 0 need the user")) << line;
+  }
+  EXPECT_EQ(r.err, "") << r;
+
+  for (const auto& bad_args : std::vector<std::vector<std::string>>{
+           {"listen", "--for", "soon"}, {"listen", "--idle-timeout", "0s"}}) {
+    const CommandRun bad = client(tablet_, bad_args);
+    EXPECT_EQ(bad.exit_code, 2) << bad;
+  }
+}
+
+TEST_F(ClientCliTest, ListenStopsCleanlyOnSigtermAndSigint) {
+  init_both("cli-listen-signals");
+  for (const int sig : {SIGTERM, SIGINT}) {
+    // --for: should the signal go astray, the command still ends.
+    const StartedCommand listening =
+        start_synclog({"client", "--db", tablet_, "listen", "--for", "60s"},
+                      scratch_ / ("listen-" + std::to_string(sig)));
+    ASSERT_TRUE(wait_for_metric(server_, "synclog_event_streams", 1)) << sig;
+    const auto signalled = std::chrono::steady_clock::now();
+    ASSERT_EQ(::kill(listening.pid, sig), 0);
+    const CommandRun r = wait_synclog(listening, std::chrono::seconds(90));
+    EXPECT_EQ(r.exit_code, 0) << sig << ": " << r;
+    EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(5)) << sig;
+    EXPECT_EQ(r.err, "") << r;
+    ASSERT_TRUE(wait_for_metric(server_, "synclog_event_streams", 0)) << sig;
+  }
+}
+
+TEST_F(ClientCliTest, ListenWithATokenTheServerRefusesExitsOne) {
+  ASSERT_EQ(client(tablet_, {"init", "--server", url(), "--token", "not-a-token"}).exit_code, 0);
+  const CommandRun r = client(tablet_, {"listen", "--for", "30s"});
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_TRUE(r.err.starts_with("synclog client: listen failed (unauthorized)")) << r;
+  EXPECT_NE(r.err.find("init` again with a new --token"), std::string::npos) << r;
 }
 
 }  // namespace

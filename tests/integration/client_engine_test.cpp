@@ -2,7 +2,8 @@
 // file) editing offline and syncing in every order must converge with nothing typed lost, and
 // the engine must survive what a phone's network and life do to it: 409 rounds, lost and cut
 // answers (the fault proxy), a crash with a batch in flight, a refused mutation, a 410 resync.
-// Each conflict strategy is checked on a same-field and a different-field concurrent edit.
+// Each conflict strategy is checked on a same-field and a different-field concurrent edit. A
+// listening device converges on the events it hears alone, across a server restart.
 #include "synclog/client/sync_engine.hpp"
 
 #include "client/sync_wire.hpp"
@@ -13,16 +14,21 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <sstream>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "fault_proxy.hpp"
+#include "metric_wait.hpp"
 #include "pull_helpers.hpp"
 #include "server_process.hpp"
 #include "sync_api.hpp"
@@ -758,6 +764,205 @@ TEST_F(ClientEngineTest, A410AfterRetentionResyncsFromZeroAndForgetsWhatWasPurge
   ASSERT_OK(a->sync());
   EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
   EXPECT_EQ(a->store->list(Resource::kNote)->size(), 2u);
+}
+
+// ---- Listening for changes (SyncEngine::listen) ----
+
+// A device listening on a thread of its own, as an app runs it; the device's engine and store
+// belong to that thread until stop().
+class Listener {
+ public:
+  explicit Listener(Device& device, ListenOptions options = {}) {
+    options.on_sync = [this](const Result<SyncReport>& r) {
+      std::lock_guard lock(mutex_);
+      if (r.ok()) {
+        reports_.push_back(*r);
+      } else {
+        failures_.push_back(r.error().message);
+      }
+      changed_.notify_all();
+    };
+    options.on_disconnect = [this](const Error& why, std::chrono::milliseconds) {
+      std::lock_guard lock(mutex_);
+      disconnects_.push_back(why.message);
+    };
+    thread_ = std::jthread([this, &device, options](std::stop_token stop) {
+      result_ = device.engine->listen(options, stop);
+    });
+  }
+  ~Listener() { stop().ignore(); }
+
+  Status stop() {
+    if (thread_.joinable()) {
+      thread_.request_stop();
+      thread_.join();
+    }
+    return result_;
+  }
+  // Waits until a sync has left the device at `cursor` or beyond.
+  bool wait_for_cursor(std::int64_t cursor,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] {
+      return !reports_.empty() && reports_.back().cursor >= cursor;
+    });
+  }
+  // Syncs `writer`, pushing what it queued, and waits until a sync of this device reached the
+  // head that left.
+  ::testing::AssertionResult hears_push_of(Device& writer) {
+    auto pushed = writer.sync();
+    if (!pushed.ok()) return ::testing::AssertionFailure() << "push: " << pushed.error().message;
+    if (!wait_for_cursor(pushed->cursor)) {
+      return ::testing::AssertionFailure() << "no sync reached " << pushed->cursor;
+    }
+    return ::testing::AssertionSuccess();
+  }
+  std::vector<SyncReport> reports() const { return copy(reports_); }
+  std::vector<std::string> failures() const { return copy(failures_); }
+  std::vector<std::string> disconnects() const { return copy(disconnects_); }
+
+ private:
+  template <class T>
+  std::vector<T> copy(const std::vector<T>& v) const {
+    std::lock_guard lock(mutex_);
+    return v;
+  }
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<SyncReport> reports_;
+  std::vector<std::string> failures_;
+  std::vector<std::string> disconnects_;
+  Status result_;
+  std::jthread thread_;
+};
+
+// The requests of `client` with `method` on `path` (without its query) in the access log.
+int logged_requests(const ServerProcess& server, const std::string& client,
+                    const std::string& method, const std::string& path) {
+  int n = 0;
+  std::istringstream log(server.access_log());
+  for (std::string line; std::getline(log, line);) {
+    boost::system::error_code ec;
+    const json::value v = json::parse(line, ec);
+    if (ec || !v.is_object()) continue;
+    const auto& o = v.as_object();
+    const auto* c = o.if_contains("client");
+    const auto* m = o.if_contains("method");
+    const auto* p = o.if_contains("path");
+    if (c && m && p && *c == client.c_str() && *m == method.c_str() && *p == path.c_str()) ++n;
+  }
+  return n;
+}
+
+TEST_F(ClientEngineTest, AListeningDeviceConvergesOnTheEventsItHearsWithoutPolling) {
+  auto a = device("a"), b = device("b");
+  a->put(Resource::kNote, note("written before b listens"), "n0");
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());  // b is at the head: connecting costs it no sync
+  const std::string b_client = *b->store->client_id();
+  Listener listening(*b);
+  ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
+
+  a->put(Resource::kNote, note("first while b listens"), "n1");
+  ASSERT_TRUE(listening.hears_push_of(*a));
+  a->put(Resource::kNote, note("second while b listens"), "n2");
+  a->put(Resource::kNote, note("third while b listens"), "n3");
+  ASSERT_TRUE(listening.hears_push_of(*a));
+  ASSERT_OK(listening.stop());
+
+  EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+  const auto reports = listening.reports();
+  ASSERT_EQ(reports.size(), 2u);  // one per push a made; none at connect
+  EXPECT_EQ(reports[0].pulled, 1);
+  EXPECT_EQ(reports[1].pulled, 2);
+  EXPECT_TRUE(listening.failures().empty());
+  EXPECT_TRUE(listening.disconnects().empty());
+  // b pulled only when told: its sync before listening, and one per event.
+  EXPECT_EQ(logged_requests(server_, b_client, "GET", "/v1/sync"), 3);
+  EXPECT_EQ(logged_requests(server_, b_client, "POST", "/v1/sync"), 0);
+  // One stream, never reopened (the access log has its line once it ends).
+  ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 0));
+  EXPECT_EQ(logged_requests(server_, b_client, "GET", "/v1/sync/events"), 1);
+}
+
+TEST_F(ClientEngineTest, AListeningDeviceReconnectsAfterARestartAndHearsWhatItMissed) {
+  auto a = device("a"), b = device("b");
+  ASSERT_OK(a->sync());
+  ASSERT_OK(b->sync());
+  const std::string b_path = b->path_;
+  ListenOptions options;
+  options.reconnect_delay = std::chrono::milliseconds(100);
+  Listener listening(*b, options);
+  ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
+  a->put(Resource::kNote, note("before the restart"), "n1");
+  ASSERT_TRUE(listening.hears_push_of(*a));
+
+  // The node drains (which ends b's stream) and another takes its place at a new address, as
+  // behind a load balancer. a writes while b cannot reach it.
+  ASSERT_EQ(server_.terminate(), 0);
+  server_.restart();
+  ASSERT_OK(a->store->set_server_url(url(server_.port())));
+  a->put(Resource::kNote, note("while b was away"), "n2");
+  const auto pushed = a->sync();
+  ASSERT_OK(pushed);
+  // b learns the new address through its store, which listen() reads at every attempt; its
+  // Last-Event-ID is the head before the restart, so the server tells it the new head at once.
+  {
+    auto handle = LocalStore::open(b_path);
+    ASSERT_TRUE(handle.ok()) << handle.error().message;
+    ASSERT_OK((*handle)->set_server_url(url(server_.port())));
+  }
+  ASSERT_TRUE(listening.wait_for_cursor(pushed->cursor)) << "b did not hear what it missed";
+  ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
+  a->put(Resource::kNote, note("after b reconnected"), "n3");
+  ASSERT_TRUE(listening.hears_push_of(*a));
+  ASSERT_OK(listening.stop());
+
+  EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
+  EXPECT_EQ(listening.reports().size(), 3u);
+  const auto disconnects = listening.disconnects();
+  ASSERT_FALSE(disconnects.empty());
+  EXPECT_TRUE(disconnects.front().find("ended") != std::string::npos ||
+              disconnects.front().find("reading the stream") != std::string::npos)
+      << disconnects.front();
+}
+
+TEST_F(ClientEngineTest, HeartbeatsKeepAQuietStreamAliveAndASilentOneIsReplaced) {
+  ServerProcess beating({"--rate-limit", "0", "--events-heartbeat", "200ms"});
+  Device b(dir_.file("beating.db"), url(beating.port()), beating.token("alice"));
+  ASSERT_OK(b.sync());
+  ListenOptions options;
+  options.idle_timeout = std::chrono::milliseconds(600);  // 3 heartbeats
+  {
+    Listener listening(b, options);
+    ASSERT_TRUE(test::wait_for_metric(beating, "synclog_event_streams", 1));
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    ASSERT_OK(listening.stop());
+    EXPECT_TRUE(listening.disconnects().empty()) << listening.disconnects().front();
+  }
+  // The fixture's server beats every 15 s: to a device expecting one every 300 ms, its stream
+  // looks dead, and is replaced.
+  Device quiet(dir_.file("quiet.db"), url(server_.port()), server_.token("alice"));
+  ASSERT_OK(quiet.sync());
+  options.idle_timeout = std::chrono::milliseconds(300);
+  options.reconnect_delay = std::chrono::milliseconds(50);
+  Listener listening(quiet, options);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (listening.disconnects().empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_OK(listening.stop());
+  ASSERT_FALSE(listening.disconnects().empty());
+  EXPECT_EQ(listening.disconnects().front(), "no event or heartbeat for 300 ms");
+}
+
+TEST_F(ClientEngineTest, ListeningWithATokenTheServerRefusesEndsWithUnauthorized) {
+  auto b = device("b");
+  ASSERT_OK(b->store->set_token("not-a-token"));
+  const Status s = b->engine->listen(ListenOptions{}, std::stop_token());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kUnauthorized);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // would, for the tests that check what a command prints and how it exits.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <ostream>
@@ -19,9 +21,24 @@ struct CommandRun {
 
 std::ostream& operator<<(std::ostream& os, const CommandRun& r);
 
-// Runs `synclog <args>` with an empty stdin, its stdout and stderr captured apart in
-// `<capture>.out` and `<capture>.err` (kept for inspection), and waits for it; after `timeout`
-// it is killed and the run fails, saying so in `err`.
+// A command started by start_synclog and not yet waited for.
+struct StartedCommand {
+  pid_t pid = -1;  // -1: it could not be started
+  std::filesystem::path capture;
+};
+
+// Starts `synclog <args>` with an empty stdin, its stdout and stderr captured apart in
+// `<capture>.out` and `<capture>.err` (kept for inspection), and returns at once (a test can
+// then signal it by its pid).
+StartedCommand start_synclog(const std::vector<std::string>& args,
+                             const std::filesystem::path& capture);
+
+// Waits for a started command; after `timeout` it is killed and the run fails, saying so in
+// `err`.
+CommandRun wait_synclog(const StartedCommand& command,
+                        std::chrono::seconds timeout = std::chrono::seconds(120));
+
+// start_synclog, then wait_synclog.
 CommandRun run_synclog(const std::vector<std::string>& args, const std::filesystem::path& capture,
                        std::chrono::seconds timeout = std::chrono::seconds(120));
 

@@ -352,6 +352,28 @@ def paths():
                     **error_refs(*(COMMON_ERRORS + (404, 409))),
                     "422": {"$ref": "#/components/responses/SyncValidation"}})
     p["/v1/sync"] = {"get": sync_get, "post": sync_post}
+    events = op(
+        "Change stream", "Server-Sent Events: the user's head whenever it moves, so devices pull at once instead of polling. "
+        "First `retry: <ms>`, then, unless the client has seen the current head (Last-Event-ID, else lastMutationAt), one "
+        "event with it; then one event per move, moves during a write coalescing into the highest (ids only rise). Each event "
+        "is `id: <head>`, `event: head`, `data: {\"lastMutationAt\":<head>}`; a `: heartbeat` comment follows every quiet "
+        "interval (15 s by default). The body never ends on its own; on the server's drain it ends and the client reconnects. "
+        "Errors before the stream are ordinary JSON answers; 429 (with Retry-After) beyond 16 open streams per user. synclog "
+        "extension.",
+        ["Sync"],
+        [{"in": "header", "name": "Last-Event-ID", "required": False, "schema": STRING,
+          "description": "The last event id the client received (EventSource sends it on reconnect): an integer, -1 for none; "
+                         "else 422. Takes precedence over lastMutationAt."},
+         query("lastMutationAt", INT, "The head the client has already seen, for a first connect; -1 for none; else 422.")],
+        responses_={"200": {"description": "An endless text/event-stream body (chunked).",
+                            "content": {"text/event-stream": {"schema": STRING}},
+                            "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+                                        "Cache-Control": header("Cache-Control", "`no-store`."),
+                                        "X-Accel-Buffering": header("X-Accel-Buffering",
+                                                                    "`no`: nginx passes events on without buffering.")}},
+                    **error_refs(*(COMMON_ERRORS + (422,)))},
+        extension=True)
+    p["/v1/sync/events"] = {"get": events}
 
     bookmark = success(ref("Bookmark"))
     p["/v1/bookmarks"] = {
@@ -506,7 +528,8 @@ def document():
             "version": "0.1.0",
             "description": "The Quran Foundation Sync API (pre-live /v1/sync and its direct endpoints) as synclog serves it, "
                            "with synclog's extensions marked: ETags and conditional requests, client-chosen ids, lastMutationAt "
-                           "on direct writes, Idempotency-Key on every write, retention (410 ResyncRequired). docs/api.md describes every decision.",
+                           "on direct writes, Idempotency-Key on every write, retention (410 ResyncRequired), the change stream "
+                           "(GET /v1/sync/events). docs/api.md describes every decision.",
         },
         "servers": [{"url": "/"}],
         "security": [{"xAuthToken": []}, {"bearer": []}],

@@ -7,8 +7,9 @@
 // 410 (a full resync), with exponential backoff and full jitter between attempts.
 //
 // Every outcome is an event for the app (synced, merged automatically, needs the user) and every
-// conflict a row of the store's conflict log. The engine runs on the caller's thread; it is not
-// thread-safe (one engine per store).
+// conflict a row of the store's conflict log. listen() keeps the device in step as other devices
+// write, syncing when the server's change stream says so. The engine runs on the caller's thread;
+// it is not thread-safe (one engine per store).
 #pragma once
 
 #include "synclog/client/local_store.hpp"
@@ -21,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 namespace synclog::client {
@@ -76,6 +78,29 @@ struct SyncReport {
   std::int64_t cursor = 0;          // the server head the device is at now
 };
 
+// How SyncEngine::listen() listens (docs/client.md, "Listening for changes").
+struct ListenOptions {
+  // No byte from the server (an event or a heartbeat comment) for this long: the connection is
+  // taken for dead (a phone that changed networks, a proxy that dropped it) and replaced.
+  // 2.5 times the server's heartbeat interval, 15 s unless it runs with --events-heartbeat.
+  std::chrono::milliseconds idle_timeout{37'500};
+  // How often the stop token and sync_wanted are looked at while the stream is quiet.
+  std::chrono::milliseconds poll_interval{250};
+  // The wait before reconnecting until the server's `retry:` field names another; each attempt
+  // that fails in a row doubles it, up to SyncOptions::backoff_cap, with full jitter.
+  std::chrono::milliseconds reconnect_delay{1'000};
+  // After every sync() that listen() ran, with its outcome. A failed one is tried again after
+  // backoff (SyncOptions::backoff_base, doubling) while the stream stays open.
+  std::function<void(const Result<SyncReport>&)> on_sync;
+  // When the stream is lost or could not be opened: why, and the wait before the next attempt.
+  std::function<void(const Error&, std::chrono::milliseconds)> on_disconnect;
+  // Asked every poll_interval on the listening thread, also while it waits to reconnect (a push
+  // needs no stream): true runs a sync() now. The way to push the app's own writes while another
+  // thread listens, e.g. `[&] { return dirty.exchange(false); }` with a std::atomic<bool> the
+  // app sets after each write.
+  std::function<bool()> sync_wanted;
+};
+
 // The app's answer to a conflict that needs the user: the state to keep (a JSON object in the
 // wire form, or "null" to delete the record), or nothing to leave it for later (it stays in the
 // conflict log, unresolved, and the record's mutation waits).
@@ -97,6 +122,23 @@ class SyncEngine {
   // token), kUnavailable (the server could not be reached within max_attempts), kOutOfSync
   // (max_conflict_rounds exceeded), kInternal (the local file).
   Result<SyncReport> sync();
+
+  // Listens to the server's change stream (GET /v1/sync/events) and runs sync() on this thread
+  // whenever the server's head moves past the device's cursor, including once at the start when
+  // it moved while the device was away; returns when `stop` is requested (looked at every
+  // poll_interval and during waits; a sync in progress finishes first). Listening is about other
+  // devices' writes: the app's own are pushed by sync() (or sync_wanted).
+  //
+  // The stream is reopened after any failure, end or silence longer than idle_timeout (a server
+  // draining, a load balancer moving the device to another node), with Last-Event-ID the last
+  // head heard, after the server's `retry:` delay or Retry-After, backing off with jitter while
+  // attempts fail. The server URL and token are read from the store at each attempt, so a token
+  // the app refreshes is used from the next one.
+  //
+  // OK once stopped. Errors only where trying again cannot help: kUnauthorized or kForbidden
+  // (the token; the app needs a new one), kNotImplemented (the server has no change stream:
+  // call sync() on a timer instead), kInvalidRequest (no or an unusable server URL).
+  Status listen(const ListenOptions& options, std::stop_token stop);
 
  private:
   struct Impl;

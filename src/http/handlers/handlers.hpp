@@ -5,7 +5,7 @@
 
 namespace synclog::http::handlers {
 
-// GET and POST /v1/sync.
+// GET and POST /v1/sync, GET /v1/sync/events.
 void add_sync_routes(Router& router, Services& services);
 // /healthz, /readyz, /metrics, /openapi.json.
 void add_ops_routes(Router& router, Services& services);

@@ -1,5 +1,6 @@
 // GET /v1/sync and POST /v1/sync: parameter parsing and scope checks here, the rest in the
-// domain (pull.hpp, push_parser.hpp, push.hpp), run inside store transactions.
+// domain (pull.hpp, push_parser.hpp, push.hpp), run inside store transactions. GET
+// /v1/sync/events, the change stream: checks here, the stream in http/change_stream.hpp.
 #include <boost/json/value.hpp>
 
 
@@ -8,6 +9,7 @@
 #include "domain/push.hpp"
 #include "domain/push_parser.hpp"
 #include "domain/tuning.hpp"
+#include "http/change_stream.hpp"
 #include "http/envelope.hpp"
 #include "http/exchange.hpp"
 #include "http/handlers/answered_write.hpp"
@@ -216,10 +218,67 @@ void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
       });
 }
 
+// What a change stream's client has seen: Last-Event-ID (an EventSource reconnecting) or else
+// lastMutationAt; nothing when neither is given (an empty Last-Event-ID is none, as
+// EventSource means it) or when the value is -1.
+Result<std::optional<std::int64_t>> parse_seen_head(const HttpRequest& req) {
+  std::string_view name = "Last-Event-ID";
+  auto text = req.header("last-event-id");
+  if (!text || text->empty()) {
+    name = "lastMutationAt";
+    text = req.param("lastMutationAt");
+  }
+  if (!text) return std::optional<std::int64_t>();
+  const auto v = parse_int(*text);
+  if (!v || *v < -1) {
+    return unprocessable(std::string(name) + " must be a head in milliseconds (an integer, or -1)");
+  }
+  if (*v == -1) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(*v);
+}
+
+void get_events(Services& s, const std::shared_ptr<Exchange>& ex) {
+  auto& ctx = ex->ctx();
+  if (auto st = require_sync_scope(ctx); !st.ok()) return ex->fail(st.error());
+  auto seen = parse_seen_head(ex->request());
+  if (!seen.ok()) return ex->fail(seen.error());
+  if (s.draining.load()) {
+    return ex->fail(make_error(ErrorCode::kUnavailable, "The server is shutting down, please connect again"));
+  }
+  ChangeStream::Options options;
+  options.heartbeat = s.options.events_heartbeat;
+  options.retry = s.options.events_retry;
+  options.events_sent = &s.metrics.counter("synclog_events_sent_total", "Change stream events sent");
+  auto stream = std::make_shared<ChangeStream>(s.changes, ctx.user, options);
+  if (!stream->join(s.options.events_per_user)) {
+    // A slot frees when a stream closes; a dead client's is found by its next heartbeat.
+    const auto wait = std::max<std::int64_t>(
+        1, std::chrono::ceil<std::chrono::seconds>(s.options.events_heartbeat).count());
+    return too_many_requests(s, ex, wait,
+                             "Too many open change streams for this user (" +
+                                 std::to_string(s.options.events_per_user) +
+                                 "), please close one or try again later");
+  }
+  // Joined first, read second: a move committed in between is kept by the stream.
+  read_head(s.store, ctx.user, [ex, stream, seen = *seen](Result<std::int64_t> head) {
+    ex->resume([ex, stream, seen, head = std::move(head)] {
+      if (!head.ok()) return ex->fail(head.error());
+      stream->begin(*head, seen);
+      HttpResponse r;
+      r.content_type = "text/event-stream";
+      r.set_header("Cache-Control", "no-store");
+      r.set_header("X-Accel-Buffering", "no");  // nginx: pass events on at once
+      r.stream = stream;
+      ex->respond(std::move(r));
+    });
+  });
+}
+
 }  // namespace
 
 void add_sync_routes(Router& router, Services& services) {
   router.add(Route{"GET", "/v1/sync", true, [&services](const auto& ex) { get_sync(services, ex); }});
+  router.add(Route{"GET", "/v1/sync/events", true, [&services](const auto& ex) { get_events(services, ex); }});
   router.add(Route{"POST", "/v1/sync", true, [&services](const auto& ex) { post_sync(services, ex); }});
 }
 

@@ -158,6 +158,21 @@ TEST(SyncWireTest, RefusedIndexIsTheMutationTheMessageNames) {
   EXPECT_FALSE(refused_index("at mutation[12").has_value());
 }
 
+TEST(SyncWireTest, AHeadEventCarriesAPositiveLastMutationAt) {
+  const auto head = parse_head_event(R"({"lastMutationAt":1700000000123})");
+  ASSERT_TRUE(head.ok()) << head.error().message;
+  EXPECT_EQ(*head, 1700000000123);
+  EXPECT_TRUE(parse_head_event(R"({"lastMutationAt":5,"more":"later"})").ok());
+  for (const char* bad : {"", "5", "[]", R"({"lastMutationAt":"5"})", R"({"lastMutationAt":0})",
+                          R"({"lastMutationAt":-3})", R"({"head":5})", "{\"lastMutationAt\":5"}) {
+    const auto r = parse_head_event(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, ErrorCode::kInternal) << bad;
+    }
+  }
+}
+
 TEST(SyncWireTest, RetryAfterIsDeltaSecondsOnly) {
   EXPECT_EQ(parse_retry_after("3"), milliseconds(3000));
   EXPECT_EQ(parse_retry_after(" 0 "), milliseconds(0));

@@ -1,7 +1,8 @@
 // A plain blocking TCP connection for integration tests that need control HttpClient does not
 // give: sending a request in pieces, holding a connection open without sending anything,
-// pipelining, and noticing when the server closes. Header-only; POSIX sockets with poll()
-// deadlines, so a test never hangs on a silent server. Not thread-safe.
+// pipelining, reading a response that never ends (EventStreamClient), and noticing when the
+// server closes. Header-only; POSIX sockets with poll() deadlines, so a test never hangs on a
+// silent server. Not thread-safe.
 #pragma once
 
 #include <arpa/inet.h>
@@ -152,6 +153,12 @@ class RawSocket {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
+
+  // For readers of their own framing: bytes received and not yet consumed (the caller may
+  // erase what it used), more of them, and whether the server has closed.
+  std::string& received() { return pending_; }
+  bool receive(std::chrono::steady_clock::time_point deadline) { return read_some(deadline); }
+  bool closed_by_peer() const { return closed_by_peer_; }
 
  private:
   // One recv with a deadline; false on timeout, EOF or error.
