@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "fault_proxy.hpp"
+#include "listening_device.hpp"
 #include "metric_wait.hpp"
 #include "pull_helpers.hpp"
 #include "server_process.hpp"
@@ -768,107 +769,20 @@ TEST_F(ClientEngineTest, A410AfterRetentionResyncsFromZeroAndForgetsWhatWasPurge
 
 // ---- Listening for changes (SyncEngine::listen) ----
 
-// A device listening on a thread of its own, as an app runs it; the device's engine and store
-// belong to that thread until stop().
-class Listener {
- public:
-  explicit Listener(Device& device, ListenOptions options = {}) {
-    options.on_sync = [this](const Result<SyncReport>& r) {
-      std::lock_guard lock(mutex_);
-      if (r.ok()) {
-        reports_.push_back(*r);
-      } else {
-        failures_.push_back(r.error().message);
-      }
-      changed_.notify_all();
-    };
-    options.on_disconnect = [this](const Error& why, std::chrono::milliseconds) {
-      std::lock_guard lock(mutex_);
-      disconnects_.push_back(why.message);
-    };
-    thread_ = std::jthread([this, &device, options](std::stop_token stop) {
-      result_ = device.engine->listen(options, stop);
-    });
-  }
-  ~Listener() { stop().ignore(); }
-
-  Status stop() {
-    if (thread_.joinable()) {
-      thread_.request_stop();
-      thread_.join();
-    }
-    return result_;
-  }
-  // Waits until a sync has left the device at `cursor` or beyond.
-  bool wait_for_cursor(std::int64_t cursor,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, timeout, [&] {
-      return !reports_.empty() && reports_.back().cursor >= cursor;
-    });
-  }
-  // Syncs `writer`, pushing what it queued, and waits until a sync of this device reached the
-  // head that left.
-  ::testing::AssertionResult hears_push_of(Device& writer) {
-    auto pushed = writer.sync();
-    if (!pushed.ok()) return ::testing::AssertionFailure() << "push: " << pushed.error().message;
-    if (!wait_for_cursor(pushed->cursor)) {
-      return ::testing::AssertionFailure() << "no sync reached " << pushed->cursor;
-    }
-    return ::testing::AssertionSuccess();
-  }
-  std::vector<SyncReport> reports() const { return copy(reports_); }
-  std::vector<std::string> failures() const { return copy(failures_); }
-  std::vector<std::string> disconnects() const { return copy(disconnects_); }
-
- private:
-  template <class T>
-  std::vector<T> copy(const std::vector<T>& v) const {
-    std::lock_guard lock(mutex_);
-    return v;
-  }
-
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<SyncReport> reports_;
-  std::vector<std::string> failures_;
-  std::vector<std::string> disconnects_;
-  Status result_;
-  std::jthread thread_;
-};
-
-// The requests of `client` with `method` on `path` (without its query) in the access log.
-int logged_requests(const ServerProcess& server, const std::string& client,
-                    const std::string& method, const std::string& path) {
-  int n = 0;
-  std::istringstream log(server.access_log());
-  for (std::string line; std::getline(log, line);) {
-    boost::system::error_code ec;
-    const json::value v = json::parse(line, ec);
-    if (ec || !v.is_object()) continue;
-    const auto& o = v.as_object();
-    const auto* c = o.if_contains("client");
-    const auto* m = o.if_contains("method");
-    const auto* p = o.if_contains("path");
-    if (c && m && p && *c == client.c_str() && *m == method.c_str() && *p == path.c_str()) ++n;
-  }
-  return n;
-}
-
 TEST_F(ClientEngineTest, AListeningDeviceConvergesOnTheEventsItHearsWithoutPolling) {
   auto a = device("a"), b = device("b");
   a->put(Resource::kNote, note("written before b listens"), "n0");
   ASSERT_OK(a->sync());
   ASSERT_OK(b->sync());  // b is at the head: connecting costs it no sync
   const std::string b_client = *b->store->client_id();
-  Listener listening(*b);
+  Listener listening(*b->engine);
   ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
 
   a->put(Resource::kNote, note("first while b listens"), "n1");
-  ASSERT_TRUE(listening.hears_push_of(*a));
+  ASSERT_TRUE(listening.hears_push_of(*a->engine));
   a->put(Resource::kNote, note("second while b listens"), "n2");
   a->put(Resource::kNote, note("third while b listens"), "n3");
-  ASSERT_TRUE(listening.hears_push_of(*a));
+  ASSERT_TRUE(listening.hears_push_of(*a->engine));
   ASSERT_OK(listening.stop());
 
   EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
@@ -893,10 +807,10 @@ TEST_F(ClientEngineTest, AListeningDeviceReconnectsAfterARestartAndHearsWhatItMi
   const std::string b_path = b->path_;
   ListenOptions options;
   options.reconnect_delay = std::chrono::milliseconds(100);
-  Listener listening(*b, options);
+  Listener listening(*b->engine, options);
   ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
   a->put(Resource::kNote, note("before the restart"), "n1");
-  ASSERT_TRUE(listening.hears_push_of(*a));
+  ASSERT_TRUE(listening.hears_push_of(*a->engine));
 
   // The node drains (which ends b's stream) and another takes its place at a new address, as
   // behind a load balancer. a writes while b cannot reach it.
@@ -916,7 +830,7 @@ TEST_F(ClientEngineTest, AListeningDeviceReconnectsAfterARestartAndHearsWhatItMi
   ASSERT_TRUE(listening.wait_for_cursor(pushed->cursor)) << "b did not hear what it missed";
   ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
   a->put(Resource::kNote, note("after b reconnected"), "n3");
-  ASSERT_TRUE(listening.hears_push_of(*a));
+  ASSERT_TRUE(listening.hears_push_of(*a->engine));
   ASSERT_OK(listening.stop());
 
   EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
@@ -935,7 +849,7 @@ TEST_F(ClientEngineTest, HeartbeatsKeepAQuietStreamAliveAndASilentOneIsReplaced)
   ListenOptions options;
   options.idle_timeout = std::chrono::milliseconds(600);  // 3 heartbeats
   {
-    Listener listening(b, options);
+    Listener listening(*b.engine, options);
     ASSERT_TRUE(test::wait_for_metric(beating, "synclog_event_streams", 1));
     std::this_thread::sleep_for(std::chrono::seconds(2));
     ASSERT_OK(listening.stop());
@@ -947,7 +861,7 @@ TEST_F(ClientEngineTest, HeartbeatsKeepAQuietStreamAliveAndASilentOneIsReplaced)
   ASSERT_OK(quiet.sync());
   options.idle_timeout = std::chrono::milliseconds(300);
   options.reconnect_delay = std::chrono::milliseconds(50);
-  Listener listening(quiet, options);
+  Listener listening(*quiet.engine, options);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (listening.disconnects().empty() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -32,6 +33,8 @@
 
 #include "auth/secret_file.hpp"
 #include "http_client.hpp"
+#include "listening_device.hpp"
+#include "metric_wait.hpp"
 #include "nginx_balancer.hpp"
 #include "server_process.hpp"
 #include "test_database.hpp"
@@ -42,6 +45,8 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
+using client::Listener;
+using client::ListenOptions;
 using client::LocalStore;
 using client::Resource;
 using client::SyncEngine;
@@ -129,13 +134,14 @@ class MultiNodeTest : public ::testing::Test {
     balancer_ = std::make_unique<NginxBalancer>(ports);
   }
 
-  std::unique_ptr<Device> device(int user, int d) {
+  // A device of `user` that talks to `url` (the balancer's unless given).
+  std::unique_ptr<Device> device(int user, int d, const std::string& url = {}) {
     auto dev = std::make_unique<Device>();
     dev->name = "u" + std::to_string(user) + "d" + std::to_string(d);
     auto store = LocalStore::open((dir_.path() / (dev->name + ".db")).string());
     if (!store.ok()) throw std::runtime_error(store.error().message);
     dev->store = std::move(*store);
-    if (!dev->store->set_server_url(balancer_->url()).ok() ||
+    if (!dev->store->set_server_url(url.empty() ? balancer_->url() : url).ok() ||
         !dev->store->set_token(nodes_[0]->token(user_name(user))).ok()) {
       throw std::runtime_error("cannot configure " + dev->name);
     }
@@ -197,6 +203,30 @@ class MultiNodeTest : public ::testing::Test {
       }
     }
     return out;
+  }
+
+  static std::string node_url(const ServerProcess& node) {
+    return "http://127.0.0.1:" + std::to_string(node.port());
+  }
+
+  // The node holding `streams` open change streams (by its /metrics), if exactly one does.
+  std::optional<std::size_t> node_with_streams(int streams) {
+    std::optional<std::size_t> found;
+    for (std::size_t n = 0; n < nodes_.size(); ++n) {
+      if (!nodes_[n]->running()) continue;
+      if (wait_for_metric(*nodes_[n], "synclog_event_streams", streams, 0ms)) {
+        if (found) return std::nullopt;
+        found = n;
+      }
+    }
+    return found;
+  }
+
+  // The GET /v1/sync requests of `client` over every node's access log.
+  int pulls_of(const std::string& client) {
+    int n = 0;
+    for (auto& node : nodes_) n += client::logged_requests(*node, client, "GET", "/v1/sync");
+    return n;
   }
 
   TempDir dir_;
@@ -423,6 +453,51 @@ TEST_F(MultiNodeTest, ThreeNodesBehindNginxKeepEveryPromiseWhenOneIsKilledMidLoa
       EXPECT_EQ(device_state(*dev.store), server);
     }
   }
+}
+
+TEST_F(MultiNodeTest, ADeviceHearsPushesMadeThroughOtherNodesAndFollowsItsStreamWhenItsNodeDies) {
+  // B listens through the balancer; A pushes through each node in turn, so most of its pushes
+  // reach B's node only as the database's notifications.
+  auto b = device(0, 1);
+  ASSERT_TRUE(b->engine->sync().ok());
+  const std::string b_client = *b->store->client_id();
+  ListenOptions options;
+  options.reconnect_delay = 100ms;
+  Listener listening(*b->engine, options);
+  std::optional<std::size_t> stream_node;
+  ASSERT_TRUE(wait_for([&] { return (stream_node = node_with_streams(1)).has_value(); }));
+
+  int pushes = 0;
+  for (std::size_t n = 0; n < nodes_.size(); ++n) {
+    auto a = device(0, 100 + static_cast<int>(n), node_url(*nodes_[n]));
+    a->store->put(Resource::kNote, note_json("through node " + std::to_string(n)),
+                  std::string_view("via-node-" + std::to_string(n))).status().ignore();
+    ASSERT_TRUE(listening.hears_push_of(*a->engine)) << "a push through node " << n;
+    ++pushes;
+  }
+  // B pulled only when told: once before listening, then once per push it heard.
+  EXPECT_EQ(pulls_of(b_client), 1 + pushes);
+
+  // B's node dies. B's stream breaks, B reconnects through the balancer to a survivor, and
+  // hears the next push (made through yet another node) without polling.
+  const std::size_t killed = *stream_node;
+  nodes_[killed]->kill9();
+  std::optional<std::size_t> new_stream_node;
+  ASSERT_TRUE(wait_for([&] { return (new_stream_node = node_with_streams(1)).has_value(); }))
+      << "B did not reconnect to a surviving node";
+  EXPECT_NE(*new_stream_node, killed);
+  const std::size_t writer_node = (killed + 1) % nodes_.size() == *new_stream_node
+                                      ? (killed + 2) % nodes_.size()
+                                      : (killed + 1) % nodes_.size();
+  auto a = device(0, 200, node_url(*nodes_[writer_node]));
+  a->store->put(Resource::kNote, note_json("after the kill"), std::string_view("after-kill")).status().ignore();
+  ASSERT_TRUE(listening.hears_push_of(*a->engine));
+  ASSERT_TRUE(listening.stop().ok());
+  EXPECT_TRUE(listening.failures().empty());
+
+  // B converged: it holds what the server holds.
+  EXPECT_EQ(device_state(*b->store), server_state(0));
+  EXPECT_EQ(device_state(*b->store).count("NOTE/after-kill"), 1u);
 }
 
 }  // namespace
