@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -77,6 +78,8 @@ struct Session {
   bool writing = false;       // a chunk is being written
   bool peer_gone = false;     // the client closed its side (or the socket failed)
   bool stop_stream = false;   // the server is draining
+  unsigned stream_version = 11;  // the HTTP version of the request that asked for the stream
+  std::array<char, 16> scratch{};  // what watch_peer reads and drops
   void wake() { wakeup.cancel(); }
   // Ends the stream soon: at once when it waits, by cancelling a write in progress otherwise.
   void end_stream() {
@@ -200,16 +203,15 @@ struct Server::Impl {
   }
 
   // Watches the connection of an event stream for the client closing it (an SSE client sends
-  // nothing after its request; whatever it does send is read and dropped).
-  static awaitable<void> watch_peer(std::shared_ptr<Session> s) {
-    char scratch[256];
-    for (;;) {
-      auto [ec, n] = co_await s->stream.async_read_some(asio::buffer(scratch), kAsTuple);
-      (void)n;
-      if (ec) break;
-    }
-    s->peer_gone = true;
-    s->wake();
+  // nothing after its request; whatever it does send is read and dropped). A plain completion
+  // handler, not a coroutine: an idle stream should cost little.
+  static void watch_peer(std::shared_ptr<Session> s) {
+    auto& scratch = s->scratch;
+    s->stream.async_read_some(asio::buffer(scratch), [s = std::move(s)](beast::error_code ec, std::size_t) {
+      if (!ec) return watch_peer(s);
+      s->peer_gone = true;
+      s->wake();
+    });
   }
 
   // Writes `text` as one chunk (or, for an HTTP/1.0 client, as plain body bytes) within the
@@ -237,6 +239,29 @@ struct Server::Impl {
     co_return "write_failed";
   }
 
+  // Writes the header of a stream's response (chunked from HTTP/1.1 on, else ended by the
+  // close) within the write timeout; on failure sets `why`. Its own coroutine, so that the
+  // stream's frame does not keep the header's objects.
+  awaitable<beast::error_code> write_stream_header(const std::shared_ptr<Session>& s, HttpResponse resp,
+                                                   unsigned version, std::string_view& why) {
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(resp.status), version};
+    res.set(bhttp::field::server, "synclog");
+    res.set(bhttp::field::content_type, resp.content_type);
+    for (auto& [name, value] : resp.headers) res.insert(name, value);
+    res.keep_alive(false);  // the connection ends with the stream
+    if (version >= 11) res.chunked(true);
+    bhttp::response_serializer<bhttp::empty_body> sr(res);
+    s->writing = true;
+    s->arm(options.write_timeout, s);
+    auto [ec, n] = co_await bhttp::async_write_header(s->stream, sr, kAsTuple);
+    (void)n;  // bytes_out counts the body, as for other responses
+    const bool timed_out = s->deadline_fired;
+    s->disarm();
+    s->writing = false;
+    if (ec) why = timed_out ? "write_timeout" : "write_failed";
+    co_return ec;
+  }
+
   // Serves a response whose body is an EventStream: the header, then what the stream has to
   // say, chunk by chunk, and a heartbeat after each quiet interval. The normal request and idle
   // timeouts do not apply; each write has the write timeout. Ends when the client leaves, a write
@@ -245,29 +270,14 @@ struct Server::Impl {
   awaitable<void> serve_stream(std::shared_ptr<Session> s, HttpResponse resp, unsigned version) {
     std::shared_ptr<EventStream> events = std::move(resp.stream);
     const bool chunked = version >= 11;
-    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(resp.status), version};
-    res.set(bhttp::field::server, "synclog");
-    res.set(bhttp::field::content_type, resp.content_type);
-    for (auto& [name, value] : resp.headers) res.insert(name, value);
-    res.keep_alive(false);  // the connection ends with the stream
-    if (chunked) res.chunked(true);
-    // The request's bytes are no longer needed; a stream may stay open for hours.
+    // A stream may stay open for hours: keep nothing it does not need (the request's bytes, the
+    // header once written).
     s->buffer.clear();
     s->buffer.shrink_to_fit();
     s->streaming = true;
-
     std::int64_t bytes_out = 0;
     std::string_view why = "draining";
-    bhttp::response_serializer<bhttp::empty_body> sr(res);
-    s->writing = true;
-    s->arm(options.write_timeout, s);
-    auto [hec, hn] = co_await bhttp::async_write_header(s->stream, sr, kAsTuple);
-    (void)hn;  // bytes_out counts the body, as for other responses
-    const bool header_timed_out = s->deadline_fired;
-    s->disarm();
-    s->writing = false;
-    if (hec) why = header_timed_out ? "write_timeout" : "write_failed";
-
+    const beast::error_code hec = co_await write_stream_header(s, std::move(resp), version, why);
     if (!hec) {
       std::weak_ptr<Session> weak = s;
       auto ex = s->stream.get_executor();
@@ -276,7 +286,7 @@ struct Server::Impl {
           if (auto live = weak.lock()) live->wake();
         });
       });
-      asio::co_spawn(ex, watch_peer(s), asio::detached);
+      watch_peer(s);
       const auto heartbeat = std::max(events->heartbeat(), std::chrono::milliseconds(1));
       auto quiet_since = std::chrono::steady_clock::now();
       bool framing_intact = true;
@@ -320,7 +330,9 @@ struct Server::Impl {
     events->ended(bytes_out, why);
   }
 
-  awaitable<void> session(std::shared_ptr<Session> s) {
+  // Serves requests on the connection until it closes, or until a response is a stream: that
+  // response is returned, for spawn_session to serve once this coroutine's frame is gone.
+  awaitable<HttpResponse> session(std::shared_ptr<Session> s) {
     std::string remote;
     {
       beast::error_code ec;
@@ -396,8 +408,8 @@ struct Server::Impl {
       const bool client_keep_alive = beast_req.keep_alive();
       HttpResponse resp = co_await async_handle(handler, std::move(req), use_awaitable);
       if (resp.stream) {
-        co_await serve_stream(s, std::move(resp), beast_req.version());
-        break;
+        s->stream_version = beast_req.version();
+        co_return resp;
       }
 
       const bool keep_alive = client_keep_alive && !resp.close && !draining.load();
@@ -417,6 +429,7 @@ struct Server::Impl {
     beast::error_code ignored;
     s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     s->stream.socket().close(ignored);
+    co_return HttpResponse();
   }
 
   awaitable<void> reject(tcp::socket socket) {
@@ -437,7 +450,17 @@ struct Server::Impl {
     s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
   }
 
-  // `socket` was accepted onto its own strand; the session runs there.
+  void log_exception(const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log.error("session_exception", ex.what());
+    }
+  }
+
+  // `socket` was accepted onto its own strand; the session runs there, then, if its last
+  // response is a stream, serve_stream: a stream keeps only that coroutine's small frame.
   void spawn_session(tcp::socket socket) {
     auto strand = socket.get_executor();
     auto s = std::make_shared<Session>(std::move(socket));
@@ -448,20 +471,18 @@ struct Server::Impl {
     }
     active.fetch_add(1);
     connections_gauge.add(1);
-    asio::co_spawn(strand, session(s), [this, it](std::exception_ptr e) {
-      if (e) {
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          log.error("session_exception", ex.what());
-        }
-      }
+    auto done = [this, it](std::exception_ptr e) {
+      log_exception(e);
       {
         std::lock_guard lock(sessions_mu);
         sessions.erase(it);
       }
       connections_gauge.add(-1);
       active.fetch_sub(1);
+    };
+    asio::co_spawn(strand, session(s), [this, s, strand, done](std::exception_ptr e, HttpResponse last) {
+      if (e || !last.stream) return done(e);
+      asio::co_spawn(strand, serve_stream(s, std::move(last), s->stream_version), done);
     });
   }
 

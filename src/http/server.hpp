@@ -1,7 +1,8 @@
 // The HTTP/1.1 server: Boost.Beast on Asio with C++20 coroutines, keep-alive, all cores.
 // It enforces the transport limits (header and body size, timeouts for slow or stalled
-// clients, a connection cap), hands each request to a RequestHandler, and drains on SIGTERM:
-// stop accepting, fail readiness, close idle connections, finish requests in flight, exit.
+// clients, a connection cap), hands each request to a RequestHandler, writes responses that
+// carry an EventStream as endless chunked bodies, and drains on SIGTERM: stop accepting, fail
+// readiness, close idle connections, end event streams, finish requests in flight, exit.
 // This file's implementation is the only place on the server side that includes Beast.
 #pragma once
 
@@ -27,6 +28,7 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   // Receiving one whole request once its first byte arrived (408 beyond).
   std::chrono::milliseconds request_timeout{30'000};
+  // Writing one response, or one chunk of an event stream (which then ends).
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t max_connections = 10'000;  // 503 beyond
   std::chrono::milliseconds drain_timeout{30'000};
