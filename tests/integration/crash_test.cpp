@@ -35,6 +35,7 @@
 
 #include "http_client.hpp"
 #include "server_process.hpp"
+#include "thread_failures.hpp"
 
 namespace synclog::test {
 namespace {
@@ -68,23 +69,6 @@ std::uint64_t seed_for_this_run() {
   std::random_device rd;
   return (static_cast<std::uint64_t>(rd()) << 32) | rd();
 }
-
-// Failures found on the worker threads, reported by the test's thread.
-class Failures {
- public:
-  void add(std::string what) {
-    std::lock_guard lock(mu_);
-    list_.push_back(std::move(what));
-  }
-  std::vector<std::string> list() const {
-    std::lock_guard lock(mu_);
-    return list_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> list_;
-};
 
 // Where the server listens. A kill marks it down before the signal is sent, so a device whose
 // request failed while it is up and in the same generation met a failure nobody caused.

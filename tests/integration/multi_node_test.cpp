@@ -37,6 +37,7 @@
 #include "metric_wait.hpp"
 #include "nginx_balancer.hpp"
 #include "server_process.hpp"
+#include "thread_failures.hpp"
 #include "test_database.hpp"
 
 namespace synclog::test {
@@ -77,23 +78,6 @@ class TempDir {
 
  private:
   fs::path path_;
-};
-
-// Failures found on worker threads, reported on the test's thread.
-class Failures {
- public:
-  void add(std::string what) {
-    std::lock_guard lock(mu_);
-    list_.push_back(std::move(what));
-  }
-  std::vector<std::string> list() const {
-    std::lock_guard lock(mu_);
-    return list_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<std::string> list_;
 };
 
 std::string note_json(const std::string& body) {
