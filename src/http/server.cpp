@@ -56,8 +56,8 @@ constexpr std::chrono::milliseconds kMinStreamUserTimeout{10'000};
 // unacknowledged for about two heartbeats (still within the SDK's idle timeout of 2.5), and
 // keepalive does the same for a stream with nothing in flight. Linux only; elsewhere the stream
 // is held until the kernel's own limits, as before. Best effort: a refused option is not an
-// error. Behind a proxy the peer is the proxy, which acknowledges for the client: this does not
-// reach past it.
+// error. Behind a proxy the peer is the proxy, which acknowledges for the client: there only
+// the per-user cap's eviction of the oldest stream helps (see get_events).
 void fail_streams_to_vanished_clients(tcp::socket& socket, std::chrono::milliseconds heartbeat) {
   beast::error_code ignored;
   socket.set_option(asio::socket_base::keep_alive(true), ignored);
@@ -305,8 +305,9 @@ struct Server::Impl {
   // Serves a response whose body is an EventStream: the header, then what the stream has to
   // say, chunk by chunk, and a heartbeat after each quiet interval. The normal request and idle
   // timeouts do not apply; each write has the write timeout. Ends when the client leaves (or
-  // vanishes: fail_streams_to_vanished_clients), a write fails, or the server drains (then with
-  // the last chunk, so the client sees a clean end and reconnects, elsewhere).
+  // vanishes: fail_streams_to_vanished_clients), a write fails, the server drains or the stream
+  // is finished (these two with the last chunk, so the client sees a clean end and reconnects,
+  // elsewhere).
   awaitable<void> serve_stream(std::shared_ptr<Session> s, HttpResponse resp, unsigned version) {
     std::shared_ptr<EventStream> events = std::move(resp.stream);
     const bool chunked = version >= 11;
@@ -331,6 +332,7 @@ struct Server::Impl {
       const auto heartbeat = std::max(events->heartbeat(), std::chrono::milliseconds(1));
       auto quiet_since = std::chrono::steady_clock::now();
       bool framing_intact = true;
+      bool end_cleanly = false;  // the server or the stream ends it, not the connection
       std::string text = events->take();
       for (;;) {
         if (!text.empty()) {
@@ -347,6 +349,12 @@ struct Server::Impl {
         }
         if (s->stop_stream || draining.load()) {
           why = "draining";
+          end_cleanly = true;
+          break;
+        }
+        if (const std::string_view finished = events->finished(); !finished.empty()) {
+          why = finished;
+          end_cleanly = true;
           break;
         }
         text = events->take();
@@ -355,7 +363,7 @@ struct Server::Impl {
         auto [wec] = co_await s->wakeup.async_wait(kAsTuple);
         if (!wec) text = events->heartbeat_text();  // quiet for a whole interval
       }
-      if (why == "draining" && chunked && framing_intact) {
+      if (end_cleanly && chunked && framing_intact) {
         // The last chunk ends the response cleanly; a client that does not take it within a
         // short while is simply closed.
         s->arm(std::min(options.write_timeout, std::chrono::milliseconds(2000)), s);
