@@ -251,7 +251,7 @@ Command add_serve_command(CLI::App& app) {
   cmd->add_option("--max-connections", f->max_connections, "Open connections (503 beyond)")
       ->envname("SYNCLOG_MAX_CONNECTIONS")->capture_default_str();
   cmd->add_option("--events-per-user", f->events_per_user,
-                  "Open change streams (GET /v1/sync/events) per user (429 beyond)")
+                  "Open change streams (GET /v1/sync/events) per user (a new one ends the oldest)")
       ->envname("SYNCLOG_EVENTS_PER_USER")->check(CLI::Range(1, 100000))->capture_default_str();
   cmd->add_option("--events-heartbeat", f->events_heartbeat,
                   "Send a change stream a heartbeat comment after this much silence")

@@ -114,7 +114,7 @@ HttpRequest ChangeListener::stream_request() {
 }
 
 ChangeListener::Ended ChangeListener::session(std::stop_token stop) {
-  auto opened = seams_.open(stream_request());
+  auto opened = seams_.open(stream_request(), stop);
   if (!opened.ok()) {
     return Ended{opened.error(), opened.error().code == ErrorCode::kInvalidRequest, false, {}};
   }

@@ -21,8 +21,9 @@ namespace synclog::client {
 
 struct ListenerSeams {
   /// Opens the stream for `request` (target and the listener's headers; the seam adds the
-  /// device's credentials).
-  std::function<Result<std::unique_ptr<ResponseStream>>(HttpRequest request)> open;
+  /// device's credentials); gives up soon after `stop` is requested (Transport::open_stream).
+  std::function<Result<std::unique_ptr<ResponseStream>>(HttpRequest request, std::stop_token stop)>
+      open;
   /// The device's cursor.
   std::function<Result<std::int64_t>()> cursor;
   /// One sync() of the engine.

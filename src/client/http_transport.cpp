@@ -12,6 +12,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -131,6 +132,13 @@ class Connection {
     connected_ = false;
   }
 
+  // close() for another thread. Only the io_context may be touched from there: the close runs
+  // inside the wait in progress, or the next one, which then fails at once (operation_aborted,
+  // or a closed socket).
+  void close_from_any_thread() {
+    asio::post(ioc_, [this] { close(); });
+  }
+
  private:
   std::string host_;
   std::string port_;
@@ -170,19 +178,15 @@ class HttpResponseStream final : public ResponseStream {
     conn_.run();
   }
 
-  Status open(const HttpRequest& request) {
-    SYNCLOG_RETURN_IF_ERROR(conn_.connect());
-    SYNCLOG_RETURN_IF_ERROR(conn_.write(request));
-    const auto result = conn_.await([&](auto handler) {
-      http::async_read_header(conn_.stream(), buffer_, parser_, std::move(handler));
-    });
-    if (result) return unavailable("reading the answer to " + request.target, result);
-    // From here on the caller's read() timeouts apply: the stream's own timer would close the
-    // connection of a stream that is merely quiet.
-    conn_.stream().expires_never();
-    response_ = response_head(parser_.get().base());
-    if (response_.status != 200) return read_error_body(request.target);
-    return Status();
+  Status open(const HttpRequest& request, std::stop_token stop) {
+    // Without this, a stop would wait out the connect and request timeouts (40 s by default)
+    // against a server that accepts and never answers.
+    const std::stop_callback on_stop(stop, [this] { conn_.close_from_any_thread(); });
+    Status opened = open_until_answered(request);
+    if (!opened.ok() && stop.stop_requested()) {
+      return make_error(ErrorCode::kUnavailable, "opening " + request.target + ": stopped");
+    }
+    return opened;
   }
 
   const HttpResponse& response() const override { return response_; }
@@ -212,6 +216,21 @@ class HttpResponseStream final : public ResponseStream {
  private:
   // An error answer is read whole, like send()'s, but bounded: it explains a refusal.
   static constexpr std::size_t kMaxErrorBody = 64 * 1024;
+
+  Status open_until_answered(const HttpRequest& request) {
+    SYNCLOG_RETURN_IF_ERROR(conn_.connect());
+    SYNCLOG_RETURN_IF_ERROR(conn_.write(request));
+    const auto result = conn_.await([&](auto handler) {
+      http::async_read_header(conn_.stream(), buffer_, parser_, std::move(handler));
+    });
+    if (result) return unavailable("reading the answer to " + request.target, result);
+    // From here on the caller's read() timeouts apply: the stream's own timer would close the
+    // connection of a stream that is merely quiet.
+    conn_.stream().expires_never();
+    response_ = response_head(parser_.get().base());
+    if (response_.status != 200) return read_error_body(request.target);
+    return Status();
+  }
 
   void start_read() {
     parser_.get().body().data = piece_.data();
@@ -273,9 +292,10 @@ class HttpTransport final : public Transport {
     return r;
   }
 
-  Result<std::unique_ptr<ResponseStream>> open_stream(const HttpRequest& request) override {
+  Result<std::unique_ptr<ResponseStream>> open_stream(const HttpRequest& request,
+                                                      std::stop_token stop) override {
     auto stream = std::make_unique<HttpResponseStream>(host_, port_, prefix_, conn_.options());
-    SYNCLOG_RETURN_IF_ERROR(stream->open(request));
+    SYNCLOG_RETURN_IF_ERROR(stream->open(request, std::move(stop)));
     return std::unique_ptr<ResponseStream>(std::move(stream));
   }
 

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,8 +64,11 @@ class Transport {
   /// Sends `request` on a new connection that the returned stream owns (the keep-alive one
   /// stays free for send()), and returns once the answer's status and headers have arrived
   /// (for a status other than 200, the whole answer), within the connect and request timeouts.
-  /// Errors as send()'s.
-  virtual Result<std::unique_ptr<ResponseStream>> open_stream(const HttpRequest& request) = 0;
+  /// Errors as send()'s. Requesting `stop` (from any thread) cuts the wait short: connecting,
+  /// sending and waiting for the answer end at once with kUnavailable; only the name lookup
+  /// (the system resolver) is not interrupted.
+  virtual Result<std::unique_ptr<ResponseStream>> open_stream(const HttpRequest& request,
+                                                              std::stop_token stop) = 0;
 };
 
 struct HttpTransportOptions {

@@ -237,7 +237,7 @@ struct SyncEngine::Impl {
   //////// Listen
 
   // The change stream, opened with the credentials the store holds now.
-  Result<std::unique_ptr<ResponseStream>> open_stream(HttpRequest req) {
+  Result<std::unique_ptr<ResponseStream>> open_stream(HttpRequest req, std::stop_token stop) {
     SYNCLOG_ASSIGN_OR_RETURN(std::string url, store.server_url());
     if (url.empty()) return make_error(ErrorCode::kInvalidRequest, "no server URL set");
     SYNCLOG_ASSIGN_OR_RETURN(std::string stream_token, store.token());
@@ -245,12 +245,14 @@ struct SyncEngine::Impl {
     req.headers.emplace_back("x-auth-token", std::move(stream_token));
     req.headers.emplace_back("x-client-id", std::move(stream_client_id));
     SYNCLOG_ASSIGN_OR_RETURN(auto t, make_http_transport(url, transport_options()));
-    return t->open_stream(req);
+    return t->open_stream(req, std::move(stop));
   }
 
   Status listen(const ListenOptions& listen_options, std::stop_token stop) {
     ListenerSeams seams;
-    seams.open = [this](HttpRequest req) { return open_stream(std::move(req)); };
+    seams.open = [this](HttpRequest req, std::stop_token opening) {
+      return open_stream(std::move(req), std::move(opening));
+    };
     seams.cursor = [this] { return store.cursor(); };
     seams.sync = [this] { return sync(); };
     seams.backoff = [this](int retry, std::optional<std::chrono::milliseconds> base) {

@@ -29,7 +29,7 @@ struct AppOptions {
   double auth_failure_rate = 10;
   double auth_failure_burst = 30;
   // The change stream (GET /v1/sync/events).
-  std::size_t events_per_user = 16;              // open streams per user; 429 beyond
+  std::size_t events_per_user = 16;              // open streams per user; the oldest ends beyond
   std::chrono::milliseconds events_heartbeat{15'000};  // a comment after this much silence
   std::chrono::milliseconds events_retry{1'000};       // the reconnect delay hint sent first
 };

@@ -33,20 +33,22 @@ const ChangeHub::Shard& ChangeHub::shard(storage::UserKey user) const {
   return shards_[static_cast<std::uint64_t>(user) % kShards];
 }
 
-bool ChangeHub::add(storage::UserKey user, Listener& l, std::size_t limit) {
+void ChangeHub::add(storage::UserKey user, Listener& l, std::size_t limit) {
   Shard& s = shard(user);
   {
     std::lock_guard lock(s.mu);
     auto& list = s.users[user];
-    if (list.size() >= limit) {
-      if (list.empty()) s.users.erase(user);
-      return false;
+    // One out for one in: with the same limit at every call, the list never holds more.
+    if (list.size() >= std::max<std::size_t>(limit, 1)) {
+      list.front()->evicted();
+      list.front() = &l;
+      std::rotate(list.begin(), list.begin() + 1, list.end());  // the newest last
+      return;
     }
     list.push_back(&l);
   }
   total_.fetch_add(1, std::memory_order_relaxed);
   if (open_) open_->add(1);
-  return true;
 }
 
 void ChangeHub::remove(storage::UserKey user, Listener& l) {
@@ -58,8 +60,7 @@ void ChangeHub::remove(storage::UserKey user, Listener& l) {
     auto& list = it->second;
     auto pos = std::find(list.begin(), list.end(), &l);
     if (pos == list.end()) return;
-    *pos = list.back();
-    list.pop_back();
+    list.erase(pos);  // keeps the order: add() evicts the oldest
     if (list.empty()) s.users.erase(it);
   }
   total_.fetch_sub(1, std::memory_order_relaxed);

@@ -35,6 +35,9 @@ class ChangeHub {
     // heads may arrive out of order: a listener keeps the highest. Called on any thread with
     // the hub's lock held: it must return at once and must not call the hub.
     virtual void head_moved(std::int64_t head) = 0;
+    // add() dropped this listener to make room for a newer one of the same user: it is not
+    // called again, and remove() of it does nothing. Called like head_moved.
+    virtual void evicted() = 0;
 
    protected:
     ~Listener() = default;
@@ -45,9 +48,10 @@ class ChangeHub {
   ChangeHub(const ChangeHub&) = delete;
   ChangeHub& operator=(const ChangeHub&) = delete;
 
-  // Adds `l` to `user`'s listeners, unless the user already has `limit` of them (false). `l`
-  // must stay alive until remove(); after remove() returns, it is never called again.
-  bool add(storage::UserKey user, Listener& l, std::size_t limit);
+  // Adds `l` to `user`'s listeners. When the user already has `limit` of them (at least 1), the
+  // oldest is evicted first, so a user never has more than `limit`. `l` must stay alive until
+  // remove(); after remove() returns, or after it was evicted, it is never called again.
+  void add(storage::UserKey user, Listener& l, std::size_t limit);
   void remove(storage::UserKey user, Listener& l);
 
   // Tells `user`'s listeners that the head is now `head`.
@@ -67,7 +71,8 @@ class ChangeHub {
   static constexpr std::size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<storage::UserKey, std::vector<Listener*>> users;  // guarded by mu
+    // Oldest first. Guarded by mu.
+    std::unordered_map<storage::UserKey, std::vector<Listener*>> users;
   };
   Shard& shard(storage::UserKey user);
   const Shard& shard(storage::UserKey user) const;

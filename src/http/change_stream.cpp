@@ -13,9 +13,9 @@ ChangeStream::~ChangeStream() {
   if (joined_) hub_.remove(user_, *this);
 }
 
-bool ChangeStream::join(std::size_t limit) {
-  joined_ = hub_.add(user_, *this, limit);
-  return joined_;
+void ChangeStream::join(std::size_t limit) {
+  hub_.add(user_, *this, limit);
+  joined_ = true;
 }
 
 void ChangeStream::begin(std::int64_t head, std::optional<std::int64_t> seen) {
@@ -28,6 +28,19 @@ void ChangeStream::head_moved(std::int64_t head) {
   while (head > known && !latest_.compare_exchange_weak(known, head, std::memory_order_acq_rel)) {
   }
   if (head <= known) return;  // nothing new for this stream
+  wake();
+}
+
+void ChangeStream::evicted() {
+  evicted_.store(true, std::memory_order_release);
+  wake();
+}
+
+std::string_view ChangeStream::finished() const {
+  return evicted_.load(std::memory_order_acquire) ? "evicted" : "";
+}
+
+void ChangeStream::wake() {
   if (started_.load(std::memory_order_acquire) && !wake_pending_.exchange(true)) wake_();
 }
 

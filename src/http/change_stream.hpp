@@ -15,6 +15,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "http/change_hub.hpp"
 #include "http/event_stream.hpp"
@@ -34,29 +35,35 @@ class ChangeStream final : public EventStream, public ChangeHub::Listener {
   // Leaves the hub, if it joined.
   ~ChangeStream() override;
 
-  // Joins the hub as one of the user's streams; false when the user already has `limit`. Moves
-  // told from then on are kept, so a head read after joining misses none.
-  bool join(std::size_t limit);
+  // Joins the hub as one of the user's streams, evicting the user's oldest when it already has
+  // `limit` (ChangeHub::add). Moves told from then on are kept, so a head read after joining
+  // misses none.
+  void join(std::size_t limit);
   // What the client has seen: the head read after joining, and the Last-Event-ID or
   // lastMutationAt it sent (nothing: it has seen nothing). The first take() sends an event at
   // once when the head is above what the client has seen. A value above the head (a cursor
   // from elsewhere) sends nothing at once; every later move does.
   void begin(std::int64_t head, std::optional<std::int64_t> seen);
 
-  // ChangeHub::Listener; any thread.
+  // ChangeHub::Listener; any thread. Once evicted, the stream is finished() and wakes the server.
   void head_moved(std::int64_t head) override;
+  void evicted() override;
 
   // EventStream; the connection's strand.
   void start(Wake wake) override;
   std::string take() override;
   std::chrono::milliseconds heartbeat() const override { return options_.heartbeat; }
   std::string heartbeat_text() const override { return ": heartbeat\n\n"; }
+  std::string_view finished() const override;
 
   // The text of one event.
   static std::string event_text(std::int64_t head);
 
  private:
   static constexpr std::int64_t kNothing = std::numeric_limits<std::int64_t>::min();
+
+  // Asks the server to call take() (or look at finished()) soon, once it started the stream.
+  void wake();
 
   ChangeHub& hub_;
   const storage::UserKey user_;
@@ -65,6 +72,7 @@ class ChangeStream final : public EventStream, public ChangeHub::Listener {
   std::atomic<std::int64_t> latest_{kNothing};  // the highest head told or read
   std::atomic<bool> wake_pending_{false};       // a wake is on its way to the strand
   std::atomic<bool> started_{false};            // wake_ is set (and never changes again)
+  std::atomic<bool> evicted_{false};            // the hub dropped it for a newer stream
   Wake wake_;
   // On the strand only.
   std::int64_t sent_ = kNothing;  // the highest head the client has (sent, or given by it)

@@ -6,7 +6,8 @@
 // up while a write is in progress is therefore taken, and sent, as one. When nothing was written
 // for heartbeat(), the server writes heartbeat_text() instead; a write that fails, or does not
 // finish within the server's write timeout, ends the stream. So do the client closing its side
-// and the server draining (SIGTERM). The server then calls ended() once.
+// and the server draining (SIGTERM), and so does the stream itself saying it is finished(). The
+// server then calls ended() once.
 #pragma once
 
 #include <chrono>
@@ -22,7 +23,8 @@ class EventStream {
   // Asks the server to call take() soon. Thread-safe and cheap; calls may be coalesced.
   using Wake = std::function<void()>;
   // The stream has ended, having written `bytes_out` bytes of body; `why` says how
-  // ("client_closed", "write_failed", "write_timeout", "draining", "not_started").
+  // ("client_closed", "write_failed", "write_timeout", "draining", "not_started", or what
+  // finished() said).
   using Ended = std::function<void(std::int64_t bytes_out, std::string_view why)>;
 
   EventStream() = default;
@@ -39,6 +41,10 @@ class EventStream {
   // How long the stream may stay silent before heartbeat_text() is sent.
   virtual std::chrono::milliseconds heartbeat() const = 0;
   virtual std::string heartbeat_text() const = 0;
+  // Why the stream must end now (text that lives as long as the stream), or "" while it goes
+  // on. Looked at whenever the stream wakes the server; the server then ends the response as
+  // when draining, with the last chunk, so the client sees a clean end and reconnects.
+  virtual std::string_view finished() const { return {}; }
 
   // Called by the server, once; runs the callback given to on_ended.
   void ended(std::int64_t bytes_out, std::string_view why);

@@ -9,6 +9,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <filesystem>
@@ -38,6 +43,41 @@ using asio::use_awaitable;
 namespace {
 
 constexpr auto kAsTuple = asio::as_tuple(use_awaitable);
+
+// The least time a stream's data may stay unacknowledged before the kernel gives up on the
+// client: below a few retransmissions, one lost segment on a slow mobile link would end a
+// healthy stream (a test's 200 ms heartbeat would ask for 400 ms).
+constexpr std::chrono::milliseconds kMinStreamUserTimeout{10'000};
+
+// A client that vanished without FIN or RST (a phone that changed networks) is not found by
+// writing a heartbeat: the write is taken into the kernel's send buffer and completes, and the
+// socket only fails when retransmission gives up, about 15 minutes later, holding one of the
+// user's --events-per-user slots meanwhile. TCP_USER_TIMEOUT fails it once data has stayed
+// unacknowledged for about two heartbeats (still within the SDK's idle timeout of 2.5), and
+// keepalive does the same for a stream with nothing in flight. Linux only; elsewhere the stream
+// is held until the kernel's own limits, as before. Best effort: a refused option is not an
+// error. Behind a proxy the peer is the proxy, which acknowledges for the client: there only
+// the per-user cap's eviction of the oldest stream helps (see get_events).
+void fail_streams_to_vanished_clients(tcp::socket& socket, std::chrono::milliseconds heartbeat) {
+  beast::error_code ignored;
+  socket.set_option(asio::socket_base::keep_alive(true), ignored);
+#if defined(__linux__)
+  const auto limit = std::max(2 * heartbeat, kMinStreamUserTimeout);
+  const auto seconds = [](std::chrono::milliseconds d) {
+    const auto s = std::chrono::ceil<std::chrono::seconds>(d).count();
+    return static_cast<int>(std::max<std::int64_t>(1, s));
+  };
+  const int fd = socket.native_handle();
+  const unsigned user_timeout = static_cast<unsigned>(limit.count());
+  const int idle = seconds(limit / 2), interval = seconds(limit / 6), probes = 3;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout, sizeof user_timeout);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
+#else
+  (void)heartbeat;
+#endif
+}
 
 // Hands a request to the application and resumes the session when it answers, on the session's
 // executor. The tracked executor keeps io_context::run() from returning meanwhile.
@@ -264,9 +304,10 @@ struct Server::Impl {
 
   // Serves a response whose body is an EventStream: the header, then what the stream has to
   // say, chunk by chunk, and a heartbeat after each quiet interval. The normal request and idle
-  // timeouts do not apply; each write has the write timeout. Ends when the client leaves, a write
-  // fails, or the server drains (then with the last chunk, so the client sees a clean end and
-  // reconnects, elsewhere).
+  // timeouts do not apply; each write has the write timeout. Ends when the client leaves (or
+  // vanishes: fail_streams_to_vanished_clients), a write fails, the server drains or the stream
+  // is finished (these two with the last chunk, so the client sees a clean end and reconnects,
+  // elsewhere).
   awaitable<void> serve_stream(std::shared_ptr<Session> s, HttpResponse resp, unsigned version) {
     std::shared_ptr<EventStream> events = std::move(resp.stream);
     const bool chunked = version >= 11;
@@ -275,6 +316,7 @@ struct Server::Impl {
     s->buffer.clear();
     s->buffer.shrink_to_fit();
     s->streaming = true;
+    fail_streams_to_vanished_clients(s->stream.socket(), events->heartbeat());
     std::int64_t bytes_out = 0;
     std::string_view why = "draining";
     const beast::error_code hec = co_await write_stream_header(s, std::move(resp), version, why);
@@ -290,6 +332,7 @@ struct Server::Impl {
       const auto heartbeat = std::max(events->heartbeat(), std::chrono::milliseconds(1));
       auto quiet_since = std::chrono::steady_clock::now();
       bool framing_intact = true;
+      bool end_cleanly = false;  // the server or the stream ends it, not the connection
       std::string text = events->take();
       for (;;) {
         if (!text.empty()) {
@@ -306,6 +349,12 @@ struct Server::Impl {
         }
         if (s->stop_stream || draining.load()) {
           why = "draining";
+          end_cleanly = true;
+          break;
+        }
+        if (const std::string_view finished = events->finished(); !finished.empty()) {
+          why = finished;
+          end_cleanly = true;
           break;
         }
         text = events->take();
@@ -314,7 +363,7 @@ struct Server::Impl {
         auto [wec] = co_await s->wakeup.async_wait(kAsTuple);
         if (!wec) text = events->heartbeat_text();  // quiet for a whole interval
       }
-      if (why == "draining" && chunked && framing_intact) {
+      if (end_cleanly && chunked && framing_intact) {
         // The last chunk ends the response cleanly; a client that does not take it within a
         // short while is simply closed.
         s->arm(std::min(options.write_timeout, std::chrono::milliseconds(2000)), s);

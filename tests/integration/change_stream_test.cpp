@@ -1,8 +1,8 @@
 // GET /v1/sync/events, the change stream (docs/api.md "Change stream"), against the real
 // binary: the retry hint and the current head first, other devices' pushes as they commit and
 // no other user's, Last-Event-ID and lastMutationAt, coalescing with rising ids, heartbeats,
-// errors before the stream, the per-user cap and the connection cap, the drain on SIGTERM, and
-// clients that leave.
+// errors before the stream, the per-user cap (the oldest stream makes room) and the connection
+// cap, the drain on SIGTERM, and clients that leave.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -302,22 +302,43 @@ TEST_F(ChangeStreamTest, TheIdleAndRequestTimeoutsDoNotCutAStream) {
   EXPECT_EQ(id_of(*ev), head);
 }
 
-TEST_F(ChangeStreamTest, ThePerUserCapAnswers429WithRetryAfter) {
+// A device whose network changed reconnects while its old stream still holds a slot (the
+// server cannot tell it is dead): the newest stream is served, and the oldest makes room.
+TEST_F(ChangeStreamTest, ThePerUserCapEndsTheOldestStreamToMakeRoomForANewOne) {
   ServerProcess server({"--events-per-user", "2"});
+  SyncApi alice(server, "alice");
   auto first = open_stream(server, "alice");
-  expect_greeting(first, SyncApi(server, "alice").head());
+  expect_greeting(first, alice.head());
   auto second = open_stream(server, "alice");
-  ASSERT_EQ(second.status(), 200);
+  expect_greeting(second, alice.head());
   auto third = open_stream(server, "alice");
-  ASSERT_EQ(third.status(), 429) << third.body();
-  EXPECT_FALSE(third.header("retry-after").empty());
-  EXPECT_EQ(json::parse(third.body()).at("type"), "rate_limit_exceeded");
-  // Other users have their own.
+  expect_greeting(third, alice.head());
+  // The oldest ends cleanly, so its client reconnects after the retry hint; the others stay.
+  EXPECT_TRUE(first.wait_ended(5s)) << "the oldest stream stayed open";
+  EXPECT_TRUE(first.ended_cleanly()) << "the oldest stream did not end with the last chunk";
+  EXPECT_TRUE(eventually([&] { return metric_value(server, "synclog_event_streams") == 2; }));
+  // Other users have their own: bob's stream evicts none of alice's.
   auto bob = open_stream(server, "bob");
-  EXPECT_EQ(bob.status(), 200);
-  // A stream that closes frees its slot.
-  first.close();
-  EXPECT_TRUE(eventually([&] { return open_stream(server, "alice").status() == 200; }));
+  expect_greeting(bob, SyncApi(server, "bob").head());
+  const auto head = alice.push_ok(note("heard by the two newest")).at("lastMutationAt").to_number<std::int64_t>();
+  for (auto* s : {&second, &third}) {
+    auto ev = s->next_event(5s);
+    ASSERT_TRUE(ev.has_value()) << "a stream that kept its slot missed the push";
+    EXPECT_EQ(id_of(*ev), head);
+  }
+  // The cap stays hard: however many a user opens, it never holds more than two.
+  std::vector<EventStreamClient> more;
+  for (int i = 0; i < 3; ++i) {
+    more.push_back(open_stream(server, "alice"));
+    expect_greeting(more.back(), head);
+  }
+  EXPECT_TRUE(eventually([&] { return metric_value(server, "synclog_event_streams") == 3; }));
+  for (auto* s : {&second, &third, &more[0]}) EXPECT_TRUE(s->wait_ended(5s));
+  EXPECT_FALSE(more[1].wait_ended(200ms));
+  ASSERT_EQ(server.terminate(), 0);
+  int evicted = 0;
+  for (const auto& line : stream_log_lines(server)) evicted += line.at("stream_end") == "evicted";
+  EXPECT_EQ(evicted, 4) << server.access_log();
 }
 
 TEST_F(ChangeStreamTest, StreamsCountTowardTheConnectionCap) {

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "fault_proxy.hpp"
 #include "metric_wait.hpp"
 #include "server_process.hpp"
 #include "synclog_command.hpp"
@@ -442,6 +443,28 @@ TEST_F(ClientCliTest, ListenStopsCleanlyOnSigtermAndSigint) {
     EXPECT_EQ(r.err, "") << r;
     ASSERT_TRUE(wait_for_metric(server_, "synclog_event_streams", 0)) << sig;
   }
+}
+
+// The same while the stream is being opened through a proxy that never passes the answer on:
+// the signal must not wait out the connect and request timeouts (40 s).
+TEST_F(ClientCliTest, ListenStopsAtOnceOnSigintWhileTheServerNeverAnswers) {
+  FaultProxy proxy(server_.host(), server_.port());
+  proxy.fault_matching(FaultProxy::request_is("GET", "/v1/sync/events"),
+                       Fault::delay_response(std::chrono::minutes(10)));
+  const CommandRun init = client(tablet_, {"init", "--server", "http://127.0.0.1:" +
+                                                                   std::to_string(proxy.port()),
+                                           "--token", server_.token("cli-listen-silent")});
+  ASSERT_EQ(init.exit_code, 0) << init;
+  const StartedCommand listening = start_synclog({"client", "--db", tablet_, "listen", "--for", "90s"},
+                                                 scratch_ / "listen-silent");
+  ASSERT_TRUE(wait_for_metric(server_, "synclog_event_streams", 1));  // held by the proxy
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto signalled = std::chrono::steady_clock::now();
+  ASSERT_EQ(::kill(listening.pid, SIGINT), 0);
+  const CommandRun r = wait_synclog(listening, std::chrono::seconds(120));
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::seconds(2)) << r;
+  EXPECT_EQ(r.err, "") << r;
 }
 
 TEST_F(ClientCliTest, ListenWithATokenTheServerRefusesExitsOne) {

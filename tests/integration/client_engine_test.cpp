@@ -871,6 +871,26 @@ TEST_F(ClientEngineTest, HeartbeatsKeepAQuietStreamAliveAndASilentOneIsReplaced)
   EXPECT_EQ(listening.disconnects().front(), "no event or heartbeat for 300 ms");
 }
 
+// A server that takes the stream's connection and never answers (here a proxy holding the
+// answer back; a wedged load balancer or a captive portal in the field): stopping listen()
+// must not wait out the connect and request timeouts (40 s here) for the opening to fail.
+TEST_F(ClientEngineTest, StoppingWhileTheStreamIsBeingOpenedReturnsAtOnce) {
+  FaultProxy proxy(server_.host(), server_.port());
+  proxy.fault_matching(FaultProxy::request_is("GET", "/v1/sync/events"),
+                       Fault::delay_response(std::chrono::minutes(10)));
+  SyncOptions options = Device::fast();
+  options.request_timeout = std::chrono::seconds(30);
+  auto b = device("b", proxy.port(), options);
+  Listener listening(*b->engine);
+  // The request reached the server, whose answer the proxy holds: listen() waits for it.
+  ASSERT_TRUE(test::wait_for_metric(server_, "synclog_event_streams", 1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto stopping = std::chrono::steady_clock::now();
+  ASSERT_OK(listening.stop());
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(1));
+  EXPECT_TRUE(listening.disconnects().empty()) << listening.disconnects().front();
+}
+
 TEST_F(ClientEngineTest, ListeningWithATokenTheServerRefusesEndsWithUnauthorized) {
   auto b = device("b");
   ASSERT_OK(b->store->set_token("not-a-token"));

@@ -250,15 +250,15 @@ void get_events(Services& s, const std::shared_ptr<Exchange>& ex) {
   options.retry = s.options.events_retry;
   options.events_sent = &s.metrics.counter("synclog_events_sent_total", "Change stream events sent");
   auto stream = std::make_shared<ChangeStream>(s.changes, ctx.user, options);
-  if (!stream->join(s.options.events_per_user)) {
-    // A slot frees when a stream closes; a dead client's is found by its next heartbeat.
-    const auto wait = std::max<std::int64_t>(
-        1, std::chrono::ceil<std::chrono::seconds>(s.options.events_heartbeat).count());
-    return too_many_requests(s, ex, wait,
-                             "Too many open change streams for this user (" +
-                                 std::to_string(s.options.events_per_user) +
-                                 "), please close one or try again later");
-  }
+  // At the cap, the user's oldest stream ends (cleanly: its client reconnects after `retry:`)
+  // rather than this one being refused. The server cannot tell a dead client from a quiet one:
+  // a device that dropped off a network leaves a stream that TCP_USER_TIMEOUT finds only after
+  // about two heartbeats, and behind a proxy (docs/deploy.md) never, since the proxy keeps
+  // acknowledging. Refusing would lock out the one device known to be alive, the one that just
+  // connected, for as long as its dead streams hold the slots. The cap stays hard. The cost
+  // falls on a user with more live listeners than the cap: they take turns, each reconnection
+  // ending the next oldest (about one per retry delay, logged as stream_end "evicted").
+  stream->join(s.options.events_per_user);
   // Joined first, read second: a move committed in between is kept by the stream.
   read_head(s.store, ctx.user, [ex, stream, seen = *seen](Result<std::int64_t> head) {
     ex->resume([ex, stream, seen, head = std::move(head)] {

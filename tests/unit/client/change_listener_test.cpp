@@ -105,7 +105,7 @@ class ChangeListenerTest : public ::testing::Test {
 
   ListenerSeams seams() {
     ListenerSeams s;
-    s.open = [this](HttpRequest req) -> Result<std::unique_ptr<ResponseStream>> {
+    s.open = [this](HttpRequest req, std::stop_token) -> Result<std::unique_ptr<ResponseStream>> {
       requests_.push_back(req);
       if (attempts_.empty()) {
         stop_.request_stop();  // the script is over

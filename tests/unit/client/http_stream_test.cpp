@@ -1,7 +1,7 @@
 // Transport::open_stream (src/client/http_transport.hpp) against a scripted server on a loopback
 // socket: a chunked body read piece by piece as it is sent, a read that times out leaving the
-// connection usable, the end of the body, a cut connection and broken chunk framing, and an
-// error answer read whole.
+// connection usable, the end of the body, a cut connection and broken chunk framing, an error
+// answer read whole, and an opening cut short by a stop.
 #include "client/http_transport.hpp"
 
 #include <gtest/gtest.h>
@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <functional>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <thread>
 
@@ -101,7 +102,8 @@ constexpr std::string_view kStreamHead =
     "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 Result<std::unique_ptr<ResponseStream>> open(const std::string& url,
-                                             milliseconds request_timeout = milliseconds(5000)) {
+                                             milliseconds request_timeout = milliseconds(5000),
+                                             std::stop_token stop = {}) {
   HttpTransportOptions options;
   options.connect_timeout = milliseconds(5000);
   options.request_timeout = request_timeout;
@@ -110,7 +112,7 @@ Result<std::unique_ptr<ResponseStream>> open(const std::string& url,
   HttpRequest req;
   req.target = "/v1/sync/events";
   req.headers = {{"last-event-id", "42"}, {"accept", "text/event-stream"}};
-  return (*transport)->open_stream(req);  // the stream outlives its transport
+  return (*transport)->open_stream(req, stop);  // the stream outlives its transport
 }
 
 // Reads until `want` bytes arrived or `limit` passes.
@@ -232,6 +234,28 @@ TEST(HttpStreamTest, AServerThatNeverAnswersTimesOutOpening) {
   ASSERT_FALSE(stream.ok());
   EXPECT_EQ(stream.error().code, ErrorCode::kUnavailable);
   EXPECT_LT(std::chrono::steady_clock::now() - before, milliseconds(3000));
+}
+
+// Stopping listen() must not wait out the connect and request timeouts against a server that
+// takes the connection and never answers (a wedged proxy, a captive portal): the stop token
+// cuts the opening short, whether it was requested before or during it.
+TEST(HttpStreamTest, OpeningEndsAtOnceWhenStopIsRequested) {
+  for (const milliseconds stop_after : {milliseconds(0), milliseconds(300)}) {
+    ScriptedServer server([](ScriptedServer& s) { s.wait_for_close(milliseconds(10'000)); });
+    std::stop_source stop;
+    if (stop_after == milliseconds(0)) stop.request_stop();
+    std::jthread stopper([&] {
+      std::this_thread::sleep_for(stop_after);
+      stop.request_stop();
+    });
+    const auto before = std::chrono::steady_clock::now();
+    auto stream = open(server.url(), milliseconds(30'000), stop.get_token());
+    const auto took = std::chrono::steady_clock::now() - before;
+    ASSERT_FALSE(stream.ok()) << stop_after.count();
+    EXPECT_EQ(stream.error().code, ErrorCode::kUnavailable);
+    EXPECT_NE(stream.error().message.find("stopped"), std::string::npos) << stream.error().message;
+    EXPECT_LT(took, stop_after + milliseconds(1000)) << stop_after.count();
+  }
 }
 
 TEST(HttpStreamTest, AStreamDestroyedWhileAReadIsPendingClosesCleanly) {

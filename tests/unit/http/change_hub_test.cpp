@@ -1,5 +1,5 @@
 // The change stream's hub and stream without sockets: which listeners hear which user's moves,
-// the per-user limit, resync and the store's HeadEvents on a real SqliteStore; what a
+// the per-user limit (the oldest is evicted), resync and the store's HeadEvents on a real SqliteStore; what a
 // ChangeStream sends (the hint, the immediate event, coalescing, ids that only rise) and when it
 // wakes the server.
 #include "http/change_hub.hpp"
@@ -27,6 +27,8 @@ class RecordingListener final : public ChangeHub::Listener {
     std::lock_guard lock(mu_);
     heads_.push_back(head);
   }
+  void evicted() override { evicted_ = true; }
+  bool was_evicted() const { return evicted_.load(); }
   std::vector<std::int64_t> heads() const {
     std::lock_guard lock(mu_);
     return heads_;
@@ -45,14 +47,15 @@ class RecordingListener final : public ChangeHub::Listener {
  private:
   mutable std::mutex mu_;
   std::vector<std::int64_t> heads_;
+  std::atomic<bool> evicted_{false};
 };
 
 TEST(ChangeHubTest, AMoveIsToldToThatUsersListenersOnly) {
   ChangeHub hub;
   RecordingListener a1, a2, b;
-  ASSERT_TRUE(hub.add(1, a1, 16));
-  ASSERT_TRUE(hub.add(1, a2, 16));
-  ASSERT_TRUE(hub.add(2, b, 16));
+  hub.add(1, a1, 16);
+  hub.add(1, a2, 16);
+  hub.add(2, b, 16);
   hub.moved(1, 100);
   hub.moved(3, 300);  // nobody listens
   EXPECT_EQ(a1.heads(), std::vector<std::int64_t>{100});
@@ -66,24 +69,36 @@ TEST(ChangeHubTest, AMoveIsToldToThatUsersListenersOnly) {
   hub.remove(2, b);
 }
 
-TEST(ChangeHubTest, AddRefusesAUserBeyondTheLimitAndARemovalFreesASlot) {
+TEST(ChangeHubTest, AddBeyondTheLimitEvictsTheUsersOldestListener) {
   Registry metrics;
   Gauge& open = metrics.gauge("streams", "open");
   ChangeHub hub(&open);
-  RecordingListener a1, a2, a3, b;
-  EXPECT_TRUE(hub.add(1, a1, 2));
-  EXPECT_TRUE(hub.add(1, a2, 2));
-  EXPECT_FALSE(hub.add(1, a3, 2));
-  EXPECT_TRUE(hub.add(2, b, 2));  // each user has its own
+  RecordingListener a1, a2, a3, a4, b;
+  hub.add(1, a1, 2);
+  hub.add(1, a2, 2);
+  hub.add(2, b, 2);  // each user has its own
+  hub.add(1, a3, 2);
+  EXPECT_TRUE(a1.was_evicted());
+  EXPECT_FALSE(a2.was_evicted());
+  EXPECT_FALSE(b.was_evicted());
   EXPECT_EQ(hub.listeners(1), 2u);
   EXPECT_EQ(hub.listeners(), 3u);
   EXPECT_EQ(open.value(), 3);
-  hub.remove(1, a3);  // never added: no effect
+  hub.moved(1, 100);
+  EXPECT_TRUE(a1.heads().empty());  // never called again
+  EXPECT_EQ(a3.heads(), std::vector<std::int64_t>{100});
+  hub.remove(1, a1);  // evicted already: no effect
   EXPECT_EQ(hub.listeners(), 3u);
-  hub.remove(1, a1);
-  EXPECT_TRUE(hub.add(1, a3, 2));
+  // A removal keeps the order: with a2 gone from a2, a3, a4, the oldest is a3.
+  hub.add(1, a4, 3);
   hub.remove(1, a2);
-  hub.remove(1, a3);
+  RecordingListener a5;
+  hub.add(1, a5, 2);
+  EXPECT_FALSE(a2.was_evicted());
+  EXPECT_TRUE(a3.was_evicted());
+  EXPECT_FALSE(a4.was_evicted());
+  hub.remove(1, a4);
+  hub.remove(1, a5);
   hub.remove(2, b);
   EXPECT_EQ(hub.listeners(1), 0u);
   EXPECT_EQ(hub.listeners(), 0u);
@@ -98,7 +113,7 @@ TEST(ChangeHubTest, ConcurrentMovesAddsAndRemovesAreSafe) {
   });
   for (int round = 0; round < 2000; ++round) {
     RecordingListener l;
-    ASSERT_TRUE(hub.add(round % 4, l, 16));
+    hub.add(round % 4, l, 16);
     hub.remove(round % 4, l);  // after this, `l` is never called (it is destroyed next)
   }
   stop = true;
@@ -135,8 +150,8 @@ TEST_F(ChangeHubStoreTest, TheStoresHeadEventsReachTheListenersOfTheUserWhoseHea
   const auto alice = user("alice");
   const auto bob = user("bob");
   RecordingListener a, b;
-  ASSERT_TRUE(hub_.add(alice, a, 16));
-  ASSERT_TRUE(hub_.add(bob, b, 16));
+  hub_.add(alice, a, 16);
+  hub_.add(bob, b, 16);
   ASSERT_TRUE(set_head(alice, 5'000).ok());
   // Told before the write's completion returns.
   EXPECT_EQ(a.heads(), std::vector<std::int64_t>{5'000});
@@ -152,8 +167,8 @@ TEST_F(ChangeHubStoreTest, ResyncReadsTheHeadOfEveryUserWithListeners) {
   ASSERT_TRUE(set_head(alice, 7'000).ok());
   ASSERT_TRUE(set_head(bob, 8'000).ok());
   RecordingListener a, b;
-  ASSERT_TRUE(hub_.add(alice, a, 16));
-  ASSERT_TRUE(hub_.add(bob, b, 16));
+  hub_.add(alice, a, 16);
+  hub_.add(bob, b, 16);
   hub_.head_events(*store_).resync();
   EXPECT_TRUE(a.wait_for(7'000));
   EXPECT_TRUE(b.wait_for(8'000));
@@ -174,7 +189,7 @@ class ChangeStreamTextTest : public ::testing::Test {
     ChangeStream::Options o;
     o.events_sent = &sent_;
     auto s = std::make_unique<ChangeStream>(hub_, 1, o);
-    EXPECT_TRUE(s->join(limit));
+    s->join(limit);
     return s;
   }
   ChangeHub hub_;
@@ -245,14 +260,21 @@ TEST_F(ChangeStreamTextTest, WakesOncePerTakeAndOnlyAfterStart) {
   EXPECT_EQ(wakes, 2);
 }
 
-TEST_F(ChangeStreamTextTest, JoinRespectsTheLimitAndAStreamLeavesTheHubWhenDestroyed) {
+TEST_F(ChangeStreamTextTest, AStreamEvictedByANewerOneIsFinishedAndWakesTheServer) {
   auto first = stream(2);
   auto second = stream(2);
-  ChangeStream::Options o;
-  ChangeStream third(hub_, 1, o);
-  EXPECT_FALSE(third.join(2));
+  int wakes = 0;
+  first->start([&wakes] { ++wakes; });
+  EXPECT_EQ(first->finished(), "");
+  auto third = stream(2);
+  EXPECT_EQ(first->finished(), "evicted");
+  EXPECT_EQ(wakes, 1);
+  EXPECT_EQ(second->finished(), "");
+  EXPECT_EQ(third->finished(), "");
   EXPECT_EQ(hub_.listeners(1), 2u);
-  first.reset();
+  first.reset();  // gone from the hub already
+  EXPECT_EQ(hub_.listeners(1), 2u);
+  second.reset();
   EXPECT_EQ(hub_.listeners(1), 1u);
 }
 
