@@ -35,15 +35,22 @@ PgParams& PgParams::add(std::int64_t value) {
 }
 
 PgParams& PgParams::add(std::string_view text) {
+  if (first_nul_ == 0 && text.find('\0') != std::string_view::npos) first_nul_ = size() + 1;
   values_.emplace_back(text);
   null_.push_back(false);
   return *this;
 }
 
 PgParams& PgParams::add_or_null(std::string_view text) {
-  values_.emplace_back(text);
-  null_.push_back(text.empty());
+  add(text);
+  null_.back() = text.empty();
   return *this;
+}
+
+Status PgParams::check() const {
+  if (first_nul_ == 0) return Status();
+  return make_error(ErrorCode::kInvalidRequest, "postgres: text parameter $" + std::to_string(first_nul_) +
+                                                    " contains a NUL byte, which PostgreSQL text cannot hold");
 }
 
 std::vector<const char*> PgParams::pointers() const {
@@ -181,6 +188,7 @@ Status PgConnection::prepare(const PgStatement& st, int n_params) {
 }
 
 Status PgConnection::send(const PgStatement& st, const PgParams& params) {
+  SYNCLOG_RETURN_IF_ERROR(params.check());
   if (PQpipelineStatus(conn_) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_) != 1) {
     return failure("enter pipeline mode", nullptr);
   }
@@ -261,6 +269,7 @@ Status PgConnection::exec(std::string_view sql) {
 }
 
 Result<PgResult> PgConnection::query(const PgStatement& st, const PgParams& params) {
+  SYNCLOG_RETURN_IF_ERROR(params.check());
   SYNCLOG_RETURN_IF_ERROR(prepare(st, params.size()));
   if (pending_ > 0) {
     SYNCLOG_RETURN_IF_ERROR(send(st, params));

@@ -38,10 +38,15 @@ class PgParams {
   int size() const { return static_cast<int>(values_.size()); }
   // Pointers into this object, valid while it lives unchanged.
   std::vector<const char*> pointers() const;
+  // OK, or kInvalidRequest when a text parameter holds a NUL byte: PostgreSQL text cannot, and
+  // libpq would silently cut the value there (a subject "alice\0x" would become "alice").
+  // PgConnection refuses to send such parameters.
+  Status check() const;
 
  private:
   std::vector<std::string> values_;
   std::vector<bool> null_;
+  int first_nul_ = 0;  // 1-based position of the first parameter holding a NUL, 0 if none
 };
 
 // A query's rows (text format), moved, never copied.
