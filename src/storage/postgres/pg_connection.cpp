@@ -88,6 +88,8 @@ std::int64_t PgResult::int_at(int row, int column) const {
   return v;
 }
 
+std::string_view PgResult::command_tag() const { return r_ == nullptr ? "" : PQcmdStatus(r_); }
+
 std::int64_t PgResult::affected() const {
   const char* n = r_ == nullptr ? "" : PQcmdTuples(r_);
   std::int64_t v = 0;
@@ -132,6 +134,8 @@ bool PgConnection::in_transaction() const {
   const auto s = PQtransactionStatus(conn_);
   return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
 }
+
+bool PgConnection::in_failed_transaction() const { return PQtransactionStatus(conn_) == PQTRANS_INERROR; }
 
 std::string PgConnection::last_error() const {
   std::string why = PQerrorMessage(conn_);

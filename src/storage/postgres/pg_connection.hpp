@@ -65,6 +65,7 @@ class PgResult {
   std::string_view text_at(int row, int column) const;  // valid while this result lives
   std::int64_t int_at(int row, int column) const;       // 0 for NULL
   std::int64_t affected() const;                        // rows a DML statement touched
+  std::string_view command_tag() const;                 // "COMMIT", "INSERT 0 1", ...
 
  private:
   pg_result* r_ = nullptr;
@@ -92,12 +93,17 @@ class PgConnection {
   // Sends what was deferred and waits for it: its first failure, or OK.
   Status sync();
 
+  // Statements deferred and not yet sent to the server with a sync.
+  int pending() const { return pending_; }
   // Whether the link to the server is up (false after the server went away).
   bool ok() const;
   // Re-establishes a broken link (prepared statements are prepared again when next used).
   Status reset();
   // True when the connection is inside a transaction block (or a failed one).
   bool in_transaction() const;
+  // True when the connection is inside a transaction block that a statement's error aborted
+  // (as the server last reported it; deferred statements not yet synced are not counted).
+  bool in_failed_transaction() const;
   pg_conn* handle() { return conn_; }
   std::string last_error() const;
 

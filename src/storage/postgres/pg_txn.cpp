@@ -94,8 +94,22 @@ Status PgTxn::begin_read() {
 }
 
 Status PgTxn::commit() {
-  Status s = c_.defer(kCommit);
-  if (s.ok()) s = c_.sync();
+  // PostgreSQL answers COMMIT in a failed transaction with "ROLLBACK" and no error: a statement
+  // whose error the caller ignored (a deferred write reported by a later read) must not let the
+  // transaction pass for committed.
+  const Error aborted = make_error(ErrorCode::kInternal,
+                                   "postgres: commit: a statement of the transaction failed; rolled back");
+  Status s;
+  if (c_.pending() == 0 && c_.in_failed_transaction()) {
+    s = aborted;
+  } else {
+    auto r = c_.query(kCommit);
+    if (!r.ok()) {
+      s = r.status();
+    } else if (r->command_tag() != "COMMIT") {
+      s = aborted;
+    }
+  }
   if (!s.ok()) rollback();
   return s;
 }

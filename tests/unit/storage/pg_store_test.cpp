@@ -201,6 +201,23 @@ TEST_P(PgStoreTest, APagedReadRacingACompactionReadsAgain) {
   EXPECT_EQ(counts, (std::vector<std::int64_t>{3, 2}));
 }
 
+// PostgreSQL answers COMMIT in an aborted transaction with tag ROLLBACK and no error. A write
+// that ignored a deferred statement's failure (reported by its next read) and returned OK must
+// get an error, not an acknowledgement of writes that were rolled back.
+TEST_P(PgStoreTest, AWriteWhoseFailedStatementWasIgnoredIsNotAcknowledged) {
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a")}).ok());
+  const Status s = write(*store_, u, [](WriteTxn& t) -> Status {
+    SYNCLOG_RETURN_IF_ERROR(t.put(record(1, "lost")));
+    SYNCLOG_RETURN_IF_ERROR(t.append(entry(kT0 + 1, 1, "b")));  // same ts: fails when it runs
+    t.get(1, "lost").status().ignore();                        // reports that failure, ignored
+    return Status();
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(get(u, 1, "lost").has_value());
+  EXPECT_EQ(scan(u, all_entries(true)).size(), 1u);
+}
+
 TEST_P(PgStoreTest, AnUnreachableDatabaseIsAClearError) {
   PgOptions o = db_->pg_options();
   o.conninfo = "postgresql:///nowhere?host=/nonexistent-synclog-dir&user=postgres";
