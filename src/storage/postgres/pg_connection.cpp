@@ -49,8 +49,8 @@ PgParams& PgParams::add_or_null(std::string_view text) {
 
 Status PgParams::check() const {
   if (first_nul_ == 0) return Status();
-  return make_error(ErrorCode::kInvalidRequest, "postgres: text parameter $" + std::to_string(first_nul_) +
-                                                    " contains a NUL byte, which PostgreSQL text cannot hold");
+  return make_error(ErrorCode::kInvalidRequest,
+                    "Text value " + std::to_string(first_nul_) + " contains a NUL byte, which the database cannot store");
 }
 
 std::vector<const char*> PgParams::pointers() const {

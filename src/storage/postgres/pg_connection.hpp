@@ -126,6 +126,10 @@ class PgConnection {
   std::unordered_set<std::string> prepared_;
 };
 
+// Every error a PgConnection makes from the server's answer starts with this; its text is the
+// server's (statements, constraint names, connection details): for the operator, not clients.
+inline constexpr std::string_view kPgErrorPrefix = "postgres: ";
+
 // `conninfo` fit for messages and logs: a URL's password is replaced by "***".
 std::string redact_conninfo(const std::string& conninfo);
 

@@ -218,6 +218,70 @@ TEST_P(PgStoreTest, AWriteWhoseFailedStatementWasIgnoredIsNotAcknowledged) {
   EXPECT_EQ(scan(u, all_entries(true)).size(), 1u);
 }
 
+// Terminates every session on the test database but `admin`'s and waits until they are gone.
+void terminate_other_sessions(PgConnection& admin) {
+  auto pids = admin.query(PgStatement{nullptr,
+                                      "SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity "
+                                      "WHERE datname = current_database() AND pid <> pg_backend_pid()"});
+  ASSERT_TRUE(pids.ok()) << pids.error().message;
+  for (int i = 0; i < pids->rows(); ++i) {
+    const std::int64_t pid = pids->int_at(i, 1);
+    for (int tries = 0;; ++tries) {
+      auto left = admin.query(PgStatement{nullptr, "SELECT 1 FROM pg_stat_activity WHERE pid = $1"},
+                              PgParams().add(pid));
+      ASSERT_TRUE(left.ok()) << left.error().message;
+      if (left->rows() == 0) break;
+      ASSERT_LT(tries, 500) << "session " << pid << " outlived pg_terminate_backend";
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+}
+
+// Pooled connections whose sessions died (terminated, a restart, a failover, an idle timeout)
+// look alive until used. The job that finds one dead before anything of its own reached the
+// server runs again on a fresh connection, so callers see no failure at all.
+TEST_P(PgStoreTest, JobsOnConnectionsWhoseSessionsDiedAreRunAgain) {
+  PgOptions o = db_->pg_options();
+  o.connections = 1;  // every job meets the dead session
+  auto opened = PgStore::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  PgStore& s = **opened;
+  auto admin = PgConnection::connect(db_->location(), false);
+  ASSERT_TRUE(admin.ok()) << admin.error().message;
+  auto u = resolve_user(s, "alice", kT0);
+  ASSERT_TRUE(u.ok()) << u.error().message;
+
+  ASSERT_NO_FATAL_FAILURE(terminate_other_sessions(**admin));
+  const Status written = write(s, *u, [](WriteTxn& t) { return t.put(record(1, "r1")); });
+  EXPECT_TRUE(written.ok()) << written.message();
+
+  ASSERT_NO_FATAL_FAILURE(terminate_other_sessions(**admin));
+  std::optional<Record> found;
+  const Status read_back = read(s, *u, [&](ReadTxn& t) -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(found, t.get(1, "r1"));
+    return Status();
+  });
+  EXPECT_TRUE(read_back.ok()) << read_back.message();
+  EXPECT_TRUE(found.has_value());
+
+  ASSERT_NO_FATAL_FAILURE(terminate_other_sessions(**admin));
+  auto v = resolve_user(s, "bob", kT0);
+  EXPECT_TRUE(v.ok()) << v.error().message;
+  s.shutdown();
+}
+
+// The database's own words (statements, constraints, connection details) are for the operator:
+// a failed job's caller, and through it an HTTP client, gets a generic message of the same code.
+TEST_P(PgStoreTest, DatabaseErrorsReachTheCallerWithoutTheDatabasesText) {
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a")}).ok());
+  const Status s = append_all(u, {entry(kT0 + 1, 1, "b")});  // (uid, ts) taken
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kInternal);
+  EXPECT_EQ(s.message().find("postgres"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("duplicate"), std::string::npos) << s.message();
+}
+
 TEST_P(PgStoreTest, AnUnreachableDatabaseIsAClearError) {
   PgOptions o = db_->pg_options();
   o.conninfo = "postgresql:///nowhere?host=/nonexistent-synclog-dir&user=postgres";
