@@ -14,6 +14,24 @@ namespace {
 // A connection with no connect_timeout of its own waits at most this long (libpq's default is
 // forever, the operating system's TCP timeout).
 constexpr const char* kConnectTimeoutSeconds = "10";
+// TCP settings a conninfo may override: a peer that vanished (a half-open link after a
+// failover or a network cut) is given up after about 30 s idle plus 3 unanswered probes 10 s
+// apart, or 30 s of unacknowledged data; the system defaults take hours. Unix sockets ignore
+// them.
+constexpr const char* kKeepalivesIdleSeconds = "30";
+constexpr const char* kKeepalivesIntervalSeconds = "10";
+constexpr const char* kKeepalivesCount = "3";
+constexpr const char* kTcpUserTimeoutMs = "30000";
+
+// Keywords before dbname are defaults: the URL's own settings, expanded from dbname, win.
+struct ConnectParams {
+  ConnectParams(const std::string& conninfo, const char* application_name)
+      : values{kConnectTimeoutSeconds, "1", kKeepalivesIdleSeconds, kKeepalivesIntervalSeconds, kKeepalivesCount,
+               kTcpUserTimeoutMs, application_name, conninfo.c_str(), nullptr} {}
+  const char* keys[9] = {"connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
+                         "keepalives_count", "tcp_user_timeout", "application_name", "dbname", nullptr};
+  const char* values[9];
+};
 
 // Server notices (e.g. "relation already exists, skipping" from CREATE ... IF NOT EXISTS) are
 // not errors, and libpq would print them on stderr; errors come back as results.
@@ -109,11 +127,10 @@ std::string redact_conninfo(const std::string& conninfo) {
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& conninfo, bool pipeline,
-                                                            std::atomic<std::int64_t>* round_trips) {
-  // Keywords before dbname are defaults: the URL's own settings, expanded from dbname, win.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {kConnectTimeoutSeconds, "synclog", conninfo.c_str(), nullptr};
-  pg_conn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+                                                            std::atomic<std::int64_t>* round_trips,
+                                                            const char* application_name) {
+  const ConnectParams params(conninfo, application_name);
+  pg_conn* conn = PQconnectdbParams(params.keys, params.values, /*expand_dbname=*/1);
   if (conn == nullptr) return make_error(ErrorCode::kUnavailable, "postgres: out of memory connecting");
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string why = PQerrorMessage(conn);
@@ -126,7 +143,26 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& c
   return std::unique_ptr<PgConnection>(new PgConnection(conn, pipeline, round_trips));
 }
 
+std::unique_ptr<PgConnection> PgConnection::start_connect(const std::string& conninfo,
+                                                         const char* application_name) {
+  const ConnectParams params(conninfo, application_name);
+  pg_conn* conn = PQconnectStartParams(params.keys, params.values, /*expand_dbname=*/1);
+  if (conn == nullptr) return nullptr;
+  PQsetNoticeProcessor(conn, ignore_notice, nullptr);
+  return std::unique_ptr<PgConnection>(new PgConnection(conn, /*pipeline=*/false, nullptr));
+}
+
 PgConnection::~PgConnection() { PQfinish(conn_); }
+
+std::string PgConnection::setting(std::string_view keyword) const {
+  std::string out;
+  PQconninfoOption* options = PQconninfo(conn_);
+  for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+    if (keyword == o->keyword && o->val != nullptr) out = o->val;
+  }
+  PQconninfoFree(options);
+  return out;
+}
 
 bool PgConnection::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
 

@@ -75,9 +75,17 @@ class PgConnection {
  public:
   // Connects to `conninfo` (a postgres:// URL or key=value pairs). Fails with kUnavailable and
   // libpq's reason when the database cannot be reached. `round_trips`, if given, counts every
-  // wait for the server (statements prepared, executed, pipelines synced).
+  // wait for the server (statements prepared, executed, pipelines synced). Unless `conninfo`
+  // sets them, the connection gets a connect timeout, TCP keepalives and a TCP user timeout (a
+  // dead peer is noticed in about half a minute, not the system's many minutes), and
+  // `application_name` (shown in pg_stat_activity).
   static Result<std::unique_ptr<PgConnection>> connect(const std::string& conninfo, bool pipeline,
-                                                      std::atomic<std::int64_t>* round_trips = nullptr);
+                                                      std::atomic<std::int64_t>* round_trips = nullptr,
+                                                      const char* application_name = "synclog");
+  // Starts connecting as connect() would, without waiting: the caller drives the handshake with
+  // PQconnectPoll on handle() (and must not use the connection before it reports success).
+  // Null when out of memory.
+  static std::unique_ptr<PgConnection> start_connect(const std::string& conninfo, const char* application_name);
   ~PgConnection();
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
@@ -105,6 +113,8 @@ class PgConnection {
   // (as the server last reported it; deferred statements not yet synced are not counted).
   bool in_failed_transaction() const;
   pg_conn* handle() { return conn_; }
+  // The value of a libpq connection option in effect (e.g. "keepalives"), empty when unset.
+  std::string setting(std::string_view keyword) const;
   std::string last_error() const;
 
  private:

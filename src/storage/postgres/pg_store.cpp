@@ -265,7 +265,8 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   impl->clock = options.clock ? options.clock : &impl->system_clock;
   const int n = std::max(1, options.connections);
   for (int i = 0; i < n; ++i) {
-    SYNCLOG_ASSIGN_OR_RETURN(auto conn, PgConnection::connect(options.conninfo, options.pipeline, &impl->round_trips));
+    SYNCLOG_ASSIGN_OR_RETURN(auto conn, PgConnection::connect(options.conninfo, options.pipeline, &impl->round_trips,
+                                                              "synclog-worker"));
     if (i == 0) SYNCLOG_RETURN_IF_ERROR(migrate(*conn).status());
     impl->conns.push_back(std::move(conn));
   }

@@ -9,6 +9,8 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -280,6 +282,80 @@ TEST_P(PgStoreTest, DatabaseErrorsReachTheCallerWithoutTheDatabasesText) {
   EXPECT_EQ(s.code(), ErrorCode::kInternal);
   EXPECT_EQ(s.message().find("postgres"), std::string::npos) << s.message();
   EXPECT_EQ(s.message().find("duplicate"), std::string::npos) << s.message();
+}
+
+// The server process of this database's session named `application_name` other than `not`, or
+// 0 when there is none.
+std::int64_t backend_pid(PgConnection& admin, const char* application_name, std::int64_t not_pid = 0) {
+  auto r = admin.query(PgStatement{nullptr,
+                                   "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND application_name = $1 AND pid <> $2"},
+                       PgParams().add(std::string_view(application_name)).add(not_pid));
+  return r.ok() && r->rows() == 1 ? r->int_at(0, 0) : 0;
+}
+
+// Resumes stopped server processes however the test ends, so the cluster is left healthy.
+struct ResumeOnExit {
+  std::vector<pid_t> pids;
+  ~ResumeOnExit() {
+    for (pid_t p : pids) ::kill(p, SIGCONT);
+  }
+};
+
+// A half-open link (its server process stopped: no answer, no error, ever) must not keep the
+// listener deaf or the store from shutting down: the probe gives up within its deadline, the
+// listener reconnects and resyncs, and a shutdown during an unanswered probe returns at once.
+TEST_P(PgStoreTest, AListenerOnAHalfOpenLinkGivesItUpAndShutdownDoesNotWaitForIt) {
+  store_->shutdown();  // the fixture's nodes: their listeners would be found too
+  second_->shutdown();
+  PgOptions o = db_->pg_options();
+  o.connections = 1;
+  auto opened = PgStore::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  PgStore& s = **opened;
+  std::promise<void> resynced;
+  std::atomic<bool> once{false};
+  HeadEvents events;
+  events.resync = [&] {
+    if (!once.exchange(true)) resynced.set_value();
+  };
+  s.watch_heads(std::move(events));
+  auto admin = PgConnection::connect(db_->location(), false);
+  ASSERT_TRUE(admin.ok()) << admin.error().message;
+  ResumeOnExit resume;
+
+  const std::int64_t first = backend_pid(**admin, "synclog-listener");
+  ASSERT_NE(first, 0);
+  ASSERT_EQ(::kill(static_cast<pid_t>(first), SIGSTOP), 0);
+  resume.pids.push_back(static_cast<pid_t>(first));
+  // Idle wait (5 s) plus the probe's deadline (5 s), with room to spare.
+  ASSERT_EQ(resynced.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+
+  // The listener's new session, stopped too; shut down while its probe waits for an answer.
+  std::int64_t second = 0;
+  for (int tries = 0; second == 0 && tries < 100; ++tries) {
+    second = backend_pid(**admin, "synclog-listener", first);
+    if (second == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(second, 0);
+  ASSERT_EQ(::kill(static_cast<pid_t>(second), SIGSTOP), 0);
+  resume.pids.push_back(static_cast<pid_t>(second));
+  std::this_thread::sleep_for(std::chrono::seconds(6));  // past the idle wait: the probe is out
+  auto stopped = std::async(std::launch::async, [&] { s.shutdown(); });
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+  for (pid_t p : resume.pids) ::kill(p, SIGCONT);  // lets a shutdown that waited finish
+  stopped.get();
+}
+
+TEST_P(PgStoreTest, ConnectionsGetTcpKeepalivesAndANameUnlessTheConninfoSetsThem) {
+  auto c = PgConnection::connect(db_->location() + "&keepalives_idle=7", false, nullptr, "synclog-test");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ((*c)->setting("keepalives"), "1");
+  EXPECT_EQ((*c)->setting("keepalives_idle"), "7");
+  EXPECT_EQ((*c)->setting("keepalives_interval"), "10");
+  EXPECT_EQ((*c)->setting("keepalives_count"), "3");
+  EXPECT_EQ((*c)->setting("tcp_user_timeout"), "30000");
+  EXPECT_EQ((*c)->setting("application_name"), "synclog-test");
 }
 
 TEST_P(PgStoreTest, AnUnreachableDatabaseIsAClearError) {
