@@ -184,6 +184,7 @@ Status PgConnection::reset() {
   pending_ = 0;
   pending_names_.clear();
   prepared_.clear();
+  ++session_;
   PQreset(conn_);
   if (!ok()) return make_error(ErrorCode::kUnavailable, "postgres: cannot reconnect: " + last_error());
   return Status();
@@ -248,17 +249,26 @@ Status PgConnection::collect(PgResult* last) {
     Error e = failure("pipeline sync", nullptr);
     pending_ = 0;
     pending_names_.clear();
+    reset().ignore();  // what was sent, and whether it ran, is unknown
     return e;
   }
   std::optional<Error> first;
+  bool unknown_state = false;  // results may be left that nobody will read
   const int statements = pending_;
   const std::vector<const char*> names = std::move(pending_names_);
   pending_names_.clear();
   pending_ = 0;
-  for (int i = 0; i < statements; ++i) {
+  for (int i = 0; i < statements && !unknown_state; ++i) {
     // Each statement's results end with a null.
     while (pg_result* r = PQgetResult(conn_)) {
       const auto st = PQresultStatus(r);
+      if (st == PGRES_COPY_OUT || st == PGRES_COPY_IN || st == PGRES_COPY_BOTH) {
+        // A pipeline cannot carry COPY (libpq would hand this result back for ever).
+        if (!first) first = make_error(ErrorCode::kInternal, "postgres: COPY in a pipeline");
+        PQclear(r);
+        unknown_state = true;
+        break;
+      }
       if (st == PGRES_PIPELINE_ABORTED) {
         if (!first) first = make_error(ErrorCode::kInternal, "postgres: pipeline aborted");
         PQclear(r);
@@ -276,13 +286,22 @@ Status PgConnection::collect(PgResult* last) {
       break;
     }
   }
-  if (ok()) {
+  if (ok() && !unknown_state) {
     pg_result* r = PQgetResult(conn_);
     const bool synced = r != nullptr && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
     if (r != nullptr) PQclear(r);
-    if (!synced && !first) first = make_error(ErrorCode::kInternal, "postgres: pipeline out of step");
+    if (!synced) {
+      if (!first) first = make_error(ErrorCode::kInternal, "postgres: pipeline out of step");
+      unknown_state = true;
+    }
   }
-  if (PQexitPipelineMode(conn_) != 1 && !first) first = failure("leave pipeline mode", nullptr);
+  if (!unknown_state && PQexitPipelineMode(conn_) != 1) {
+    if (!first) first = failure("leave pipeline mode", nullptr);
+    unknown_state = true;
+  }
+  // Results nobody read would be taken by later statements for their own: start a new session
+  // (a lost link is reset by the store before its next job).
+  if (unknown_state && ok()) reset().ignore();
   if (first) return *first;
   return Status();
 }

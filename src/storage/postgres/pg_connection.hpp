@@ -105,8 +105,14 @@ class PgConnection {
   int pending() const { return pending_; }
   // Whether the link to the server is up (false after the server went away).
   bool ok() const;
-  // Re-establishes a broken link (prepared statements are prepared again when next used).
+  // Re-establishes a broken link (prepared statements are prepared again when next used). Also
+  // done by the connection itself when a pipeline ends in a state it cannot account for
+  // (results out of step with the statements sent): the session, and any transaction open on
+  // it, is gone.
   Status reset();
+  // Counts the sessions this connection has had: a transaction begun in one must not go on in
+  // the next (its statements would run outside any transaction).
+  std::uint64_t session() const { return session_; }
   // True when the connection is inside a transaction block (or a failed one).
   bool in_transaction() const;
   // True when the connection is inside a transaction block that a statement's error aborted
@@ -131,6 +137,7 @@ class PgConnection {
   pg_conn* conn_;
   bool pipeline_;
   std::atomic<std::int64_t>* round_trips_;
+  std::uint64_t session_ = 0;
   int pending_ = 0;  // statements sent in pipeline mode, not yet collected
   std::vector<const char*> pending_names_;  // theirs, for messages
   std::unordered_set<std::string> prepared_;

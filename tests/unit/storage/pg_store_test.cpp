@@ -358,6 +358,51 @@ TEST_P(PgStoreTest, ConnectionsGetTcpKeepalivesAndANameUnlessTheConninfoSetsThem
   EXPECT_EQ((*c)->setting("application_name"), "synclog-test");
 }
 
+// A pipeline that ends out of step (here: COPY, whose results a pipeline cannot carry) leaves
+// results nobody read: the connection is reset, so no later statement reads them as its own.
+TEST_P(PgStoreTest, AConnectionWhosePipelineEndedOutOfStepIsReset) {
+  auto c = PgConnection::connect(db_->location(), /*pipeline=*/true);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_TRUE((*c)->defer(PgStatement{nullptr, "COPY (SELECT 1) TO STDOUT"}).ok());
+  auto r = (*c)->query(PgStatement{nullptr, "SELECT 2"});
+  EXPECT_FALSE(r.ok());
+  for (int i = 3; i < 6; ++i) {
+    auto next = (*c)->query(PgStatement{nullptr, "SELECT $1::int"}, PgParams().add(std::int64_t{i}));
+    ASSERT_TRUE(next.ok()) << next.error().message;
+    ASSERT_EQ(next->rows(), 1);
+    EXPECT_EQ(next->int_at(0, 0), i);
+  }
+}
+
+// A deferred statement's failure rolls its transaction back and reaches done, and the next job
+// on the same connection (there is only one) starts clean.
+TEST_P(PgStoreTest, AfterADeferredStatementFailedTheConnectionServesTheNextJob) {
+  PgOptions o = db_->pg_options();
+  o.connections = 1;
+  auto opened = PgStore::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  PgStore& s = **opened;
+  auto u = resolve_user(s, "alice", kT0);
+  ASSERT_TRUE(u.ok()) << u.error().message;
+  ASSERT_TRUE(write(s, *u, [](WriteTxn& t) { return t.append(entry(kT0 + 1, 1, "a")); }).ok());
+  const Status failed = write(s, *u, [](WriteTxn& t) -> Status {
+    SYNCLOG_RETURN_IF_ERROR(t.put(record(1, "rolled-back")));
+    return t.append(entry(kT0 + 1, 1, "b"));  // (uid, ts) taken: fails at COMMIT's sync
+  });
+  EXPECT_FALSE(failed.ok());
+  const Status next = write(s, *u, [](WriteTxn& t) { return t.put(record(1, "kept")); });
+  EXPECT_TRUE(next.ok()) << next.message();
+  std::optional<Record> rolled_back, kept;
+  ASSERT_TRUE(read(s, *u, [&](ReadTxn& t) -> Status {
+                SYNCLOG_ASSIGN_OR_RETURN(rolled_back, t.get(1, "rolled-back"));
+                SYNCLOG_ASSIGN_OR_RETURN(kept, t.get(1, "kept"));
+                return Status();
+              }).ok());
+  EXPECT_FALSE(rolled_back.has_value());
+  EXPECT_TRUE(kept.has_value());
+  s.shutdown();
+}
+
 TEST_P(PgStoreTest, AnUnreachableDatabaseIsAClearError) {
   PgOptions o = db_->pg_options();
   o.conninfo = "postgresql:///nowhere?host=/nonexistent-synclog-dir&user=postgres";
