@@ -5,6 +5,8 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <optional>
 
@@ -115,15 +117,80 @@ std::int64_t PgResult::affected() const {
   return v;
 }
 
+namespace {
+
+bool secret_keyword(std::string_view key) { return key == "password" || key == "sslpassword"; }
+
+// postgres://user:password@host/db?password=...&sslpassword=...
+std::string redact_url(std::string out, std::size_t scheme_end) {
+  // The authority's user:password@: hide what lies between the user's ':' and the '@'.
+  const auto query = out.find('?', scheme_end);
+  const auto at = out.find('@', scheme_end);
+  const auto colon = out.find(':', scheme_end);
+  if (at != std::string::npos && at < query && colon != std::string::npos && colon < at) {
+    out.replace(colon + 1, at - colon - 1, "***");
+  }
+  // Query parameters, name=value separated by '&'.
+  for (auto pos = out.find('?', scheme_end); pos != std::string::npos && pos < out.size();) {
+    ++pos;
+    auto end = out.find('&', pos);
+    if (end == std::string::npos) end = out.size();
+    const auto eq = out.find('=', pos);
+    if (eq != std::string::npos && eq < end && secret_keyword(std::string_view(out).substr(pos, eq - pos))) {
+      out.replace(eq + 1, end - eq - 1, "***");
+      end = eq + 4;
+    }
+    pos = end < out.size() ? end : std::string::npos;
+  }
+  return out;
+}
+
+// keyword = value pairs separated by spaces; a value may be single-quoted, with \' and \\.
+std::string redact_pairs(const std::string& in) {
+  std::string out;
+  std::size_t i = 0;
+  const auto space = [&](std::size_t k) { return k < in.size() && std::isspace(static_cast<unsigned char>(in[k])); };
+  while (i < in.size()) {
+    const std::size_t start = i;
+    while (space(i)) ++i;
+    const std::size_t key_begin = i;
+    while (i < in.size() && in[i] != '=' && !space(i)) ++i;
+    const std::string_view key = std::string_view(in).substr(key_begin, i - key_begin);
+    while (space(i)) ++i;
+    if (i >= in.size() || in[i] != '=') {  // not a pair: keep the rest as it is
+      out.append(in, start, std::string::npos);
+      break;
+    }
+    ++i;
+    while (space(i)) ++i;
+    out.append(in, start, i - start);
+    const std::size_t value_begin = i;
+    if (i < in.size() && in[i] == '\'') {
+      for (++i; i < in.size() && in[i] != '\''; ++i) {
+        if (in[i] == '\\') ++i;
+      }
+      if (i < in.size()) ++i;  // the closing quote
+    } else {
+      for (; i < in.size() && !space(i); ++i) {
+        if (in[i] == '\\') ++i;
+      }
+    }
+    i = std::min(i, in.size());
+    if (secret_keyword(key)) {
+      out += "***";
+    } else {
+      out.append(in, value_begin, i - value_begin);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string redact_conninfo(const std::string& conninfo) {
-  // postgres://user:password@host/...: hide what lies between the user's ':' and the '@'.
   const auto scheme = conninfo.find("://");
-  if (scheme == std::string::npos) return conninfo;
-  const auto at = conninfo.find('@', scheme + 3);
-  if (at == std::string::npos) return conninfo;
-  const auto colon = conninfo.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return conninfo;
-  return conninfo.substr(0, colon + 1) + "***" + conninfo.substr(at);
+  if (scheme != std::string::npos) return redact_url(conninfo, scheme + 3);
+  return redact_pairs(conninfo);
 }
 
 Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& conninfo, bool pipeline,

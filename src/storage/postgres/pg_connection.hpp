@@ -147,7 +147,8 @@ class PgConnection {
 // server's (statements, constraint names, connection details): for the operator, not clients.
 inline constexpr std::string_view kPgErrorPrefix = "postgres: ";
 
-// `conninfo` fit for messages and logs: a URL's password is replaced by "***".
+// `conninfo` fit for messages and logs: every password (a URL's user:password@, its password=
+// and sslpassword= parameters, or those keywords' values in key=value form) becomes "***".
 std::string redact_conninfo(const std::string& conninfo);
 
 }  // namespace synclog::storage::postgres

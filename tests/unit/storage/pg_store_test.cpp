@@ -477,6 +477,29 @@ TEST_P(PgStoreTest, PipeliningCutsTheRoundTripsOfAPush) {
   EXPECT_LE(trips[1], 110);
 }
 
+// What serve's listening line and connection errors print of a --db value: never a password,
+// whichever way it was given. Needs no database.
+class ConninfoTest : public ::testing::TestWithParam<test::Backend> {};
+
+TEST_P(ConninfoTest, RedactionHidesEveryPassword) {
+  EXPECT_EQ(redact_conninfo("postgresql://app:s3cret@db.example/synclog"), "postgresql://app:***@db.example/synclog");
+  EXPECT_EQ(redact_conninfo("postgres://db.example:5432/synclog?user=app&password=s3cret&sslmode=require"),
+            "postgres://db.example:5432/synclog?user=app&password=***&sslmode=require");
+  EXPECT_EQ(redact_conninfo("postgresql:///synclog?password=s3cret"), "postgresql:///synclog?password=***");
+  EXPECT_EQ(redact_conninfo("postgresql://app:a@db/x?sslpassword=k3y&password=p"),
+            "postgresql://app:***@db/x?sslpassword=***&password=***");
+  EXPECT_EQ(redact_conninfo("host=db password=s3cret dbname=synclog"), "host=db password=*** dbname=synclog");
+  EXPECT_EQ(redact_conninfo("host=db password = 's3 cr\\'et' user=app"), "host=db password = *** user=app");
+  EXPECT_EQ(redact_conninfo("password=s3cret"), "password=***");
+  // Nothing secret: unchanged.
+  EXPECT_EQ(redact_conninfo("postgresql://app@db.example:5432/synclog?sslmode=require"),
+            "postgresql://app@db.example:5432/synclog?sslmode=require");
+  EXPECT_EQ(redact_conninfo("host=db user=app dbname=synclog"), "host=db user=app dbname=synclog");
+  EXPECT_EQ(redact_conninfo("postgresql:///synclog?host=/tmp/a@b:c"), "postgresql:///synclog?host=/tmp/a@b:c");
+}
+
+INSTANTIATE_TEST_SUITE_P(storage, ConninfoTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
+
 INSTANTIATE_TEST_SUITE_P(storage, PgStoreTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
 
 }  // namespace
