@@ -14,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "domain/push_parser.hpp"
 #include "storage/postgres/pg_schema.hpp"
 #include "store_fixture.hpp"
+#include "temp_dir.hpp"
 
 namespace synclog::storage::postgres {
 namespace {
@@ -477,11 +480,13 @@ TEST_P(PgStoreTest, PipeliningCutsTheRoundTripsOfAPush) {
   EXPECT_LE(trips[1], 110);
 }
 
-// What serve's listening line and connection errors print of a --db value: never a password,
-// whichever way it was given. Needs no database.
-class ConninfoTest : public ::testing::TestWithParam<test::Backend> {};
+// What the backend's tooling does without a database (parameterised like the rest, so that every
+// instantiation here is named "storage").
+class PgNoDatabaseTest : public ::testing::TestWithParam<test::Backend> {};
 
-TEST_P(ConninfoTest, RedactionHidesEveryPassword) {
+// What serve's listening line and connection errors print of a --db value: never a password,
+// whichever way it was given.
+TEST_P(PgNoDatabaseTest, RedactionHidesEveryPassword) {
   EXPECT_EQ(redact_conninfo("postgresql://app:s3cret@db.example/synclog"), "postgresql://app:***@db.example/synclog");
   EXPECT_EQ(redact_conninfo("postgres://db.example:5432/synclog?user=app&password=s3cret&sslmode=require"),
             "postgres://db.example:5432/synclog?user=app&password=***&sslmode=require");
@@ -498,7 +503,29 @@ TEST_P(ConninfoTest, RedactionHidesEveryPassword) {
   EXPECT_EQ(redact_conninfo("postgresql:///synclog?host=/tmp/a@b:c"), "postgresql:///synclog?host=/tmp/a@b:c");
 }
 
-INSTANTIATE_TEST_SUITE_P(storage, ConninfoTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
+// scripts/test-postgres runs the newest of several installed servers (by version, not by the
+// glob's order, where 9.6 comes after 15). Needs no database: the installs here are fakes.
+TEST_P(PgNoDatabaseTest, TestClusterScriptPicksTheNewestServer) {
+  test::TempDir root;
+  ASSERT_TRUE(root.ok());
+  for (const char* version : {"10", "15", "9.6"}) {
+    const auto bin = root.path() / version / "bin";
+    std::filesystem::create_directories(bin);
+    std::ofstream(bin / "initdb") << "#!/bin/sh\n";
+    std::filesystem::permissions(bin / "initdb", std::filesystem::perms::owner_all);
+  }
+  const auto script = std::filesystem::path(__FILE__).parent_path() / "../../../scripts/test-postgres";
+  const std::string command = "SYNCLOG_PG_ROOT='" + root.path().string() + "' '" + script.string() + "' bindir";
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    EXPECT_EQ(::pclose(p), 0);
+  }
+  EXPECT_EQ(out, (root.path() / "15" / "bin").string() + "\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(storage, PgNoDatabaseTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
 
 INSTANTIATE_TEST_SUITE_P(storage, PgStoreTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
 
