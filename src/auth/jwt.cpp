@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/base64url.hpp"
@@ -148,7 +149,11 @@ Result<Claims> TokenVerifier::verify(std::string_view token) const {
   const auto& claims_obj = payload.get_object();
   Claims claims;
   const auto* sub = claims_obj.if_contains("sub");
-  if (!sub || !sub->is_string() || sub->get_string().empty() || sub->get_string().size() > 255) {
+  // Control characters never belong in a subject, and a NUL would be cut by stores that cannot
+  // hold it ("alice\u0000mallory" read as "alice"): refused, whatever the signer meant.
+  const auto control = [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; };
+  if (!sub || !sub->is_string() || sub->get_string().empty() || sub->get_string().size() > 255 ||
+      std::ranges::any_of(sub->get_string(), control)) {
     return unauthorized("Access token has no valid subject");
   }
   claims.subject = sub->get_string();

@@ -72,7 +72,10 @@ HttpResponse error_response(const Error& error) {
   }
   JsonObjectWriter w;
   w.str("message", error.message).str("type", error_type(status)).boolean("success", false);
-  return json_response(status, std::move(w).finish());
+  HttpResponse r = json_response(status, std::move(w).finish());
+  // Unavailable is transient (the database unreachable or restarting, the store stopping).
+  if (status == 503) r.set_header("Retry-After", "1");
+  return r;
 }
 
 }  // namespace synclog::http

@@ -38,10 +38,15 @@ class PgParams {
   int size() const { return static_cast<int>(values_.size()); }
   // Pointers into this object, valid while it lives unchanged.
   std::vector<const char*> pointers() const;
+  // OK, or kInvalidRequest when a text parameter holds a NUL byte: PostgreSQL text cannot, and
+  // libpq would silently cut the value there (a subject "alice\0x" would become "alice").
+  // PgConnection refuses to send such parameters.
+  Status check() const;
 
  private:
   std::vector<std::string> values_;
   std::vector<bool> null_;
+  int first_nul_ = 0;  // 1-based position of the first parameter holding a NUL, 0 if none
 };
 
 // A query's rows (text format), moved, never copied.
@@ -60,6 +65,7 @@ class PgResult {
   std::string_view text_at(int row, int column) const;  // valid while this result lives
   std::int64_t int_at(int row, int column) const;       // 0 for NULL
   std::int64_t affected() const;                        // rows a DML statement touched
+  std::string_view command_tag() const;                 // "COMMIT", "INSERT 0 1", ...
 
  private:
   pg_result* r_ = nullptr;
@@ -69,9 +75,17 @@ class PgConnection {
  public:
   // Connects to `conninfo` (a postgres:// URL or key=value pairs). Fails with kUnavailable and
   // libpq's reason when the database cannot be reached. `round_trips`, if given, counts every
-  // wait for the server (statements prepared, executed, pipelines synced).
+  // wait for the server (statements prepared, executed, pipelines synced). Unless `conninfo`
+  // sets them, the connection gets a connect timeout, TCP keepalives and a TCP user timeout (a
+  // dead peer is noticed in about half a minute, not the system's many minutes), and
+  // `application_name` (shown in pg_stat_activity).
   static Result<std::unique_ptr<PgConnection>> connect(const std::string& conninfo, bool pipeline,
-                                                      std::atomic<std::int64_t>* round_trips = nullptr);
+                                                      std::atomic<std::int64_t>* round_trips = nullptr,
+                                                      const char* application_name = "synclog");
+  // Starts connecting as connect() would, without waiting: the caller drives the handshake with
+  // PQconnectPoll on handle() (and must not use the connection before it reports success).
+  // Null when out of memory.
+  static std::unique_ptr<PgConnection> start_connect(const std::string& conninfo, const char* application_name);
   ~PgConnection();
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
@@ -87,13 +101,26 @@ class PgConnection {
   // Sends what was deferred and waits for it: its first failure, or OK.
   Status sync();
 
+  // Statements deferred and not yet sent to the server with a sync.
+  int pending() const { return pending_; }
   // Whether the link to the server is up (false after the server went away).
   bool ok() const;
-  // Re-establishes a broken link (prepared statements are prepared again when next used).
+  // Re-establishes a broken link (prepared statements are prepared again when next used). Also
+  // done by the connection itself when a pipeline ends in a state it cannot account for
+  // (results out of step with the statements sent): the session, and any transaction open on
+  // it, is gone.
   Status reset();
+  // Counts the sessions this connection has had: a transaction begun in one must not go on in
+  // the next (its statements would run outside any transaction).
+  std::uint64_t session() const { return session_; }
   // True when the connection is inside a transaction block (or a failed one).
   bool in_transaction() const;
+  // True when the connection is inside a transaction block that a statement's error aborted
+  // (as the server last reported it; deferred statements not yet synced are not counted).
+  bool in_failed_transaction() const;
   pg_conn* handle() { return conn_; }
+  // The value of a libpq connection option in effect (e.g. "keepalives"), empty when unset.
+  std::string setting(std::string_view keyword) const;
   std::string last_error() const;
 
  private:
@@ -110,12 +137,18 @@ class PgConnection {
   pg_conn* conn_;
   bool pipeline_;
   std::atomic<std::int64_t>* round_trips_;
+  std::uint64_t session_ = 0;
   int pending_ = 0;  // statements sent in pipeline mode, not yet collected
   std::vector<const char*> pending_names_;  // theirs, for messages
   std::unordered_set<std::string> prepared_;
 };
 
-// `conninfo` fit for messages and logs: a URL's password is replaced by "***".
+// Every error a PgConnection makes from the server's answer starts with this; its text is the
+// server's (statements, constraint names, connection details): for the operator, not clients.
+inline constexpr std::string_view kPgErrorPrefix = "postgres: ";
+
+// `conninfo` fit for messages and logs: every password (a URL's user:password@, its password=
+// and sslpassword= parameters, or those keywords' values in key=value form) becomes "***".
 std::string redact_conninfo(const std::string& conninfo);
 
 }  // namespace synclog::storage::postgres

@@ -17,6 +17,9 @@ namespace synclog::storage::postgres {
 namespace {
 
 constexpr int kProbeIdleMs = 5000;      // an idle link is checked this often
+// A probe, or a connection and its LISTEN, unanswered for this long means the link is lost
+// (a half-open link answers nothing, ever).
+constexpr auto kLinkDeadline = std::chrono::seconds(5);
 constexpr int kFirstBackoffMs = 100;    // reconnection waits start here...
 constexpr int kMaxBackoffMs = 5000;     // ...double each time, up to this
 
@@ -31,18 +34,82 @@ bool parse_payload(std::string_view p, UserKey* uid, std::int64_t* head) {
 
 }  // namespace
 
-Status PgListener::connect_and_listen() {
-  SYNCLOG_ASSIGN_OR_RETURN(auto conn, PgConnection::connect(conninfo_, /*pipeline=*/false));
-  SYNCLOG_RETURN_IF_ERROR(conn->exec("LISTEN synclog_heads"));
+PgListener::Ready PgListener::await(PgConnection& c, short events, Deadline deadline) {
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Ready::kTimeout;
+    pollfd fds[2] = {{wake_[0], POLLIN, 0}, {PQsocket(c.handle()), events, 0}};
+    const int n = ::poll(fds, 2, static_cast<int>(left.count()));
+    if (stopping_.load()) return Ready::kStopping;
+    if (n > 0 && fds[1].revents != 0) return Ready::kYes;
+  }
+}
+
+Status PgListener::connect_and_listen(Deadline deadline) {
+  auto conn = PgConnection::start_connect(conninfo_, "synclog-listener");
+  if (!conn) return make_error(ErrorCode::kUnavailable, "postgres: out of memory connecting");
+  if (PQstatus(conn->handle()) == CONNECTION_BAD) {
+    return make_error(ErrorCode::kUnavailable,
+                      "cannot connect to " + redact_conninfo(conninfo_) + ": " + conn->last_error());
+  }
+  // libpq's asynchronous handshake: wait for what PQconnectPoll asks for, starting with writing.
+  for (auto polled = PGRES_POLLING_WRITING; polled != PGRES_POLLING_OK;) {
+    if (polled == PGRES_POLLING_FAILED) {
+      return make_error(ErrorCode::kUnavailable,
+                        "cannot connect to " + redact_conninfo(conninfo_) + ": " + conn->last_error());
+    }
+    switch (await(*conn, polled == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline)) {
+      case Ready::kStopping: return make_error(ErrorCode::kUnavailable, "stopping");
+      case Ready::kTimeout:
+        return make_error(ErrorCode::kUnavailable, "cannot connect to " + redact_conninfo(conninfo_) + ": timed out");
+      case Ready::kYes: break;
+    }
+    polled = PQconnectPoll(conn->handle());
+  }
+  if (PQsetnonblocking(conn->handle(), 1) != 0) return make_error(ErrorCode::kUnavailable, conn->last_error());
+  SYNCLOG_RETURN_IF_ERROR(command(*conn, "LISTEN synclog_heads", deadline));
   conn_ = std::move(conn);
   return Status();
 }
 
+Status PgListener::command(PgConnection& c, const char* sql, Deadline deadline) {
+  pg_conn* h = c.handle();
+  if (PQsendQuery(h, sql) != 1) return make_error(ErrorCode::kUnavailable, c.last_error());
+  std::string failed;
+  for (;;) {
+    const int flushed = PQflush(h);  // 0: all sent; 1: more to send; -1: failed
+    if (flushed < 0) return make_error(ErrorCode::kUnavailable, c.last_error());
+    if (PQconsumeInput(h) != 1) return make_error(ErrorCode::kUnavailable, c.last_error());
+    while (PQisBusy(h) == 0) {
+      pg_result* r = PQgetResult(h);
+      if (r == nullptr) {
+        if (failed.empty()) return Status();
+        return make_error(ErrorCode::kUnavailable, failed);
+      }
+      const auto st = PQresultStatus(r);
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && failed.empty()) {
+        failed = PQresultErrorMessage(r);
+        if (failed.empty()) failed = std::string(sql) + " failed";
+      }
+      PQclear(r);
+    }
+    switch (await(c, flushed == 1 ? POLLIN | POLLOUT : POLLIN, deadline)) {
+      case Ready::kStopping: return make_error(ErrorCode::kUnavailable, "stopping");
+      case Ready::kTimeout:
+        return make_error(ErrorCode::kUnavailable,
+                          "no answer from the database within " + std::to_string(kLinkDeadline.count()) + " s");
+      case Ready::kYes: break;
+    }
+  }
+}
+
 Status PgListener::start() {
-  SYNCLOG_RETURN_IF_ERROR(connect_and_listen());
+  // The pipe first: connecting watches it (stop() may come while a reconnection waits).
   if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0) {
     return make_error(ErrorCode::kInternal, "postgres listener: cannot create its wake-up pipe");
   }
+  // At start, as long as any connection may take (its connect timeout), not the probe's deadline.
+  SYNCLOG_RETURN_IF_ERROR(connect_and_listen(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
   thread_ = std::thread([this] { run(); });
   return Status();
 }
@@ -105,7 +172,7 @@ void PgListener::run() {
   int backoff = kFirstBackoffMs;
   while (!stopping_.load()) {
     if (!conn_) {
-      const Status s = connect_and_listen();
+      const Status s = connect_and_listen(std::chrono::steady_clock::now() + kLinkDeadline);
       if (!s.ok()) {
         set_down(s.message());
         bool readable = false;
@@ -124,17 +191,19 @@ void PgListener::run() {
     }
     bool readable = false;
     if (!wait(kProbeIdleMs, &readable)) return;
-    bool alive = true;
+    Status alive;
     if (readable) {
-      alive = PQconsumeInput(conn_->handle()) == 1;
+      if (PQconsumeInput(conn_->handle()) != 1) alive = make_error(ErrorCode::kUnavailable, conn_->last_error());
     } else {
-      alive = conn_->exec("SELECT 1").ok();  // idle: make sure the link still works
+      // Idle: make sure the link still works, without waiting on it for ever.
+      alive = command(*conn_, "SELECT 1", std::chrono::steady_clock::now() + kLinkDeadline);
     }
-    if (alive) {
+    if (stopping_.load()) return;
+    if (alive.ok()) {
       deliver_notifications();
     } else {
-      set_down(conn_->last_error());
-      conn_.reset();
+      set_down(alive.message());
+      conn_.reset();  // non-blocking: closing does not wait for the server either
     }
   }
 }

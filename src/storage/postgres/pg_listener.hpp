@@ -3,10 +3,14 @@
 // Each notification becomes HeadEvents::moved. When the connection is lost it reconnects with
 // backoff, LISTENs again and calls HeadEvents::resync (moves may have been missed meanwhile).
 // Its link doubles as the store's liveness probe (health()); an idle link is probed every few
-// seconds, so a database that went away is noticed even when nobody writes.
+// seconds, so a database that went away is noticed even when nobody writes. Nothing on its
+// thread waits on the network without a deadline: a probe unanswered within seconds (a
+// half-open link) counts as a lost link, and stop() returns without waiting for the server.
+// Its session is named synclog-listener (application_name).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,8 +39,17 @@ class PgListener {
   void stop();
 
  private:
+  using Deadline = std::chrono::steady_clock::time_point;
+  enum class Ready { kYes, kTimeout, kStopping };
+
   void run();
-  Status connect_and_listen();
+  // Connects and LISTENs, giving up at `deadline` or on stop().
+  Status connect_and_listen(Deadline deadline);
+  // Runs `sql` on `c` and waits for its results until `deadline` or stop(); kUnavailable when
+  // it failed, was not answered in time or the listener is stopping.
+  Status command(PgConnection& c, const char* sql, Deadline deadline);
+  // Waits until `c`'s socket is ready for `events` (poll flags), `deadline`, or stop().
+  Ready await(PgConnection& c, short events, Deadline deadline);
   void deliver_notifications();
   void set_down(const std::string& why);
   // Waits up to `ms` for the link's socket (if any) or a stop; false when stopping.

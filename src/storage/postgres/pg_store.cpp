@@ -5,6 +5,7 @@
 #include "storage/postgres/pg_store.hpp"
 
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -40,6 +41,25 @@ constexpr PgStatement kMarkTraversal{
     "WHERE uid=$1 AND compactions=$2"};
 
 using Job = std::function<void(PgConnection&)>;
+
+// Whether `s` failed because the link to the server is gone (the session was terminated, the
+// server restarted or failed over, an idle session timed out), rather than because of a
+// statement.
+bool link_lost(const PgConnection& c, const Status& s) {
+  return !s.ok() && (s.code() == ErrorCode::kUnavailable || !c.ok());
+}
+
+// What a job's caller (and through it, an HTTP client) is told: the database's own text goes to
+// stderr for the operator, the caller gets a generic message of the same code. Errors that are
+// not the database's (the caller's own, refusals) pass unchanged.
+Error for_caller(const Error& e) {
+  if (!e.message.starts_with(kPgErrorPrefix)) return e;
+  std::fprintf(stderr, "synclog: storage error: %s\n", e.message.c_str());
+  return make_error(e.code, e.code == ErrorCode::kUnavailable ? "The database is unavailable, please try again later"
+                                                              : "The database failed to complete the request");
+}
+
+Status for_caller(const Status& s) { return s.ok() ? s : Status(for_caller(s.error())); }
 
 }  // namespace
 
@@ -103,38 +123,60 @@ struct PgStore::Impl {
     }
   }
 
+  // A pooled connection whose session died while idle looks alive until it is used: the first
+  // job on it fails. A job that fails that way before anything of its own reached the server
+  // (any read; a write at BEGIN or its user's lock) runs once more on a fresh connection.
+  bool retry_on_fresh_link(PgConnection& c, const Status& s, bool* retried) {
+    if (*retried || !link_lost(c, s)) return false;
+    *retried = true;
+    return c.reset().ok();
+  }
+
   void run_write(PgConnection& c, UserKey user, const WriteFn& fn, const Done& done) {
-    PgTxn txn(c, user);
-    Status s = txn.begin_write();
-    if (s.ok()) s = guarded([&] { return fn(txn); });
-    if (s.ok()) {
-      s = txn.commit();
-    } else {
-      txn.rollback();
+    bool retried = false;
+    for (;;) {
+      PgTxn txn(c, user);
+      Status s = txn.begin_write();
+      if (!s.ok()) {
+        txn.rollback();
+        if (retry_on_fresh_link(c, s, &retried)) continue;
+        return complete(done, for_caller(s));
+      }
+      s = guarded([&] { return fn(txn); });
+      if (s.ok()) {
+        s = txn.commit();
+      } else {
+        txn.rollback();
+      }
+      return complete(done, for_caller(s));
     }
-    complete(done, s);
   }
 
   void run_read(PgConnection& c, UserKey user, const ReadFn& fn, const Done& done) {
+    bool retried = false;
     for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
       PgTxn txn(c, user);
       Status s = txn.begin_read();
       if (s.ok()) s = guarded([&] { return fn(txn); });
       if (!s.ok()) {
         txn.rollback();
-        return complete(done, s);
+        if (retry_on_fresh_link(c, s, &retried)) {
+          --attempt;
+          continue;
+        }
+        return complete(done, for_caller(s));
       }
-      if (!txn.traversal_marked()) return complete(done, txn.commit());
+      if (!txn.traversal_marked()) return complete(done, for_caller(txn.commit()));
       // COMMIT and the marker go to the server together.
       s = c.defer(kCommit);
       if (!s.ok()) {
         txn.rollback();
-        return complete(done, s);
+        return complete(done, for_caller(s));
       }
       auto marked = c.query(kMarkTraversal, PgParams().add(user).add(txn.compactions_seen()));
       if (!marked.ok()) {
         txn.rollback();
-        return complete(done, marked.status());
+        return complete(done, for_caller(marked.status()));
       }
       if (marked->affected() == 1) return complete(done, Status());
       // A compaction committed after this snapshot began: its offsets may be stale. Read again.
@@ -223,7 +265,8 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   impl->clock = options.clock ? options.clock : &impl->system_clock;
   const int n = std::max(1, options.connections);
   for (int i = 0; i < n; ++i) {
-    SYNCLOG_ASSIGN_OR_RETURN(auto conn, PgConnection::connect(options.conninfo, options.pipeline, &impl->round_trips));
+    SYNCLOG_ASSIGN_OR_RETURN(auto conn, PgConnection::connect(options.conninfo, options.pipeline, &impl->round_trips,
+                                                              "synclog-worker"));
     if (i == 0) SYNCLOG_RETURN_IF_ERROR(migrate(*conn).status());
     impl->conns.push_back(std::move(conn));
   }
@@ -243,8 +286,12 @@ void PgStore::resolve_user(std::string subject, std::int64_t now_ms, UserDone do
   if (const auto cached = p->users.find(subject)) return done(*cached);
   auto shared_done = std::make_shared<UserDone>(std::move(done));
   const bool queued = p->enqueue([p, subject = std::move(subject), now_ms, shared_done](PgConnection& c) {
+    // Resolving is idempotent (its one write inserts only what is missing): safe to run again.
     auto uid = p->resolve_on(c, subject, now_ms);
-    if (uid.ok()) p->users.remember(subject, *uid);
+    bool retried = false;
+    if (!uid.ok() && p->retry_on_fresh_link(c, uid.status(), &retried)) uid = p->resolve_on(c, subject, now_ms);
+    if (!uid.ok()) return complete(*shared_done, Result<UserKey>(for_caller(uid.error())));
+    p->users.remember(subject, *uid);
     complete(*shared_done, std::move(uid));
   });
   if (!queued) (*shared_done)(store_unavailable());

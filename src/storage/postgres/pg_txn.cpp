@@ -82,6 +82,11 @@ Status PgTxn::load_user(const PgStatement& st) {
   return Status();
 }
 
+Status PgTxn::same_session() const {
+  if (c_.session() == session_) return Status();
+  return make_error(ErrorCode::kUnavailable, "postgres: the connection was reset; its transaction is lost");
+}
+
 Status PgTxn::begin_write() {
   SYNCLOG_RETURN_IF_ERROR(c_.defer(kBeginWrite));
   return load_user(kLockUser);
@@ -94,8 +99,21 @@ Status PgTxn::begin_read() {
 }
 
 Status PgTxn::commit() {
-  Status s = c_.defer(kCommit);
-  if (s.ok()) s = c_.sync();
+  // PostgreSQL answers COMMIT in a failed transaction with "ROLLBACK" and no error: a statement
+  // whose error the caller ignored (a deferred write reported by a later read) must not let the
+  // transaction pass for committed.
+  const Error aborted = make_error(ErrorCode::kInternal,
+                                   "postgres: commit: a statement of the transaction failed; rolled back");
+  Status s = same_session();
+  if (s.ok() && c_.pending() == 0 && c_.in_failed_transaction()) s = aborted;
+  if (s.ok()) {
+    auto r = c_.query(kCommit);
+    if (!r.ok()) {
+      s = r.status();
+    } else if (r->command_tag() != "COMMIT") {
+      s = aborted;
+    }
+  }
   if (!s.ok()) rollback();
   return s;
 }
@@ -171,21 +189,25 @@ Status PgTxn::scan_entries(const EntryQuery& q, std::int64_t offset, std::int64_
 }
 
 Status PgTxn::set_head(std::int64_t head) {
+  SYNCLOG_RETURN_IF_ERROR(same_session());
   SYNCLOG_RETURN_IF_ERROR(c_.defer(kSetHead, PgParams().add(user_).add(head)));
   head_.head = head;
   return Status();
 }
 
 Status PgTxn::put(const Record& r) {
+  SYNCLOG_RETURN_IF_ERROR(same_session());
   return c_.defer(kPut, PgParams().add(user_).add(std::int64_t{r.kind}).add(r.id).add(r.version)
                             .add(r.created_ts).add_or_null(r.k1).add_or_null(r.k2).add(r.data));
 }
 
 Status PgTxn::erase(std::uint8_t kind, std::string_view id) {
+  SYNCLOG_RETURN_IF_ERROR(same_session());
   return c_.defer(kErase, PgParams().add(user_).add(std::int64_t{kind}).add(id));
 }
 
 Status PgTxn::append(const Entry& e) {
+  SYNCLOG_RETURN_IF_ERROR(same_session());
   SYNCLOG_RETURN_IF_ERROR(
       c_.defer(kSupersede, PgParams().add(e.ts).add(user_).add(std::int64_t{e.kind}).add(e.id)));
   return c_.defer(kAppend, PgParams().add(user_).add(e.ts).add(std::int64_t{e.kind}).add(e.id)
@@ -205,6 +227,7 @@ Result<std::optional<StoredResponse>> PgTxn::find_response(std::string_view key)
 }
 
 Status PgTxn::put_response(std::string_view key, const StoredResponse& r) {
+  SYNCLOG_RETURN_IF_ERROR(same_session());
   return c_.defer(kPutResponse, PgParams().add(user_).add(key).add(r.fingerprint).add(r.created_ms)
                                     .add(std::int64_t{r.status}).add(r.headers).add(r.body));
 }

@@ -18,7 +18,7 @@ namespace synclog::storage::postgres {
 
 class PgTxn final : public WriteTxn {
  public:
-  PgTxn(PgConnection& c, UserKey user) : c_(c), user_(user) {}
+  PgTxn(PgConnection& c, UserKey user) : c_(c), user_(user), session_(c.session()) {}
 
   // Opens the transaction on the connection (which must have none open).
   Status begin_write();
@@ -55,10 +55,14 @@ class PgTxn final : public WriteTxn {
 
  private:
   Status load_user(const PgStatement& st);
+  // Fails once the connection started a new session (the transaction is gone with the old one):
+  // nothing of it may run outside a transaction, or pass for committed.
+  Status same_session() const;
   Result<std::vector<Record>> records(const PgStatement& st, std::uint8_t kind, std::string_view key);
 
   PgConnection& c_;
   UserKey user_;
+  std::uint64_t session_;
   bool found_ = false;
   UserHead head_;
   std::int64_t compactions_ = 0;

@@ -226,6 +226,22 @@ TEST_F(JwtTest, MissingOrInvalidSubjectIsRefused) {
                  "subject");
 }
 
+// A subject names one account in the database; PostgreSQL text cannot hold NUL, and a store
+// that cut "alice\u0000mallory" at the NUL would hand out alice's data. Control characters
+// never belong in a subject, so they are refused before any store sees them.
+TEST_F(JwtTest, SubjectWithControlCharactersIsRefused) {
+  const std::string exp = std::to_string(kNow + 3600);
+  for (const char* sub : {R"(alice\u0000mallory)", R"(\u0000)", R"(alice\n)", R"(a\tb)", R"(a\u001fb)",
+                          R"(a\u007fb)"}) {
+    SCOPED_TRACE(sub);
+    expect_refused(verify_hs(hs(R"({"sub":")" + std::string(sub) + R"(","exp":)" + exp + "}")), "subject");
+  }
+  // Other characters (non-ASCII included) are fine.
+  auto ok = verify_hs(hs(R"({"sub":"b\u00e9a|42","exp":)" + exp + "}"));
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->subject, "b\xc3\xa9" "a|42");
+}
+
 TEST_F(JwtTest, IssuerIsEnforcedWhenConfigured) {
   VerifierOptions o;
   o.issuer = "https://auth.example";

@@ -78,6 +78,20 @@ TEST(EnvelopeTest, OtherErrorsUseTheGenericEnvelope) {
   }
 }
 
+TEST(EnvelopeTest, UnavailableSaysWhenToTryAgain) {
+  const auto retry_after = [](const HttpResponse& r) {
+    std::string out;
+    for (const auto& [name, value] : r.headers) {
+      if (name == "Retry-After") out += value;
+    }
+    return out;
+  };
+  const auto r = error_response(make_error(ErrorCode::kUnavailable, "The database is unavailable"));
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(retry_after(r), "1");
+  EXPECT_EQ(retry_after(error_response(make_error(ErrorCode::kInternal, "x"))), "");
+}
+
 TEST(EnvelopeTest, MessagesAreEscapedIntoValidJson) {
   const std::string nasty = "quote \" backslash \\ newline \n tab \t";
   for (auto code : {ErrorCode::kNotFound, ErrorCode::kValidation}) {

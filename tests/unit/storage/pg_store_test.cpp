@@ -9,9 +9,13 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 #include <vector>
@@ -20,6 +24,7 @@
 #include "domain/push_parser.hpp"
 #include "storage/postgres/pg_schema.hpp"
 #include "store_fixture.hpp"
+#include "temp_dir.hpp"
 
 namespace synclog::storage::postgres {
 namespace {
@@ -201,6 +206,206 @@ TEST_P(PgStoreTest, APagedReadRacingACompactionReadsAgain) {
   EXPECT_EQ(counts, (std::vector<std::int64_t>{3, 2}));
 }
 
+// PostgreSQL answers COMMIT in an aborted transaction with tag ROLLBACK and no error. A write
+// that ignored a deferred statement's failure (reported by its next read) and returned OK must
+// get an error, not an acknowledgement of writes that were rolled back.
+TEST_P(PgStoreTest, AWriteWhoseFailedStatementWasIgnoredIsNotAcknowledged) {
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a")}).ok());
+  const Status s = write(*store_, u, [](WriteTxn& t) -> Status {
+    SYNCLOG_RETURN_IF_ERROR(t.put(record(1, "lost")));
+    SYNCLOG_RETURN_IF_ERROR(t.append(entry(kT0 + 1, 1, "b")));  // same ts: fails when it runs
+    t.get(1, "lost").status().ignore();                        // reports that failure, ignored
+    return Status();
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(get(u, 1, "lost").has_value());
+  EXPECT_EQ(scan(u, all_entries(true)).size(), 1u);
+}
+
+// Terminates every session on the test database but `admin`'s and waits until they are gone.
+void terminate_other_sessions(PgConnection& admin) {
+  auto pids = admin.query(PgStatement{nullptr,
+                                      "SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity "
+                                      "WHERE datname = current_database() AND pid <> pg_backend_pid()"});
+  ASSERT_TRUE(pids.ok()) << pids.error().message;
+  for (int i = 0; i < pids->rows(); ++i) {
+    const std::int64_t pid = pids->int_at(i, 1);
+    for (int tries = 0;; ++tries) {
+      auto left = admin.query(PgStatement{nullptr, "SELECT 1 FROM pg_stat_activity WHERE pid = $1"},
+                              PgParams().add(pid));
+      ASSERT_TRUE(left.ok()) << left.error().message;
+      if (left->rows() == 0) break;
+      ASSERT_LT(tries, 500) << "session " << pid << " outlived pg_terminate_backend";
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+}
+
+// Pooled connections whose sessions died (terminated, a restart, a failover, an idle timeout)
+// look alive until used. The job that finds one dead before anything of its own reached the
+// server runs again on a fresh connection, so callers see no failure at all.
+TEST_P(PgStoreTest, JobsOnConnectionsWhoseSessionsDiedAreRunAgain) {
+  PgOptions o = db_->pg_options();
+  o.connections = 1;  // every job meets the dead session
+  auto opened = PgStore::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  PgStore& s = **opened;
+  auto admin = PgConnection::connect(db_->location(), false);
+  ASSERT_TRUE(admin.ok()) << admin.error().message;
+  auto u = resolve_user(s, "alice", kT0);
+  ASSERT_TRUE(u.ok()) << u.error().message;
+
+  ASSERT_NO_FATAL_FAILURE(terminate_other_sessions(**admin));
+  const Status written = write(s, *u, [](WriteTxn& t) { return t.put(record(1, "r1")); });
+  EXPECT_TRUE(written.ok()) << written.message();
+
+  ASSERT_NO_FATAL_FAILURE(terminate_other_sessions(**admin));
+  std::optional<Record> found;
+  const Status read_back = read(s, *u, [&](ReadTxn& t) -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(found, t.get(1, "r1"));
+    return Status();
+  });
+  EXPECT_TRUE(read_back.ok()) << read_back.message();
+  EXPECT_TRUE(found.has_value());
+
+  ASSERT_NO_FATAL_FAILURE(terminate_other_sessions(**admin));
+  auto v = resolve_user(s, "bob", kT0);
+  EXPECT_TRUE(v.ok()) << v.error().message;
+  s.shutdown();
+}
+
+// The database's own words (statements, constraints, connection details) are for the operator:
+// a failed job's caller, and through it an HTTP client, gets a generic message of the same code.
+TEST_P(PgStoreTest, DatabaseErrorsReachTheCallerWithoutTheDatabasesText) {
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a")}).ok());
+  const Status s = append_all(u, {entry(kT0 + 1, 1, "b")});  // (uid, ts) taken
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kInternal);
+  EXPECT_EQ(s.message().find("postgres"), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find("duplicate"), std::string::npos) << s.message();
+}
+
+// The server process of this database's session named `application_name` other than `not`, or
+// 0 when there is none.
+std::int64_t backend_pid(PgConnection& admin, const char* application_name, std::int64_t not_pid = 0) {
+  auto r = admin.query(PgStatement{nullptr,
+                                   "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND application_name = $1 AND pid <> $2"},
+                       PgParams().add(std::string_view(application_name)).add(not_pid));
+  return r.ok() && r->rows() == 1 ? r->int_at(0, 0) : 0;
+}
+
+// Resumes stopped server processes however the test ends, so the cluster is left healthy.
+struct ResumeOnExit {
+  std::vector<pid_t> pids;
+  ~ResumeOnExit() {
+    for (pid_t p : pids) ::kill(p, SIGCONT);
+  }
+};
+
+// A half-open link (its server process stopped: no answer, no error, ever) must not keep the
+// listener deaf or the store from shutting down: the probe gives up within its deadline, the
+// listener reconnects and resyncs, and a shutdown during an unanswered probe returns at once.
+TEST_P(PgStoreTest, AListenerOnAHalfOpenLinkGivesItUpAndShutdownDoesNotWaitForIt) {
+  store_->shutdown();  // the fixture's nodes: their listeners would be found too
+  second_->shutdown();
+  PgOptions o = db_->pg_options();
+  o.connections = 1;
+  auto opened = PgStore::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  PgStore& s = **opened;
+  std::promise<void> resynced;
+  std::atomic<bool> once{false};
+  HeadEvents events;
+  events.resync = [&] {
+    if (!once.exchange(true)) resynced.set_value();
+  };
+  s.watch_heads(std::move(events));
+  auto admin = PgConnection::connect(db_->location(), false);
+  ASSERT_TRUE(admin.ok()) << admin.error().message;
+  ResumeOnExit resume;
+
+  const std::int64_t first = backend_pid(**admin, "synclog-listener");
+  ASSERT_NE(first, 0);
+  ASSERT_EQ(::kill(static_cast<pid_t>(first), SIGSTOP), 0);
+  resume.pids.push_back(static_cast<pid_t>(first));
+  // Idle wait (5 s) plus the probe's deadline (5 s), with room to spare.
+  ASSERT_EQ(resynced.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+
+  // The listener's new session, stopped too; shut down while its probe waits for an answer.
+  std::int64_t second = 0;
+  for (int tries = 0; second == 0 && tries < 100; ++tries) {
+    second = backend_pid(**admin, "synclog-listener", first);
+    if (second == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_NE(second, 0);
+  ASSERT_EQ(::kill(static_cast<pid_t>(second), SIGSTOP), 0);
+  resume.pids.push_back(static_cast<pid_t>(second));
+  std::this_thread::sleep_for(std::chrono::seconds(6));  // past the idle wait: the probe is out
+  auto stopped = std::async(std::launch::async, [&] { s.shutdown(); });
+  EXPECT_EQ(stopped.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+  for (pid_t p : resume.pids) ::kill(p, SIGCONT);  // lets a shutdown that waited finish
+  stopped.get();
+}
+
+TEST_P(PgStoreTest, ConnectionsGetTcpKeepalivesAndANameUnlessTheConninfoSetsThem) {
+  auto c = PgConnection::connect(db_->location() + "&keepalives_idle=7", false, nullptr, "synclog-test");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ((*c)->setting("keepalives"), "1");
+  EXPECT_EQ((*c)->setting("keepalives_idle"), "7");
+  EXPECT_EQ((*c)->setting("keepalives_interval"), "10");
+  EXPECT_EQ((*c)->setting("keepalives_count"), "3");
+  EXPECT_EQ((*c)->setting("tcp_user_timeout"), "30000");
+  EXPECT_EQ((*c)->setting("application_name"), "synclog-test");
+}
+
+// A pipeline that ends out of step (here: COPY, whose results a pipeline cannot carry) leaves
+// results nobody read: the connection is reset, so no later statement reads them as its own.
+TEST_P(PgStoreTest, AConnectionWhosePipelineEndedOutOfStepIsReset) {
+  auto c = PgConnection::connect(db_->location(), /*pipeline=*/true);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  ASSERT_TRUE((*c)->defer(PgStatement{nullptr, "COPY (SELECT 1) TO STDOUT"}).ok());
+  auto r = (*c)->query(PgStatement{nullptr, "SELECT 2"});
+  EXPECT_FALSE(r.ok());
+  for (int i = 3; i < 6; ++i) {
+    auto next = (*c)->query(PgStatement{nullptr, "SELECT $1::int"}, PgParams().add(std::int64_t{i}));
+    ASSERT_TRUE(next.ok()) << next.error().message;
+    ASSERT_EQ(next->rows(), 1);
+    EXPECT_EQ(next->int_at(0, 0), i);
+  }
+}
+
+// A deferred statement's failure rolls its transaction back and reaches done, and the next job
+// on the same connection (there is only one) starts clean.
+TEST_P(PgStoreTest, AfterADeferredStatementFailedTheConnectionServesTheNextJob) {
+  PgOptions o = db_->pg_options();
+  o.connections = 1;
+  auto opened = PgStore::open(o);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  PgStore& s = **opened;
+  auto u = resolve_user(s, "alice", kT0);
+  ASSERT_TRUE(u.ok()) << u.error().message;
+  ASSERT_TRUE(write(s, *u, [](WriteTxn& t) { return t.append(entry(kT0 + 1, 1, "a")); }).ok());
+  const Status failed = write(s, *u, [](WriteTxn& t) -> Status {
+    SYNCLOG_RETURN_IF_ERROR(t.put(record(1, "rolled-back")));
+    return t.append(entry(kT0 + 1, 1, "b"));  // (uid, ts) taken: fails at COMMIT's sync
+  });
+  EXPECT_FALSE(failed.ok());
+  const Status next = write(s, *u, [](WriteTxn& t) { return t.put(record(1, "kept")); });
+  EXPECT_TRUE(next.ok()) << next.message();
+  std::optional<Record> rolled_back, kept;
+  ASSERT_TRUE(read(s, *u, [&](ReadTxn& t) -> Status {
+                SYNCLOG_ASSIGN_OR_RETURN(rolled_back, t.get(1, "rolled-back"));
+                SYNCLOG_ASSIGN_OR_RETURN(kept, t.get(1, "kept"));
+                return Status();
+              }).ok());
+  EXPECT_FALSE(rolled_back.has_value());
+  EXPECT_TRUE(kept.has_value());
+  s.shutdown();
+}
+
 TEST_P(PgStoreTest, AnUnreachableDatabaseIsAClearError) {
   PgOptions o = db_->pg_options();
   o.conninfo = "postgresql:///nowhere?host=/nonexistent-synclog-dir&user=postgres";
@@ -274,6 +479,53 @@ TEST_P(PgStoreTest, PipeliningCutsTheRoundTripsOfAPush) {
   EXPECT_LT(trips[1], trips[0]);
   EXPECT_LE(trips[1], 110);
 }
+
+// What the backend's tooling does without a database (parameterised like the rest, so that every
+// instantiation here is named "storage").
+class PgNoDatabaseTest : public ::testing::TestWithParam<test::Backend> {};
+
+// What serve's listening line and connection errors print of a --db value: never a password,
+// whichever way it was given.
+TEST_P(PgNoDatabaseTest, RedactionHidesEveryPassword) {
+  EXPECT_EQ(redact_conninfo("postgresql://app:s3cret@db.example/synclog"), "postgresql://app:***@db.example/synclog");
+  EXPECT_EQ(redact_conninfo("postgres://db.example:5432/synclog?user=app&password=s3cret&sslmode=require"),
+            "postgres://db.example:5432/synclog?user=app&password=***&sslmode=require");
+  EXPECT_EQ(redact_conninfo("postgresql:///synclog?password=s3cret"), "postgresql:///synclog?password=***");
+  EXPECT_EQ(redact_conninfo("postgresql://app:a@db/x?sslpassword=k3y&password=p"),
+            "postgresql://app:***@db/x?sslpassword=***&password=***");
+  EXPECT_EQ(redact_conninfo("host=db password=s3cret dbname=synclog"), "host=db password=*** dbname=synclog");
+  EXPECT_EQ(redact_conninfo("host=db password = 's3 cr\\'et' user=app"), "host=db password = *** user=app");
+  EXPECT_EQ(redact_conninfo("password=s3cret"), "password=***");
+  // Nothing secret: unchanged.
+  EXPECT_EQ(redact_conninfo("postgresql://app@db.example:5432/synclog?sslmode=require"),
+            "postgresql://app@db.example:5432/synclog?sslmode=require");
+  EXPECT_EQ(redact_conninfo("host=db user=app dbname=synclog"), "host=db user=app dbname=synclog");
+  EXPECT_EQ(redact_conninfo("postgresql:///synclog?host=/tmp/a@b:c"), "postgresql:///synclog?host=/tmp/a@b:c");
+}
+
+// scripts/test-postgres runs the newest of several installed servers (by version, not by the
+// glob's order, where 9.6 comes after 15). Needs no database: the installs here are fakes.
+TEST_P(PgNoDatabaseTest, TestClusterScriptPicksTheNewestServer) {
+  test::TempDir root;
+  ASSERT_TRUE(root.ok());
+  for (const char* version : {"10", "15", "9.6"}) {
+    const auto bin = root.path() / version / "bin";
+    std::filesystem::create_directories(bin);
+    std::ofstream(bin / "initdb") << "#!/bin/sh\n";
+    std::filesystem::permissions(bin / "initdb", std::filesystem::perms::owner_all);
+  }
+  const auto script = std::filesystem::path(__FILE__).parent_path() / "../../../scripts/test-postgres";
+  const std::string command = "SYNCLOG_PG_ROOT='" + root.path().string() + "' '" + script.string() + "' bindir";
+  std::string out;
+  if (FILE* p = ::popen(command.c_str(), "r")) {
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p) != nullptr) out += buf;
+    EXPECT_EQ(::pclose(p), 0);
+  }
+  EXPECT_EQ(out, (root.path() / "15" / "bin").string() + "\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(storage, PgNoDatabaseTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
 
 INSTANTIATE_TEST_SUITE_P(storage, PgStoreTest, ::testing::Values(test::Backend::kPostgres), backend_param_name);
 
