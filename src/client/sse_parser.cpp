@@ -1,3 +1,4 @@
+// The SSE parser's line splitting and field rules (see sse_parser.hpp for what it follows).
 #include "client/sse_parser.hpp"
 
 #include <algorithm>

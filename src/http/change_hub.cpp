@@ -1,3 +1,5 @@
+// The change hub: per-user listener lists under sharded locks, eviction at the cap, and the
+// head re-reads of a resync.
 #include "http/change_hub.hpp"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// What a change stream sends and when: the retry hint, one event per rise of the head, the
+// heartbeat text, and leaving the hub when the stream ends or is evicted.
 #include "http/change_stream.hpp"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// The one-time end of an EventStream: its log line and metrics run exactly once, also for a
+// stream that never started.
 #include "http/event_stream.hpp"
 
 namespace synclog::http {
