@@ -11,17 +11,6 @@
 #include "storage/sqlite/statement.hpp"
 
 namespace synclog::cli {
-namespace {
-
-Result<int> sqlite_version(storage::sqlite::Connection& c) {
-  SYNCLOG_ASSIGN_OR_RETURN(storage::sqlite::Statement * s, c.prepare("PRAGMA user_version"));
-  storage::sqlite::ResetOnExit guard{s};
-  SYNCLOG_ASSIGN_OR_RETURN(const bool row, s->step());
-  return row ? static_cast<int>(s->int_at(0)) : 0;
-}
-
-}  // namespace
-
 bool is_postgres_url(std::string_view db) {
   return db.starts_with("postgres://") || db.starts_with("postgresql://");
 }
@@ -62,9 +51,9 @@ Result<SchemaReport> migrate_database(const std::string& db) {
   auto opened = storage::sqlite::Connection::open(db, /*create=*/true);
   if (!opened.ok()) return make_error(opened.error().code, db + ": " + opened.error().message);
   storage::sqlite::Connection& c = **opened;
-  SYNCLOG_ASSIGN_OR_RETURN(report.before, sqlite_version(c));
+  SYNCLOG_ASSIGN_OR_RETURN(report.before, storage::sqlite::schema_version(c));
   if (const Status s = storage::sqlite::migrate(c); !s.ok()) return make_error(s.code(), db + ": " + s.message());
-  SYNCLOG_ASSIGN_OR_RETURN(report.after, sqlite_version(c));
+  SYNCLOG_ASSIGN_OR_RETURN(report.after, storage::sqlite::schema_version(c));
   return report;
 }
 

@@ -113,12 +113,16 @@ Result<Statement*> Connection::prepare(const char* sql) {
 
 std::string Connection::last_error() const { return sqlite3_errmsg(db_); }
 
+Result<int> schema_version(Connection& c) {
+  SYNCLOG_ASSIGN_OR_RETURN(Statement * s, c.prepare("PRAGMA user_version"));
+  ResetOnExit guard{s};
+  SYNCLOG_ASSIGN_OR_RETURN(const bool row, s->step());
+  return row ? static_cast<int>(s->int_at(0)) : 0;
+}
+
 Status run_migrations(Connection& c, std::span<const char* const> steps, std::string_view what) {
   const int latest = static_cast<int>(steps.size());
-  SYNCLOG_ASSIGN_OR_RETURN(Statement * version_stmt, c.prepare("PRAGMA user_version"));
-  SYNCLOG_ASSIGN_OR_RETURN(bool row, version_stmt->step());
-  const int current = row ? static_cast<int>(version_stmt->int_at(0)) : 0;
-  version_stmt->reset();
+  SYNCLOG_ASSIGN_OR_RETURN(const int current, schema_version(c));
   if (current > latest) {
     return make_error(ErrorCode::kInternal, std::string(what) + " schema version " + std::to_string(current) +
                                                 " is newer than this synclog (" + std::to_string(latest) + ")");

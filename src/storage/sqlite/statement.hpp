@@ -75,6 +75,9 @@ class Connection {
   std::map<const char*, std::unique_ptr<Statement>> cache_;
 };
 
+// The database's schema version (PRAGMA user_version; 0 for a new database).
+Result<int> schema_version(Connection& c);
+
 // Brings the database on `c` from its PRAGMA user_version up to steps.size(), running
 // steps[v] to go from version v to v + 1, each in its own transaction with the version bump.
 // A database newer than that is refused (kInternal, naming `what`).
