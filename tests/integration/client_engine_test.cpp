@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <stdlib.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -32,6 +31,7 @@
 #include "metric_wait.hpp"
 #include "pull_helpers.hpp"
 #include "server_process.hpp"
+#include "temp_dir.hpp"
 #include "sync_api.hpp"
 
 namespace synclog::client {
@@ -41,23 +41,8 @@ namespace json = boost::json;
 using test::Fault;
 using test::FaultProxy;
 using test::ServerProcess;
+using test::TempDir;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "synclog-engine-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
 
 #define ASSERT_OK(expr)                                                        \
   do {                                                                         \

@@ -16,7 +16,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
@@ -38,6 +37,7 @@
 #include "metric_wait.hpp"
 #include "nginx_balancer.hpp"
 #include "server_process.hpp"
+#include "temp_dir.hpp"
 #include "thread_failures.hpp"
 #include "test_database.hpp"
 
@@ -64,22 +64,6 @@ constexpr int kSyncsBeforeKill = 8;
 constexpr int kSyncsAfterKill = 8;
 constexpr auto kProgressWait = 90s;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "synclog-multinode-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string note_json(const std::string& body) {
   return json::serialize(json::object{{"body", body}, {"ranges", json::array{"2:255-2:256"}}});
@@ -100,6 +84,7 @@ class MultiNodeTest : public ::testing::Test {
   void SetUp() override {
     const auto host = test_postgres_host();
     if (!host) GTEST_SKIP() << "several nodes share one database: PostgreSQL only (the .postgres run)";
+    ASSERT_TRUE(dir_.ok()) << "cannot create a temporary directory";
     database_ = std::make_unique<TestDatabase>(*host);
     // Every node verifies the same tokens: one secret, copied into each node's data directory.
     const fs::path first = dir_.path() / "node0";

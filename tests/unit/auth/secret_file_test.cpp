@@ -11,7 +11,7 @@
 #include <future>
 #include <vector>
 
-#include "../support/temp_dir.hpp"
+#include "temp_dir.hpp"
 
 namespace synclog::auth {
 namespace {

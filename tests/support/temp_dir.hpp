@@ -15,7 +15,7 @@ namespace synclog::test {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "synclog-unit-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "synclog-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
   }
   ~TempDir() {
