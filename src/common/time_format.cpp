@@ -139,11 +139,29 @@ std::string format_iso8601_ms(std::int64_t ms) {
   }
   const Civil c = civil_from_days(days);
   const auto ms_of_day = static_cast<int>(rem);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(c.y), c.m,
-                c.d, ms_of_day / 3600000, ms_of_day / 60000 % 60, ms_of_day / 1000 % 60,
-                ms_of_day % 1000);
-  return buf;
+  const int year = static_cast<int>(c.y);
+  if (year < 0 || year > 9999) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", year, c.m, c.d, ms_of_day / 3600000,
+                  ms_of_day / 60000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    return buf;
+  }
+  // Every stored record's times are formatted on each write: snprintf was a measurable share
+  // of a push (docs/benchmarks.md), so the common four-digit years are written digit by digit.
+  std::string out = "0000-00-00T00:00:00.000Z";
+  const auto put = [&out](std::size_t at, int value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value /= 10) {
+      out[at + static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(0, year, 4);
+  put(5, static_cast<int>(c.m), 2);
+  put(8, static_cast<int>(c.d), 2);
+  put(11, ms_of_day / 3600000, 2);
+  put(14, ms_of_day / 60000 % 60, 2);
+  put(17, ms_of_day / 1000 % 60, 2);
+  put(20, ms_of_day % 1000, 3);
+  return out;
 }
 
 }  // namespace synclog
