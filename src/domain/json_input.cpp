@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/utf8.hpp"
@@ -38,7 +39,12 @@ Result<boost::json::value> parse_json(std::string_view text) {
   opts.max_depth = kMaxJsonDepth;
   opts.allow_invalid_utf8 = false;
   boost::json::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec, {}, opts);
+  // The value lives in an arena it owns: a push is hundreds of small strings and objects, and
+  // allocating and freeing them one by one showed in the profile (docs/benchmarks.md). The
+  // arena goes with the last copy of the value.
+  boost::json::storage_ptr arena = boost::json::make_shared_resource<boost::json::monotonic_resource>(
+      std::max<std::size_t>(1024, text.size() * 2));
+  boost::json::value v = boost::json::parse(text, ec, std::move(arena), opts);
   if (!ec && all_numbers_finite(v)) return v;
   if (!ec) return make_error(ErrorCode::kInvalidRequest, "Request body has a number out of range");
   namespace je = boost::json;
