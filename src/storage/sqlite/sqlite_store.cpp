@@ -33,6 +33,12 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 constexpr std::size_t kStripes = 64;
+// The WAL's length (in pages) at which the checkpointer copies it back into the database file:
+// SQLite's own default threshold. Past the second, larger one the checkpointer has fallen
+// behind (or readers keep it from finishing) and the writer checkpoints too, as SQLite would,
+// so the log stays bounded.
+constexpr int kCheckpointPages = 1000;
+constexpr int kWriterCheckpointPages = 16000;
 
 Error unavailable() { return store_unavailable(); }
 
@@ -93,6 +99,17 @@ struct SqliteStore::Impl {
 
   HeadEvents head_events;  // set before the first write, then read on the writer thread only
 
+  // WAL checkpoints run on a thread and connection of their own. SQLite's automatic checkpoint
+  // runs inside the commit that crosses its threshold, on the writer thread, and with its
+  // fsync of the database file it was a sixth of the writer's time under load
+  // (docs/benchmarks.md): every write queued behind it waited.
+  std::unique_ptr<Connection> checkpoint_conn;
+  std::mutex checkpoint_mu;
+  std::condition_variable checkpoint_cv;
+  bool checkpoint_due = false;       // guarded by checkpoint_mu
+  bool checkpoint_stopping = false;  // guarded by checkpoint_mu
+  std::thread checkpointer;
+
   std::thread writer;
   std::vector<std::thread> readers;
   std::once_flag shutdown_once;
@@ -121,6 +138,39 @@ struct SqliteStore::Impl {
       }
     }
     on_reject(unavailable());
+  }
+
+  // ---- checkpoints ----
+
+  // SQLite's WAL hook: runs on the writer thread after each commit, with the log's length.
+  static int on_wal_commit(void* arg, sqlite3* db, const char* name, int pages) {
+    auto* p = static_cast<Impl*>(arg);
+    if (pages >= kWriterCheckpointPages) {
+      // A PASSIVE checkpoint never waits; what it cannot copy now, a later one will.
+      sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (pages >= kCheckpointPages) {
+      {
+        std::lock_guard lock(p->checkpoint_mu);
+        p->checkpoint_due = true;
+      }
+      p->checkpoint_cv.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  void checkpoint_loop() {
+    std::unique_lock lock(checkpoint_mu);
+    for (;;) {
+      checkpoint_cv.wait(lock, [&] { return checkpoint_due || checkpoint_stopping; });
+      if (checkpoint_stopping) return;
+      checkpoint_due = false;
+      lock.unlock();
+      // PASSIVE: copies what no reader still needs, never blocks the writer or the readers. A
+      // failure leaves the pages in the log, where they are durable; the next commit past the
+      // threshold asks again, and an I/O error shows on the writer's own next commit.
+      sqlite3_wal_checkpoint_v2(checkpoint_conn->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
   }
 
   // ---- writer ----
@@ -157,7 +207,7 @@ struct SqliteStore::Impl {
   void commit_group(std::vector<WriteJob>& group) {
     Connection& c = *writer_conn;
     std::vector<Status> results(group.size());
-    Status begin = c.exec("BEGIN IMMEDIATE");
+    Status begin = c.exec_cached("BEGIN IMMEDIATE");
     if (!begin.ok()) {
       for (auto& job : group) complete(job.done, begin);
       return;
@@ -171,10 +221,10 @@ struct SqliteStore::Impl {
         results[i] = lost;
         continue;
       }
-      Status s = c.exec("SAVEPOINT job");
+      Status s = c.exec_cached("SAVEPOINT job");
       if (s.ok()) s = guarded([&] { return group[i].work(c); });
       if (s.ok()) {
-        s = c.exec("RELEASE job");
+        s = c.exec_cached("RELEASE job");
       } else {
         c.exec("ROLLBACK TO job; RELEASE job").ignore();
       }
@@ -188,9 +238,9 @@ struct SqliteStore::Impl {
       }
     }
     if (lost.ok()) {
-      Status commit = c.exec("COMMIT");
+      Status commit = c.exec_cached("COMMIT");
       if (!commit.ok()) {
-        c.exec("ROLLBACK").ignore();
+        c.exec_cached("ROLLBACK").ignore();
         note_failure(commit);
         for (auto& r : results) {
           if (r.ok()) r = make_error(ErrorCode::kInternal, "commit failed: " + commit.message());
@@ -273,7 +323,7 @@ struct SqliteStore::Impl {
     }
     std::int64_t removed = 0;
     if (!quiet_users.empty()) {
-      SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
+      SYNCLOG_RETURN_IF_ERROR(c.exec_cached("BEGIN IMMEDIATE"));
       Status s;
       for (UserKey u : quiet_users) {
         auto n = remove_one(u);
@@ -283,9 +333,9 @@ struct SqliteStore::Impl {
         }
         removed += *n;
       }
-      if (s.ok()) s = c.exec("COMMIT");
+      if (s.ok()) s = c.exec_cached("COMMIT");
       if (!s.ok()) {
-        c.exec("ROLLBACK").ignore();
+        c.exec_cached("ROLLBACK").ignore();
         return s.error();
       }
     }
@@ -299,15 +349,15 @@ struct SqliteStore::Impl {
     Connection& c = *writer_conn;
     std::int64_t removed = 0;
     for (int batch = 0; batch < kPurgeBatchesPerPass; ++batch) {
-      SYNCLOG_RETURN_IF_ERROR(c.exec("BEGIN IMMEDIATE"));
+      SYNCLOG_RETURN_IF_ERROR(c.exec_cached("BEGIN IMMEDIATE"));
       auto stmt = c.prepare(sql);
       Status s = stmt.ok() ? (*stmt)->bind(1, cutoff).bind(2, std::int64_t{kPurgeBatchRows}).run()
                            : stmt.status();
       if (stmt.ok()) (*stmt)->reset();
       const std::int64_t n = s.ok() ? sqlite3_changes64(c.handle()) : 0;
-      if (s.ok()) s = c.exec("COMMIT");
+      if (s.ok()) s = c.exec_cached("COMMIT");
       if (!s.ok()) {
-        c.exec("ROLLBACK").ignore();
+        c.exec_cached("ROLLBACK").ignore();
         return s.error();
       }
       removed += n;
@@ -391,7 +441,7 @@ struct SqliteStore::Impl {
       } catch (...) {
         // Completions are called through complete(); anything else escaping is a bug, and the
         // connection may hold an open transaction: end it so the next task starts clean.
-        c.exec("ROLLBACK").ignore();
+        c.exec_cached("ROLLBACK").ignore();
       }
     }
   }
@@ -400,10 +450,10 @@ struct SqliteStore::Impl {
     Stripe& stripe = stripe_of(user);
     for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
       const std::uint64_t epoch = stripe.epoch.load();
-      Status s = c.exec("BEGIN");
+      Status s = c.exec_cached("BEGIN");
       SqliteTxn txn(c, user);
       if (s.ok()) s = guarded([&] { return fn(txn); });
-      const Status end = c.exec(s.ok() ? "COMMIT" : "ROLLBACK");
+      const Status end = c.exec_cached(s.ok() ? "COMMIT" : "ROLLBACK");
       if (s.ok() && !end.ok()) s = end;
       if (!s.ok() || !txn.traversal_marked()) return complete(done, s);
       bool marked = false;
@@ -440,6 +490,12 @@ struct SqliteStore::Impl {
       write_cv.notify_all();
       if (writer.joinable()) writer.join();
       {
+        std::lock_guard lock(checkpoint_mu);
+        checkpoint_stopping = true;
+      }
+      checkpoint_cv.notify_all();
+      if (checkpointer.joinable()) checkpointer.join();
+      {
         std::lock_guard lock(read_mu);
         readers_stopping = true;
       }
@@ -466,7 +522,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     SYNCLOG_ASSIGN_OR_RETURN(auto conn, Connection::open(options.path, /*create=*/false));
     impl->reader_conns.push_back(std::move(conn));
   }
+  SYNCLOG_ASSIGN_OR_RETURN(impl->checkpoint_conn, Connection::open(options.path, /*create=*/false));
   Impl* p = impl.get();
+  // Replaces SQLite's automatic checkpoint on the writer's connection.
+  sqlite3_wal_hook(p->writer_conn->handle(), &Impl::on_wal_commit, p);
+  p->checkpointer = std::thread([p] { p->checkpoint_loop(); });
   p->writer = std::thread([p] { p->writer_loop(); });
   for (auto& conn : p->reader_conns) {
     Connection* c = conn.get();

@@ -1,7 +1,8 @@
 // The embedded SQLite backend: one database file in WAL mode, one writer thread that commits
 // many users' writes together (group commit: one fsync for a whole group, each job in its own
-// savepoint so one failing job does not affect the others), and a pool of reader threads with a
-// connection each (WAL readers never wait for the writer).
+// savepoint so one failing job does not affect the others), a pool of reader threads with a
+// connection each (WAL readers never wait for the writer), and a checkpointer thread that
+// copies the WAL back into the database file off the writer's path.
 #pragma once
 
 #include <cstdint>

@@ -97,6 +97,13 @@ Status Connection::exec(std::string_view sql) {
   return Status();
 }
 
+Status Connection::exec_cached(const char* sql) {
+  SYNCLOG_ASSIGN_OR_RETURN(Statement * s, prepare(sql));
+  const Status st = s->run();
+  s->reset();
+  return st;
+}
+
 Result<Statement*> Connection::prepare(const char* sql) {
   auto it = cache_.find(sql);
   if (it != cache_.end()) {
