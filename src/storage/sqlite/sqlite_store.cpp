@@ -90,6 +90,7 @@ struct SqliteStore::Impl {
   bool readers_stopping = false;
 
   UserCache users;  // subject -> uid
+  CountCache counts;  // entry counts along traversals, for the readers
 
   std::array<Stripe, kStripes> stripes;
   UserKey compaction_cursor = 0;  // writer thread only
@@ -323,6 +324,8 @@ struct SqliteStore::Impl {
     }
     std::int64_t removed = 0;
     if (!quiet_users.empty()) {
+      // The only place entries are deleted: remembered counts are void from here to the commit.
+      MaintenanceWindow window(counts);
       SYNCLOG_RETURN_IF_ERROR(c.exec_cached("BEGIN IMMEDIATE"));
       Status s;
       for (UserKey u : quiet_users) {
@@ -450,8 +453,9 @@ struct SqliteStore::Impl {
     Stripe& stripe = stripe_of(user);
     for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
       const std::uint64_t epoch = stripe.epoch.load();
+      const std::uint64_t generation = counts.generation().load();  // before the snapshot
       Status s = c.exec_cached("BEGIN");
-      SqliteTxn txn(c, user);
+      SqliteTxn txn(c, user, counts, generation);
       if (s.ok()) s = guarded([&] { return fn(txn); });
       const Status end = c.exec_cached(s.ok() ? "COMMIT" : "ROLLBACK");
       if (s.ok() && !end.ok()) s = end;

@@ -1,6 +1,8 @@
 // The statements behind each transaction operation.
 #include "storage/sqlite/sqlite_txn.hpp"
 
+#include <limits>
+
 namespace synclog::storage::sqlite {
 namespace {
 
@@ -89,15 +91,39 @@ Result<std::optional<EntryHead>> SqliteTxn::latest_entry(std::uint8_t kind, std:
   return std::optional<EntryHead>(EntryHead{s->int_at(0), static_cast<std::uint8_t>(s->int_at(1))});
 }
 
-Result<std::int64_t> SqliteTxn::count_entries(const EntryQuery& q) {
+Result<std::int64_t> SqliteTxn::count_range(const EntryQuery& q, std::optional<std::int64_t> upto_ts) {
   SYNCLOG_ASSIGN_OR_RETURN(
       Statement* s,
-      c_.prepare("SELECT count(*) FROM entries WHERE uid=?1 AND ts>?2 AND ((1<<kind) & ?3) != 0 "
-                 "AND (superseded_at=0 OR ?4)"));
+      c_.prepare("SELECT count(*) FROM entries WHERE uid=?1 AND ts>?2 AND ts<=?5 "
+                 "AND ((1<<kind) & ?3) != 0 AND (superseded_at=0 OR ?4)"));
   ResetOnExit guard{s};
-  s->bind(1, user_).bind(2, q.after_ts).bind(3, q.kind_mask).bind(4, q.include_superseded ? 1 : 0);
+  s->bind(1, user_).bind(2, q.after_ts).bind(3, q.kind_mask).bind(4, q.include_superseded ? 1 : 0)
+      .bind(5, upto_ts.value_or(std::numeric_limits<std::int64_t>::max()));
   SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
   return row ? s->int_at(0) : 0;
+}
+
+Result<std::int64_t> SqliteTxn::count_entries(const EntryQuery& q) {
+  if (!counts_) return count_range(q, std::nullopt);
+  // The snapshot begins with the transaction's first read: the head's, at the latest here.
+  SYNCLOG_ASSIGN_OR_RETURN(const UserHead h, head());
+  const std::uint64_t generation = counts_->generation().load();
+  const bool stable = generation == generation_at_begin_ && generation % 2 == 0;
+  if (!stable) return count_range(q, std::nullopt);
+
+  const CountCache::Key key{user_, q.kind_mask, q.include_superseded};
+  std::int64_t count = 0;
+  const auto known = counts_->find(key);
+  if (known && known->head == h.head && known->generation == generation && known->after_ts <= q.after_ts) {
+    EntryQuery between = q;
+    between.after_ts = known->after_ts;
+    SYNCLOG_ASSIGN_OR_RETURN(const std::int64_t passed, count_range(between, q.after_ts));
+    count = known->count - passed;
+  } else {
+    SYNCLOG_ASSIGN_OR_RETURN(count, count_range(q, std::nullopt));
+  }
+  counts_->remember(key, CountCache::Known{h.head, generation, q.after_ts, count});
+  return count;
 }
 
 Status SqliteTxn::scan_entries(const EntryQuery& q, std::int64_t offset, std::int64_t limit,

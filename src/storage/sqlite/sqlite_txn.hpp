@@ -3,6 +3,7 @@
 // called).
 #pragma once
 
+#include "storage/sqlite/count_cache.hpp"
 #include "storage/sqlite/statement.hpp"
 #include "storage/store.hpp"
 
@@ -11,6 +12,10 @@ namespace synclog::storage::sqlite {
 class SqliteTxn final : public WriteTxn {
  public:
   SqliteTxn(Connection& c, UserKey user) : c_(c), user_(user) {}
+  // A read that may use and remember entry counts: `generation` is the cache's maintenance
+  // generation taken before the transaction began (count_cache.hpp).
+  SqliteTxn(Connection& c, UserKey user, CountCache& counts, std::uint64_t generation)
+      : c_(c), user_(user), counts_(&counts), generation_at_begin_(generation) {}
 
   UserKey user() const override { return user_; }
   Result<UserHead> head() override;
@@ -37,9 +42,13 @@ class SqliteTxn final : public WriteTxn {
 
  private:
   Result<std::vector<Record>> records(const char* sql, std::uint8_t kind, std::string_view key);
+  // Entries matching `q` with q.after_ts < ts <= upto_ts (no upper bound: nullopt).
+  Result<std::int64_t> count_range(const EntryQuery& q, std::optional<std::int64_t> upto_ts);
 
   Connection& c_;
   UserKey user_;
+  CountCache* counts_ = nullptr;
+  std::uint64_t generation_at_begin_ = 0;
   bool traversal_ = false;
   std::int64_t head_set_ = 0;
 };

@@ -265,6 +265,54 @@ TEST_P(StoreTest, QueriesFilterByCursorAndKindMask) {
   EXPECT_TRUE(scan(u, kinds).empty());
 }
 
+// A traversal asks for the count after each page's last entry, and a backend may derive it
+// from the count it gave before (SQLite does): every count must still be the entries left.
+TEST_P(StoreTest, CountsAlongATraversalAreTheEntriesLeft) {
+  const UserKey u = user("alice");
+  std::vector<Entry> es;
+  for (int i = 1; i <= 60; ++i) {
+    es.push_back(entry(kT0 + i, static_cast<std::uint8_t>(i % 3), "r" + std::to_string(i % 25)));
+  }
+  ASSERT_TRUE(append_all(u, es).ok());
+  for (const bool superseded : {false, true}) {
+    for (const std::uint32_t mask : {~0u, 1u << 1, (1u << 0) | (1u << 2)}) {
+      EntryQuery q = all_entries(superseded);
+      q.kind_mask = mask;
+      const std::int64_t all = static_cast<std::int64_t>(scan(u, q).size());
+      // Forward by uneven steps, then backward, then the same cursor twice.
+      std::vector<std::int64_t> cursors;
+      for (std::int64_t after = 0; after <= 61; after += 1 + after % 7) cursors.push_back(after);
+      for (std::int64_t after = 61; after >= 0; after -= 9) cursors.push_back(after);
+      cursors.push_back(30);
+      cursors.push_back(30);
+      for (const std::int64_t after : cursors) {
+        q.after_ts = after == 0 ? 0 : kT0 + after;
+        EXPECT_EQ(count(u, q), static_cast<std::int64_t>(scan(u, q).size()))
+            << "after " << after << " mask " << mask << " superseded " << superseded;
+      }
+      q.after_ts = 0;
+      EXPECT_EQ(count(u, q), all);
+    }
+  }
+}
+
+TEST_P(StoreTest, ACountAfterAWriteIncludesIt) {
+  const UserKey u = user("alice");
+  ASSERT_TRUE(
+      append_all(u, {entry(kT0 + 1, 1, "a"), entry(kT0 + 2, 1, "b"), entry(kT0 + 3, 1, "c")}).ok());
+  EntryQuery q = all_entries(false);
+  q.after_ts = kT0 + 1;
+  EXPECT_EQ(count(u, q), 2);
+  // Supersedes b and adds d: the live entries after kT0 + 2 are c, b', d.
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 4, 1, "b"), entry(kT0 + 5, 1, "d")}).ok());
+  q.after_ts = kT0 + 2;
+  EXPECT_EQ(count(u, q), 3);
+  q.after_ts = kT0 + 1;
+  EXPECT_EQ(count(u, q), 3);
+  q.include_superseded = true;
+  EXPECT_EQ(count(u, q), 4);
+}
+
 TEST_P(StoreTest, ScanHonoursOffsetAndLimit) {
   const UserKey u = user("alice");
   std::vector<Entry> es;
@@ -320,6 +368,23 @@ TEST_P(CompactionTest, RemovesOldSupersededEntriesOnly) {
   EXPECT_EQ(count(u, all_entries(true)), 2);
   EXPECT_EQ(count(u, all_entries(false)), 2);
   EXPECT_EQ(compact(), 0);  // nothing left to do
+}
+
+TEST_P(CompactionTest, CountsTakenBeforeACompactionAreNotReusedAfterIt) {
+  open_with(/*traversal_quiet_ms=*/0);
+  const UserKey u = user("alice");
+  write_history(u);
+  EntryQuery q = all_entries(true);
+  EXPECT_EQ(count(u, q), 3);
+  q.after_ts = kT0;
+  EXPECT_EQ(count(u, q), 3);
+  clock_.set(kT0 + 3 + 1001);
+  EXPECT_EQ(compact(), 1);  // the first "a", superseded, goes; the head does not move
+  EXPECT_EQ(count(u, q), 2);
+  q.after_ts = kT0 + 1;
+  EXPECT_EQ(count(u, q), 2);
+  q.after_ts = 0;
+  EXPECT_EQ(count(u, q), 2);
 }
 
 TEST_P(CompactionTest, SkipsAUserWithARecentTraversal) {
