@@ -1,0 +1,33 @@
+// The request-rate ceiling: keep-alive GETs of one path, with the same client the other
+// workloads use, so that what the client itself costs is in both figures.
+#include <stdexcept>
+#include <string>
+
+#include "http_client.hpp"
+#include "peer_workloads.hpp"
+
+namespace synclog::bench {
+
+void fixed_rate(const PeerTarget& t, const std::string& path) {
+  for (int n : t.clients) {
+    const auto deadline = Clock::now() + t.duration;
+    auto run = run_clients(n, [&](int, Latencies& lat) {
+      test::HttpClient c(t.host, t.port);
+      std::int64_t count = 0;
+      while (Clock::now() < deadline) {
+        const auto s = Clock::now();
+        auto r = c.get(path);
+        lat.add(Clock::now() - s);
+        if (r.status != 200) {
+          throw std::runtime_error("GET " + path + ": " + std::to_string(r.status) + " " + r.transport_error);
+        }
+        ++count;
+      }
+      return count;
+    });
+    print_run("fixed 200", n, run, 1, "requests/s");
+    t.results->add_run("fixed-200", n, run, 1, "requests/s");
+  }
+}
+
+}  // namespace synclog::bench
