@@ -32,6 +32,15 @@ void append_entry(std::string& out, const storage::Entry& e, std::int64_t since)
 
 }  // namespace
 
+PullResult head_only(std::int64_t head) {
+  PullResult result;
+  result.last_mutation_at = head;
+  result.body = R"({"success":true,"data":{"lastMutationAt":)";
+  append_json_int(result.body, head);
+  result.body.append("}}");
+  return result;
+}
+
 Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req) {
   SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead head, txn.head());
   // A cursor before the horizon may have missed a deletion whose tombstone retention purged.
@@ -41,14 +50,8 @@ Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req) {
                       "mutationsSince is before the retention horizon (" + std::to_string(head.horizon) +
                           "): deletions since then are no longer kept; sync again from 0");
   }
+  if (req.metadata_only) return head_only(head.head);
   PullResult result;
-  if (req.metadata_only) {
-    result.last_mutation_at = head.head;
-    result.body = R"({"success":true,"data":{"lastMutationAt":)";
-    append_json_int(result.body, head.head);
-    result.body.append("}}");
-    return result;
-  }
 
   storage::EntryQuery q;
   q.after_ts = req.since;

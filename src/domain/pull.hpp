@@ -42,4 +42,7 @@ struct PullResult {
 
 Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req);
 
+// The answer to a metadataOnly pull: the head alone (no entries, no page fields).
+PullResult head_only(std::int64_t head);
+
 }  // namespace synclog::domain

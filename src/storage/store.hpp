@@ -154,6 +154,12 @@ class Store {
   // nothing persisted either.
   virtual void write(UserKey user, WriteFn fn, Done done) = 0;
 
+  // The user's latest committed head, when the backend knows it without a transaction: its
+  // process is the only writer and has seen the user's head since it opened. Otherwise nothing,
+  // and the caller reads it. A value returned is at least every head whose write has been
+  // acknowledged (`done` called).
+  virtual std::optional<std::int64_t> known_head(UserKey /*user*/) { return std::nullopt; }
+
   // Sets who is told about head moves (HeadEvents). Called at most once, before any write.
   virtual void watch_heads(HeadEvents events) = 0;
 

@@ -94,11 +94,24 @@ Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestCont
   return p;
 }
 
+HttpResponse pull_response(domain::PullResult result) {
+  HttpResponse r = json_response(200, std::move(result.body));
+  r.set_header("X-Mutation-At", std::to_string(result.last_mutation_at));
+  return r;
+}
+
 void get_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   auto& ctx = ex->ctx();
   if (auto st = require_sync_scope(ctx); !st.ok()) return ex->fail(st.error());
   auto parsed = parse_pull(ex->request(), ctx, s.options);
   if (!parsed.ok()) return ex->fail(parsed.error());
+  // A metadataOnly poll needs the head alone; a backend that knows it without a transaction
+  // answers at once. Polling is what idle devices do all day.
+  if (parsed->metadata_only) {
+    if (const auto head = s.store.known_head(ctx.user)) {
+      return ex->respond(pull_response(domain::head_only(*head)));
+    }
+  }
   auto result = std::make_shared<domain::PullResult>();
   const auto start = std::chrono::steady_clock::now();
   s.store.read(
@@ -117,9 +130,7 @@ void get_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
           if (!st.ok()) return ex->fail(st.error());
           ex->ctx().entries = static_cast<std::int64_t>(result->entries);
           s.metrics.counter("synclog_pull_entries_total", "Entries returned by pulls").inc(result->entries);
-          HttpResponse r = json_response(200, std::move(result->body));
-          r.set_header("X-Mutation-At", std::to_string(result->last_mutation_at));
-          ex->respond(std::move(r));
+          ex->respond(pull_response(std::move(*result)));
         });
       });
 }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "storage/completion.hpp"
+#include "storage/head_cache.hpp"
 #include "storage/sqlite/schema.hpp"
 #include "storage/sqlite/sqlite_txn.hpp"
 #include "storage/user_cache.hpp"
@@ -91,6 +92,7 @@ struct SqliteStore::Impl {
 
   UserCache users;  // subject -> uid
   CountCache counts;  // entry counts along traversals, for the readers
+  HeadCache heads;    // committed heads: this process is the database's only writer
 
   std::array<Stripe, kStripes> stripes;
   UserKey compaction_cursor = 0;  // writer thread only
@@ -455,7 +457,7 @@ struct SqliteStore::Impl {
       const std::uint64_t epoch = stripe.epoch.load();
       const std::uint64_t generation = counts.generation().load();  // before the snapshot
       Status s = c.exec_cached("BEGIN");
-      SqliteTxn txn(c, user, counts, generation);
+      SqliteTxn txn(c, user, SqliteTxn::ReadCaches{counts, heads, generation});
       if (s.ok()) s = guarded([&] { return fn(txn); });
       const Status end = c.exec_cached(s.ok() ? "COMMIT" : "ROLLBACK");
       if (s.ok() && !end.ok()) s = end;
@@ -597,14 +599,17 @@ void SqliteStore::write(UserKey user, WriteFn fn, Done done) {
                                   return s;
                                 },
                                 [p = impl_.get(), user, moved_to, done = std::move(done)](Status s) {
-                                  if (s.ok() && *moved_to > 0 && p->head_events.moved) {
-                                    complete(p->head_events.moved, user, *moved_to);
+                                  if (s.ok() && *moved_to > 0) {
+                                    p->heads.raise(user, *moved_to);
+                                    if (p->head_events.moved) complete(p->head_events.moved, user, *moved_to);
                                   }
                                   done(s);
                                 }});
 }
 
 void SqliteStore::watch_heads(HeadEvents events) { impl_->head_events = std::move(events); }
+
+std::optional<std::int64_t> SqliteStore::known_head(UserKey user) { return impl_->heads.find(user); }
 
 Status SqliteStore::check() {
   Impl* p = impl_.get();

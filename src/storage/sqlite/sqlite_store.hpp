@@ -31,6 +31,7 @@ class SqliteStore final : public Store {
   void read(UserKey user, ReadFn fn, Done done) override;
   void write(UserKey user, WriteFn fn, Done done) override;
   void watch_heads(HeadEvents events) override;
+  std::optional<std::int64_t> known_head(UserKey user) override;
   Status check() override;
   void shutdown() override;
 

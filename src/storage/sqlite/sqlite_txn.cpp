@@ -27,7 +27,9 @@ Result<UserHead> SqliteTxn::head() {
   s->bind(1, user_);
   SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
   if (!row) return make_error(ErrorCode::kInternal, "sqlite: no user " + std::to_string(user_));
-  return UserHead{s->int_at(0), s->int_at(1), s->int_at(2)};
+  const UserHead h{s->int_at(0), s->int_at(1), s->int_at(2)};
+  if (heads_) heads_->raise(user_, h.head);
+  return h;
 }
 
 Result<std::optional<Record>> SqliteTxn::get(std::uint8_t kind, std::string_view id) {

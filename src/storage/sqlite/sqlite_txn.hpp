@@ -3,6 +3,7 @@
 // called).
 #pragma once
 
+#include "storage/head_cache.hpp"
 #include "storage/sqlite/count_cache.hpp"
 #include "storage/sqlite/statement.hpp"
 #include "storage/store.hpp"
@@ -12,10 +13,17 @@ namespace synclog::storage::sqlite {
 class SqliteTxn final : public WriteTxn {
  public:
   SqliteTxn(Connection& c, UserKey user) : c_(c), user_(user) {}
-  // A read that may use and remember entry counts: `generation` is the cache's maintenance
-  // generation taken before the transaction began (count_cache.hpp).
-  SqliteTxn(Connection& c, UserKey user, CountCache& counts, std::uint64_t generation)
-      : c_(c), user_(user), counts_(&counts), generation_at_begin_(generation) {}
+  // What a read transaction shares with the others: remembered entry counts (with the
+  // maintenance generation taken before the transaction began, count_cache.hpp) and the heads
+  // it sees, which are committed ones.
+  struct ReadCaches {
+    CountCache& counts;
+    HeadCache& heads;
+    std::uint64_t generation;
+  };
+  SqliteTxn(Connection& c, UserKey user, ReadCaches caches)
+      : c_(c), user_(user), counts_(&caches.counts), heads_(&caches.heads),
+        generation_at_begin_(caches.generation) {}
 
   UserKey user() const override { return user_; }
   Result<UserHead> head() override;
@@ -48,6 +56,7 @@ class SqliteTxn final : public WriteTxn {
   Connection& c_;
   UserKey user_;
   CountCache* counts_ = nullptr;
+  HeadCache* heads_ = nullptr;
   std::uint64_t generation_at_begin_ = 0;
   bool traversal_ = false;
   std::int64_t head_set_ = 0;

@@ -127,6 +127,32 @@ TEST_P(StoreTest, FailingWriteLeavesNothingBehind) {
 }
 
 
+// metadataOnly polls are answered from known_head() when the backend has one: it must never be
+// behind a write already acknowledged, nor ahead of what committed. SQLite, the only writer of
+// its file, knows every head it wrote or read; PostgreSQL, shared by nodes, knows none.
+TEST_P(StoreTest, AKnownHeadIsTheLatestCommittedOne) {
+  const bool knows = GetParam() == test::Backend::kSqlite;
+  const UserKey u = user("alice");
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a")}).ok());
+  EXPECT_EQ(store_->known_head(u), knows ? std::optional<std::int64_t>(kT0 + 1) : std::nullopt);
+  ASSERT_TRUE(append_all(u, {entry(kT0 + 5, 1, "b")}).ok());
+  EXPECT_EQ(store_->known_head(u), knows ? std::optional<std::int64_t>(kT0 + 5) : std::nullopt);
+  const Status failed = write(*store_, u, [](WriteTxn& t) -> Status {
+    SYNCLOG_RETURN_IF_ERROR(t.append(entry(kT0 + 9, 1, "c")));
+    SYNCLOG_RETURN_IF_ERROR(t.set_head(kT0 + 9));
+    return make_error(ErrorCode::kValidation, "changed my mind");
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(store_->known_head(u), knows ? std::optional<std::int64_t>(kT0 + 5) : std::nullopt);
+
+  // Reopened, it knows nothing until it reads the head; then it knows the committed one.
+  open_store(test::test_maintenance());
+  EXPECT_EQ(store_->known_head(u), std::nullopt);
+  EXPECT_EQ(head_of(u).head, kT0 + 5);
+  EXPECT_EQ(store_->known_head(u), knows ? std::optional<std::int64_t>(kT0 + 5) : std::nullopt);
+  EXPECT_EQ(store_->known_head(user("bob")), std::nullopt);
+}
+
 TEST_P(StoreTest, ReadSeesOneSnapshotWhileAWriteCommits) {
   const UserKey u = user("alice");
   ASSERT_TRUE(append_all(u, {entry(kT0 + 1, 1, "a")}).ok());
