@@ -28,6 +28,7 @@
 
 #include "common/ids.hpp"
 #include "common/json_text.hpp"
+#include "common/thread_name.hpp"
 #include "http/envelope.hpp"
 #include "http/event_stream.hpp"
 #include "http/request_log.hpp"
@@ -649,7 +650,13 @@ void Server::run() {
   const int n = i.options.threads > 0 ? i.options.threads
                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> threads;
-  for (int t = 1; t < n; ++t) threads.emplace_back([&i] { i.ioc.run(); });
+  // The main thread runs the I/O loop too, under the process's own name.
+  for (int t = 1; t < n; ++t) {
+    threads.emplace_back([&i] {
+      name_this_thread("http-io");
+      i.ioc.run();
+    });
+  }
   i.ioc.run();
   for (auto& t : threads) t.join();
 }

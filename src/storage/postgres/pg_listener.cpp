@@ -11,6 +11,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "common/thread_name.hpp"
 #include "storage/completion.hpp"
 
 namespace synclog::storage::postgres {
@@ -110,7 +111,10 @@ Status PgListener::start() {
   }
   // At start, as long as any connection may take (its connect timeout), not the probe's deadline.
   SYNCLOG_RETURN_IF_ERROR(connect_and_listen(std::chrono::steady_clock::now() + std::chrono::seconds(10)));
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("pg-listener");
+    run();
+  });
   return Status();
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_name.hpp"
 #include "storage/completion.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/postgres/pg_listener.hpp"
@@ -275,9 +276,15 @@ Result<std::unique_ptr<PgStore>> PgStore::open(const PgOptions& options) {
   Impl* p = impl.get();
   for (auto& conn : p->conns) {
     PgConnection* c = conn.get();
-    p->workers.emplace_back([p, c] { p->worker_loop(*c); });
+    p->workers.emplace_back([p, c] {
+      name_this_thread("pg-worker");
+      p->worker_loop(*c);
+    });
   }
-  p->maintainer = std::thread([p] { p->maintainer_loop(); });
+  p->maintainer = std::thread([p] {
+    name_this_thread("pg-maintainer");
+    p->maintainer_loop();
+  });
   return std::unique_ptr<PgStore>(new PgStore(std::move(impl)));
 }
 

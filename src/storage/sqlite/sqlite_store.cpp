@@ -23,6 +23,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/thread_name.hpp"
 #include "storage/completion.hpp"
 #include "storage/head_cache.hpp"
 #include "storage/sqlite/schema.hpp"
@@ -532,11 +533,20 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   Impl* p = impl.get();
   // Replaces SQLite's automatic checkpoint on the writer's connection.
   sqlite3_wal_hook(p->writer_conn->handle(), &Impl::on_wal_commit, p);
-  p->checkpointer = std::thread([p] { p->checkpoint_loop(); });
-  p->writer = std::thread([p] { p->writer_loop(); });
+  p->checkpointer = std::thread([p] {
+    name_this_thread("sqlite-ckpt");
+    p->checkpoint_loop();
+  });
+  p->writer = std::thread([p] {
+    name_this_thread("sqlite-writer");
+    p->writer_loop();
+  });
   for (auto& conn : p->reader_conns) {
     Connection* c = conn.get();
-    p->readers.emplace_back([p, c] { p->reader_loop(*c); });
+    p->readers.emplace_back([p, c] {
+      name_this_thread("sqlite-reader");
+      p->reader_loop(*c);
+    });
   }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
