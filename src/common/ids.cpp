@@ -3,9 +3,11 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 
 namespace synclog {
 namespace {
@@ -19,6 +21,32 @@ void append_base36(std::string& out, std::uint64_t v, int width) {
     v /= 36;
   }
   out.append(buf, static_cast<std::size_t>(width));
+}
+
+// Fills `out` from the CSPRNG, drawn a pool at a time per thread: one RAND_bytes call (and the
+// lock inside it) per hundred ids instead of one per id. Every request mints an id, and every
+// push one per created resource; the per-id call was 5 % of a metadataOnly poll's server time.
+// A process that forks must not mint ids in the child from a pool the parent also drew from;
+// synclog's processes never fork after start.
+void random_bytes(unsigned char* out, std::size_t n) {
+  constexpr std::size_t kPool = 1200;
+  thread_local unsigned char pool[kPool];
+  thread_local std::size_t left = 0;
+  while (n > 0) {
+    if (left == 0) {
+      if (RAND_bytes(pool, static_cast<int>(kPool)) != 1) {
+        // The CSPRNG never fails on Linux once seeded; spread a counter instead anyway.
+        static std::atomic<std::uint64_t> fallback{0};
+        for (auto& b : pool) b = static_cast<unsigned char>(fallback.fetch_add(7));
+      }
+      left = kPool;
+    }
+    const std::size_t take = std::min(n, left);
+    std::memcpy(out, pool + (kPool - left), take);
+    left -= take;
+    out += take;
+    n -= take;
+  }
 }
 
 }  // namespace
@@ -35,10 +63,7 @@ std::string new_resource_id() {
   append_base36(id, now_ms, 8);                              // ~ until year 2059
   append_base36(id, counter.fetch_add(1) % (36 * 36 * 36), 3);
   unsigned char random[12];
-  if (RAND_bytes(random, sizeof random) != 1) {
-    // The CSPRNG never fails on Linux once seeded; fall back to the counter's spread anyway.
-    for (auto& b : random) b = static_cast<unsigned char>(counter.fetch_add(7));
-  }
+  random_bytes(random, sizeof random);
   for (unsigned char b : random) id.push_back(kAlphabet[b % 36]);
   return id;
 }
