@@ -115,6 +115,30 @@ bool TokenVerifier::signature_ok(std::string_view alg, std::string_view kid,
 }
 
 Result<Claims> TokenVerifier::verify(std::string_view token) const {
+  if (auto known = verified_->find(token)) {
+    // Every check but the times passed when it was remembered, with the same keys.
+    SYNCLOG_RETURN_IF_ERROR(check_times(known->times));
+    return std::move(known->claims);
+  }
+  TokenTimes times;
+  SYNCLOG_ASSIGN_OR_RETURN(Claims claims, verify_uncached(token, times));
+  verified_->remember(token, {claims, times});
+  return claims;
+}
+
+Status TokenVerifier::check_times(const TokenTimes& times) const {
+  const std::int64_t now = clock_.now_ms() / 1000;
+  if (now >= times.expires + options_.leeway_seconds) return unauthorized("Access token has expired");
+  if (times.not_before && now + options_.leeway_seconds < *times.not_before) {
+    return unauthorized("Access token is not yet valid");
+  }
+  if (times.issued_at && now + options_.leeway_seconds < *times.issued_at) {
+    return unauthorized("Access token is not yet valid");
+  }
+  return Status();
+}
+
+Result<Claims> TokenVerifier::verify_uncached(std::string_view token, TokenTimes& times) const {
   if (token.empty()) return unauthorized("Missing access token");
   if (token.size() > kMaxTokenLength) return unauthorized("Access token is too long");
   const auto dot1 = token.find('.');
@@ -164,10 +188,8 @@ Result<Claims> TokenVerifier::verify(std::string_view token) const {
   const auto iat = numeric_date(claims_obj, "iat", bad);
   if (bad) return unauthorized("Malformed access token");
   if (!exp) return unauthorized("Access token has no expiry");
-  const std::int64_t now = clock_.now_ms() / 1000;
-  if (now >= *exp + options_.leeway_seconds) return unauthorized("Access token has expired");
-  if (nbf && now + options_.leeway_seconds < *nbf) return unauthorized("Access token is not yet valid");
-  if (iat && now + options_.leeway_seconds < *iat) return unauthorized("Access token is not yet valid");
+  times = TokenTimes{*exp, nbf, iat};
+  SYNCLOG_RETURN_IF_ERROR(check_times(times));
   claims.expires_at = *exp;
 
   if (const auto* iss = claims_obj.if_contains("iss"); iss && iss->is_string()) {

@@ -5,12 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "auth/keys.hpp"
+#include "auth/verified_tokens.hpp"
 #include "common/clock.hpp"
 #include "common/status.hpp"
 
@@ -45,10 +47,15 @@ class TokenVerifier {
   Result<Claims> verify(std::string_view token) const;
 
  private:
+  // Every check but the cache: the token's signature, claims and times.
+  Result<Claims> verify_uncached(std::string_view token, TokenTimes& times) const;
+  Status check_times(const TokenTimes& times) const;
   bool signature_ok(std::string_view alg, std::string_view kid, std::string_view signing_input,
                     std::string_view signature) const;
   VerifierOptions options_;
   const Clock& clock_;
+  // Shared by copies of this verifier, which have the same keys.
+  std::shared_ptr<VerifiedTokens<Claims>> verified_ = std::make_shared<VerifiedTokens<Claims>>();
 };
 
 // Mints tokens: HS256 with a secret, or RS256/ES256 with a private key.

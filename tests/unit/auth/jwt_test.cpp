@@ -215,6 +215,58 @@ TEST_F(JwtTest, MissingOrMistypedExpiryIsRefused) {
   expect_refused(verify_hs(hs(R"({"sub":"alice","exp":null})")));
 }
 
+// ---- one verifier, many uses of a token ----
+
+// A verifier remembers tokens it verified (a device sends the same one with every request):
+// the times must still be checked on every use, and nothing a token failed may be remembered.
+TEST_F(JwtTest, ARememberedTokenStillExpires) {
+  VerifierOptions o;
+  o.hs256_secret = kSecret;
+  o.leeway_seconds = 0;
+  const TokenVerifier verifier(o, clock_);
+  const std::string token = hs(payload({}, kNow + 10));
+  ASSERT_TRUE(verifier.verify(token).ok());
+  ASSERT_TRUE(verifier.verify(token).ok());
+  clock_.set(kNowMs + 10'000);
+  expect_refused(verifier.verify(token), "expired");
+  clock_.set(kNowMs);  // a clock that steps back: valid again, as it would be on first sight
+  EXPECT_TRUE(verifier.verify(token).ok());
+}
+
+TEST_F(JwtTest, ATokenNotYetValidIsAcceptedOnceItIs) {
+  VerifierOptions o;
+  o.hs256_secret = kSecret;
+  o.leeway_seconds = 0;
+  const TokenVerifier verifier(o, clock_);
+  const std::string token = hs(payload(R"(,"nbf":)" + std::to_string(kNow + 5)));
+  expect_refused(verifier.verify(token), "not yet valid");
+  clock_.set(kNowMs + 5'000);
+  ASSERT_TRUE(verifier.verify(token).ok());
+  clock_.set(kNowMs);
+  expect_refused(verifier.verify(token), "not yet valid");
+}
+
+TEST_F(JwtTest, ARememberedTokenIsNotAcceptedWithAnotherSignatureOrByAnotherVerifier) {
+  VerifierOptions o;
+  o.hs256_secret = kSecret;
+  const TokenVerifier verifier(o, clock_);
+  const std::string token = hs(payload());
+  ASSERT_TRUE(verifier.verify(token).ok());
+  std::string tampered = token;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  expect_refused(verifier.verify(tampered), "signature");
+  const std::string other_subject = hs(R"({"sub":"mallory","exp":)" + std::to_string(kNow + 60) + "}",
+                                       "another-secret-another-secret-xx");
+  expect_refused(verifier.verify(other_subject), "signature");
+  VerifierOptions other;
+  other.hs256_secret = "another-secret-another-secret-xx";
+  expect_refused(TokenVerifier(other, clock_).verify(token), "signature");
+  auto again = verifier.verify(token);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->subject, "alice");
+  EXPECT_THAT(again->scopes, ElementsAre("sync", "bookmark"));
+}
+
 // ---- required and optional claims ----
 
 TEST_F(JwtTest, MissingOrInvalidSubjectIsRefused) {
