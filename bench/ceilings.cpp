@@ -9,7 +9,8 @@
 //
 // Both run in --dir (default: a fresh temporary directory, removed afterwards), which should be
 // on the disk the server's data directory is on. Figures depend on the machine and what else
-// runs on it: compare ratios taken in one run.
+// runs on it: compare ratios taken in one run. --results appends them in the load generator's
+// format (bench/loadgen/measure.hpp), so that bench/run's report reads one file.
 #include <CLI/CLI.hpp>
 
 #include <fcntl.h>
@@ -19,39 +20,31 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "measure.hpp"
 #include "storage/sqlite/schema.hpp"
 #include "storage/sqlite/statement.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 using synclog::Status;
+using synclog::bench::Clock;
+using synclog::bench::Latencies;
+using synclog::bench::Results;
 using synclog::storage::sqlite::Connection;
 using synclog::storage::sqlite::Statement;
-
-// Latencies in microseconds, reported as percentiles.
-struct Latencies {
-  std::vector<double> us;
-  void add(Clock::duration d) { us.push_back(std::chrono::duration<double, std::micro>(d).count()); }
-  double percentile(double p) {
-    if (us.empty()) return 0;
-    std::sort(us.begin(), us.end());
-    const auto i = static_cast<std::size_t>(p * static_cast<double>(us.size() - 1));
-    return us[i];
-  }
-};
 
 int fail(const std::string& what) {
   std::fprintf(stderr, "synclog_ceilings: %s\n", what.c_str());
   return 1;
 }
 
-int run_fsync(const fs::path& dir, double seconds) {
+int run_fsync(const fs::path& dir, double seconds, const std::string& results_path) {
   const fs::path file = dir / "fsync-ceiling";
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return fail("cannot create " + file.string());
@@ -73,9 +66,14 @@ int run_fsync(const fs::path& dir, double seconds) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
   ::close(fd);
   fs::remove(file);
-  const double rate = static_cast<double>(lat.us.size()) / elapsed;
+  const double rate = static_cast<double>(lat.ms.size()) / elapsed;
+  const double p50 = lat.percentile(50), p99 = lat.percentile(99);
   std::printf("fsync    4 KiB append + fdatasync      %8.0f fsyncs/s       p50 %7.3f ms  p99 %7.3f ms\n",
-              rate, lat.percentile(0.5) / 1000, lat.percentile(0.99) / 1000);
+              rate, p50, p99);
+  const Results results(results_path, "fsync");
+  results.add("fsync", 1, "rate", rate, "fsyncs/s");
+  results.add("fsync", 1, "p50", p50, "ms");
+  results.add("fsync", 1, "p99", p99, "ms");
   return 0;
 }
 
@@ -108,7 +106,7 @@ Status insert_batch(Connection& c, std::int64_t first_ts, int batch) {
   return c.exec("UPDATE users SET head=" + std::to_string(first_ts + batch - 1) + " WHERE uid=1");
 }
 
-int run_sqlite(const fs::path& dir, double seconds, int batch) {
+int run_sqlite(const fs::path& dir, double seconds, int batch, const std::string& results_path) {
   const fs::path db = dir / "ceiling.db";
   auto conn = Connection::open(db.string(), /*create=*/true);
   if (!conn.ok()) return fail(conn.error().message);
@@ -131,9 +129,17 @@ int run_sqlite(const fs::path& dir, double seconds, int batch) {
     ts += batch;
   }
   const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  const double batches = static_cast<double>(lat.us.size()) / elapsed;
+  const double batches = static_cast<double>(lat.ms.size()) / elapsed;
+  const double p50 = lat.percentile(50), p99 = lat.percentile(99);
   std::printf("sqlite   batches of %-4d durable       %8.0f rows/s  %7.1f batches/s  p50 %7.3f ms  p99 %7.3f ms\n",
-              batch, batches * batch, batches, lat.percentile(0.5) / 1000, lat.percentile(0.99) / 1000);
+              batch, batches * batch, batches, p50, p99);
+  // A row here is one pushed mutation (its record and its log entry), so rows/s is set against
+  // the server's mutations/s.
+  const Results results(results_path, "sqlite");
+  results.add("insert", 1, "rate", batches * batch, "rows/s");
+  results.add("insert", 1, "batches", batches, "batches/s");
+  results.add("insert", 1, "p50", p50, "ms");
+  results.add("insert", 1, "p99", p99, "ms");
   return 0;
 }
 
@@ -145,11 +151,13 @@ int main(int argc, char** argv) {
   int batch = 100;
   std::string dir_arg;
   std::string workloads = "fsync,sqlite";
+  std::string results;
   app.add_option("--duration", seconds, "Seconds per measurement")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--batch", batch, "Rows per SQLite transaction (mutations per push)")
       ->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--dir", dir_arg, "Where to write (default: a temporary directory)");
   app.add_option("--workloads", workloads, "Any of fsync,sqlite")->capture_default_str();
+  app.add_option("--results", results, "Append each figure to this file as a tab-separated line");
   CLI11_PARSE(app, argc, argv);
 
   fs::path dir;
@@ -166,8 +174,12 @@ int main(int argc, char** argv) {
     if (ec) return fail("cannot create " + dir.string());
   }
   int rc = 0;
-  if (workloads.find("fsync") != std::string::npos) rc = std::max(rc, run_fsync(dir, seconds));
-  if (workloads.find("sqlite") != std::string::npos) rc = std::max(rc, run_sqlite(dir, seconds, batch));
+  try {
+    if (workloads.find("fsync") != std::string::npos) rc = std::max(rc, run_fsync(dir, seconds, results));
+    if (workloads.find("sqlite") != std::string::npos) rc = std::max(rc, run_sqlite(dir, seconds, batch, results));
+  } catch (const std::exception& e) {  // Results::add throws when the file cannot be written
+    rc = fail(e.what());
+  }
   if (owns_dir) {
     std::error_code ec;
     fs::remove_all(dir, ec);
