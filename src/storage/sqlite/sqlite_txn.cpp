@@ -28,7 +28,7 @@ Result<UserHead> SqliteTxn::head() {
   SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
   if (!row) return make_error(ErrorCode::kInternal, "sqlite: no user " + std::to_string(user_));
   const UserHead h{s->int_at(0), s->int_at(1), s->int_at(2)};
-  if (heads_) heads_->raise(user_, h.head);
+  if (heads_) heads_->raise_seen(user_, h.head, head_epoch_at_begin_);
   return h;
 }
 

@@ -19,11 +19,12 @@ class SqliteTxn final : public WriteTxn {
   struct ReadCaches {
     CountCache& counts;
     HeadCache& heads;
-    std::uint64_t generation;
+    std::uint64_t generation;  // counts.generation(), before the transaction began
+    std::uint64_t head_epoch;  // heads.epoch(), before the transaction began
   };
   SqliteTxn(Connection& c, UserKey user, ReadCaches caches)
       : c_(c), user_(user), counts_(&caches.counts), heads_(&caches.heads),
-        generation_at_begin_(caches.generation) {}
+        generation_at_begin_(caches.generation), head_epoch_at_begin_(caches.head_epoch) {}
 
   UserKey user() const override { return user_; }
   Result<UserHead> head() override;
@@ -58,6 +59,7 @@ class SqliteTxn final : public WriteTxn {
   CountCache* counts_ = nullptr;
   HeadCache* heads_ = nullptr;
   std::uint64_t generation_at_begin_ = 0;
+  std::uint64_t head_epoch_at_begin_ = 0;
   bool traversal_ = false;
   std::int64_t head_set_ = 0;
 };
