@@ -11,10 +11,16 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <mutex>
@@ -40,7 +46,7 @@ constexpr std::size_t kStripes = 64;
 // behind (or readers keep it from finishing) and the writer checkpoints too, as SQLite would,
 // so the log stays bounded.
 constexpr int kCheckpointPages = 1000;
-constexpr int kWriterCheckpointPages = 16000;
+constexpr int kWriterCheckpointPages = 4000;
 
 Error unavailable() { return store_unavailable(); }
 
@@ -71,9 +77,47 @@ struct Stripe {
   std::unordered_map<UserKey, SteadyClock::time_point> markers;  // guarded by mu
 };
 
+// An exclusive lock on `<database>.lock`, held for the store's life: the heads and counts it
+// remembers are right only while this process is the database's only writer, so a second
+// server on the same file is refused at start instead of answering stale polls.
+class ExclusiveFileLock {
+ public:
+  ExclusiveFileLock() = default;
+  ExclusiveFileLock(const ExclusiveFileLock&) = delete;
+  ExclusiveFileLock& operator=(const ExclusiveFileLock&) = delete;
+  ~ExclusiveFileLock() {
+    if (fd_ >= 0) ::close(fd_);  // releases the lock
+  }
+
+  Status acquire(const std::string& database) {
+    const std::string path = database + ".lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0) {
+      return make_error(ErrorCode::kInternal, "sqlite: cannot open " + path + ": " + std::strerror(errno));
+    }
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const bool held = errno == EWOULDBLOCK;
+      const std::string why = std::strerror(errno);
+      ::close(fd_);
+      fd_ = -1;
+      if (held) {
+        return make_error(ErrorCode::kUnavailable,
+                          "sqlite: another process is serving " + database + " (it holds " + path + ")");
+      }
+      return make_error(ErrorCode::kInternal, "sqlite: cannot lock " + path + ": " + why);
+    }
+    return Status();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 struct SqliteStore::Impl {
+  // First, so that it is released last, after the threads and connections are gone.
+  ExclusiveFileLock file_lock;
   SqliteOptions options;
   SystemClock system_clock;
   const Clock* clock = nullptr;
@@ -456,9 +500,10 @@ struct SqliteStore::Impl {
     Stripe& stripe = stripe_of(user);
     for (int attempt = 0; attempt < kMaxReadAttempts; ++attempt) {
       const std::uint64_t epoch = stripe.epoch.load();
-      const std::uint64_t generation = counts.generation().load();  // before the snapshot
+      // Taken before the snapshot begins (count_cache.hpp, head_cache.hpp).
+      const SqliteTxn::ReadCaches caches{counts, heads, counts.generation().load(), heads.epoch()};
       Status s = c.exec_cached("BEGIN");
-      SqliteTxn txn(c, user, SqliteTxn::ReadCaches{counts, heads, generation});
+      SqliteTxn txn(c, user, caches);
       if (s.ok()) s = guarded([&] { return fn(txn); });
       const Status end = c.exec_cached(s.ok() ? "COMMIT" : "ROLLBACK");
       if (s.ok() && !end.ok()) s = end;
@@ -522,6 +567,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->clock = options.clock ? options.clock : &impl->system_clock;
+  SYNCLOG_RETURN_IF_ERROR(impl->file_lock.acquire(options.path));
   SYNCLOG_ASSIGN_OR_RETURN(impl->writer_conn, Connection::open(options.path, /*create=*/true));
   SYNCLOG_RETURN_IF_ERROR(migrate(*impl->writer_conn));
   const int readers = std::max(1, options.readers);

@@ -58,6 +58,22 @@ TEST_P(SqliteStoreTest, FailingJobInACommitGroupDoesNotAffectTheOthers) {
 }
 
 
+// The store remembers heads and counts for its file; a second process writing the same file
+// would make them stale, so a second store on it is refused while the first is open.
+TEST_P(SqliteStoreTest, ASecondStoreOnTheSameFileIsRefusedWhileTheFirstIsOpen) {
+  SqliteOptions o;
+  o.path = db_->dir().file("synclog.db");
+  auto second = SqliteStore::open(o);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(second.error().message.find("another process is serving"), std::string::npos)
+      << second.error().message;
+  store_->shutdown();
+  store_.reset();
+  auto again = SqliteStore::open(o);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+}
+
 TEST_P(SqliteStoreTest, OpeningAnUnwritablePathFails) {
   SqliteOptions o;
   o.path = db_->dir().file("no/such/dir/x.db");
