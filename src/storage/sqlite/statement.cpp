@@ -77,6 +77,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bo
   // busy_timeout: the backup command and external readers may hold locks briefly.
   SYNCLOG_RETURN_IF_ERROR(c->exec(
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000;"
+      "PRAGMA journal_size_limit=16777216;"
       "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"));
   return c;
 }
