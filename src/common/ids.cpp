@@ -2,6 +2,7 @@
 #include "common/ids.hpp"
 
 #include <openssl/rand.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -26,12 +27,18 @@ void append_base36(std::string& out, std::uint64_t v, int width) {
 // Fills `out` from the CSPRNG, drawn a pool at a time per thread: one RAND_bytes call (and the
 // lock inside it) per hundred ids instead of one per id. Every request mints an id, and every
 // push one per created resource; the per-id call was 5 % of a metadataOnly poll's server time.
-// A process that forks must not mint ids in the child from a pool the parent also drew from;
-// synclog's processes never fork after start.
+// The SDK runs inside apps' processes, which may fork: a child must not mint ids from the pool
+// its parent also draws from (with the same counter, the two would mint the same ids), so the
+// pool is refilled when the process id changes.
 void random_bytes(unsigned char* out, std::size_t n) {
   constexpr std::size_t kPool = 1200;
   thread_local unsigned char pool[kPool];
   thread_local std::size_t left = 0;
+  thread_local pid_t owner = 0;
+  if (const pid_t pid = ::getpid(); pid != owner) {
+    owner = pid;
+    left = 0;
+  }
   while (n > 0) {
     if (left == 0) {
       if (RAND_bytes(pool, static_cast<int>(kPool)) != 1) {
