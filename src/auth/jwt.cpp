@@ -122,7 +122,7 @@ Result<Claims> TokenVerifier::verify(std::string_view token) const {
   }
   TokenTimes times;
   SYNCLOG_ASSIGN_OR_RETURN(Claims claims, verify_uncached(token, times));
-  verified_->remember(token, {claims, times});
+  verified_->remember(token, {claims, times}, clock_.now_ms() / 1000);
   return claims;
 }
 

@@ -5,7 +5,7 @@
 //
 // Only tokens that passed every check are remembered, so a client cannot fill the cache with
 // garbage, and the keys that verified them never change for the verifier's life. Lookups
-// compare tokens in constant time. Thread-safe; bounded.
+// compare tokens in constant time. Thread-safe; bounded in entries and bytes.
 #pragma once
 
 #include <openssl/crypto.h>
@@ -44,15 +44,32 @@ class VerifiedTokens {
     return it->second;
   }
 
-  void remember(std::string_view token, Known known) {
+  // `now` in seconds since the epoch: when the cache is full, expired tokens go first.
+  void remember(std::string_view token, Known known, std::int64_t now) {
     std::unique_lock lock(mu_);
-    // Tokens expire; forgetting them all when full costs each live device one verification.
-    if (known_.size() >= kMaxTokens) known_.clear();
-    known_.insert_or_assign(std::string(token), std::move(known));
+    if (known_.count(token)) return;
+    const std::size_t size = footprint(token);
+    if (known_.size() >= kMaxTokens || bytes_ + size > kMaxBytes) {
+      std::erase_if(known_, [&](const auto& kv) {
+        if (kv.second.claims.expires_at > now) return false;
+        bytes_ -= footprint(kv.first);
+        return true;
+      });
+    }
+    // Still full of live tokens: forgetting them all costs each device one verification.
+    if (known_.size() >= kMaxTokens || bytes_ + size > kMaxBytes) {
+      known_.clear();
+      bytes_ = 0;
+    }
+    known_.emplace(std::string(token), std::move(known));
+    bytes_ += size;
   }
 
  private:
+  // A token's bytes and, roughly, its claims and the map's own cost.
+  static std::size_t footprint(std::string_view token) { return token.size() + 512; }
   static constexpr std::size_t kMaxTokens = 1 << 16;
+  static constexpr std::size_t kMaxBytes = 32u << 20;
   // Transparent, so a lookup views the request's bytes instead of copying them.
   struct Hash {
     using is_transparent = void;
@@ -66,6 +83,7 @@ class VerifiedTokens {
   };
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, Known, Hash, ConstantTimeEqual> known_;  // guarded by mu_
+  std::size_t bytes_ = 0;                                                  // guarded by mu_
 };
 
 }  // namespace synclog::auth
