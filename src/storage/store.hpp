@@ -109,7 +109,9 @@ class WriteTxn : public ReadTxn {
   virtual Status put(const Record& r) = 0;
   virtual Status erase(std::uint8_t kind, std::string_view id) = 0;
   // Appends `e` (its ts must be new for this user) and marks the previous live entry of the
-  // same (kind, id), if any, as superseded at e.ts.
+  // same (kind, id), if any, as superseded at e.ts. A write that appends must also set_head()
+  // to at least the newest ts it appended: backends tell one state of a user's log from
+  // another by the head (the SQLite backend's remembered counts rely on it).
   virtual Status append(const Entry& e) = 0;
   // The answer stored under this user's idempotency key, if any (kept until purged by age).
   virtual Result<std::optional<StoredResponse>> find_response(std::string_view key) = 0;
