@@ -170,16 +170,11 @@ std::string last_seq_of(const Response& r) {
 std::int64_t push_until(HttpClient& c, const std::string& db, int device, Clock::time_point deadline,
                         Latencies& lat) {
   const std::string target = "/" + db + "/_bulk_docs";
-  std::int64_t done = 0;
-  for (std::int64_t b = 0; Clock::now() < deadline; ++b) {
-    // The body is built inside the timed part, as synclog's push builds its own.
-    const auto start = Clock::now();
-    auto r = c.post(target, new_notes_body(device, b));
-    lat.add(Clock::now() - start);
-    expect_written(r, kBatch, "push");
-    done += kBatch;
-  }
-  return done;
+  // The body is built inside the timed part, as synclog's push builds its own.
+  return repeat_until(deadline, lat, [&](std::int64_t b) {
+    expect_written(c.post(target, new_notes_body(device, b)), kBatch, "push");
+    return std::int64_t{kBatch};
+  });
 }
 
 }  // namespace
@@ -278,18 +273,15 @@ void couch_polls(const PeerTarget& t) {
       HttpClient c(t.host, t.port);
       const std::string target = "/" + db_name("poll", i);
       static const std::string kKey = "\"update_seq\":";
-      std::int64_t count = 0;
-      while (Clock::now() < deadline) {
-        const auto s = Clock::now();
+      return repeat_until(deadline, lat, [&](std::int64_t) {
         auto r = c.get(target);
         // The app finds update_seq to compare it with the one it holds, as synclog's poll
         // reads X-Mutation-At.
-        const bool has_seq = r.body.find(kKey) != std::string::npos;
-        lat.add(Clock::now() - s);
-        if (r.status != 200 || !has_seq) fail("GET " + target + " (expected update_seq)", r);
-        ++count;
-      }
-      return count;
+        if (r.status != 200 || r.body.find(kKey) == std::string::npos) {
+          fail("GET " + target + " (expected update_seq)", r);
+        }
+        return std::int64_t{1};
+      });
     });
     print_run("poll (database info)", n, run, 1, "polls/s");
     t.results->add_run("poll", n, run, 1, "requests/s");
@@ -317,19 +309,15 @@ void couch_stale_updates(const PeerTarget& t) {
     const auto deadline = Clock::now() + t.duration;
     auto run = run_clients(n, [&](int i, Latencies& lat) {
       const auto idx = static_cast<std::size_t>(i);
-      std::int64_t count = 0;
-      while (Clock::now() < deadline) {
-        const auto s = Clock::now();
+      return repeat_until(deadline, lat, [&](std::int64_t) {
         auto r = clients[idx].post(targets[idx], stale_bodies[idx]);
-        lat.add(Clock::now() - s);
         // CouchDB's refusal is per document, in a 201 answer: synclog's 409 for the batch is
         // the same news. A string count checks every item of every answer.
         if (r.status != 201 || count_of(r.body, R"("error":"conflict")") != kBatch) {
           fail("stale _bulk_docs (expected 100 conflicts)", r);
         }
-        ++count;
-      }
-      return count;
+        return std::int64_t{1};
+      });
     });
     print_run("stale push (409-equiv.)", n, run, 1, "409s/s");
     t.results->add_run("stale-push", n, run, 1, "batches/s");

@@ -13,17 +13,13 @@ void fixed_rate(const PeerTarget& t, const std::string& path) {
     const auto deadline = Clock::now() + t.duration;
     auto run = run_clients(n, [&](int, Latencies& lat) {
       test::HttpClient c(t.host, t.port);
-      std::int64_t count = 0;
-      while (Clock::now() < deadline) {
-        const auto s = Clock::now();
+      return repeat_until(deadline, lat, [&](std::int64_t) {
         auto r = c.get(path);
-        lat.add(Clock::now() - s);
         if (r.status != 200) {
           throw std::runtime_error("GET " + path + ": " + std::to_string(r.status) + " " + r.transport_error);
         }
-        ++count;
-      }
-      return count;
+        return std::int64_t{1};
+      });
     });
     print_run("fixed 200", n, run, 1, "requests/s");
     t.results->add_run("fixed-200", n, run, 1, "requests/s");

@@ -68,6 +68,20 @@ ClientsRun run_clients(int n, Work work) {
   return run;
 }
 
+// A device's loop: calls `once(i)` for i = 0, 1, 2... until `deadline`, timing each call into
+// `lat`, and returns the sum of what the calls return (the requests, documents or mutations
+// each one counts). `once` checks its answer and throws when it is wrong.
+template <class Once>
+std::int64_t repeat_until(Clock::time_point deadline, Latencies& lat, Once once) {
+  std::int64_t total = 0;
+  for (std::int64_t i = 0; Clock::now() < deadline; ++i) {
+    const auto start = Clock::now();
+    total += once(i);
+    lat.add(Clock::now() - start);
+  }
+  return total;
+}
+
 inline std::vector<int> parse_int_list(const std::string& s) {
   std::vector<int> out;
   std::stringstream ss(s);

@@ -100,15 +100,11 @@ class Device {
 
 // Pushes until `deadline`; returns mutations pushed.
 std::int64_t push_until(Device& d, Clock::time_point deadline, bool keyed, Latencies& lat) {
-  std::int64_t done = 0;
-  for (std::int64_t b = 0; Clock::now() < deadline; ++b) {
-    const auto start = Clock::now();
+  return repeat_until(deadline, lat, [&](std::int64_t b) {
     auto r = d.push(b, keyed);
-    lat.add(Clock::now() - start);
     if (r.status != 200) fail("push", r);
-    done += kBatch;
-  }
-  return done;
+    return std::int64_t{kBatch};
+  });
 }
 
 // Resident and peak resident memory of a process, in MiB, from /proc.
@@ -235,14 +231,10 @@ void metadata_polls(const SynclogTarget& t) {
     auto run = run_clients(n, [&](int i, Latencies& lat) {
       HttpClient c(t.server->host(), t.server->port());
       const Headers h = t.server->auth(user_name("poll", i), "loadgen-poll");
-      std::int64_t count = 0;
-      while (Clock::now() < deadline) {
-        const auto s = Clock::now();
+      return repeat_until(deadline, lat, [&](std::int64_t) {
         head_of(c, h);
-        lat.add(Clock::now() - s);
-        ++count;
-      }
-      return count;
+        return std::int64_t{1};
+      });
     });
     print_run("poll (metadataOnly)", n, run, 1, "polls/s");
     t.results->add_run("poll", n, run, 1, "requests/s");
@@ -264,15 +256,11 @@ void stale_pushes(const SynclogTarget& t) {
     const auto deadline = Clock::now() + t.duration;
     auto run = run_clients(n, [&](int i, Latencies& lat) {
       Device& d = *devices[static_cast<std::size_t>(i)];
-      std::int64_t count = 0;
-      for (std::int64_t b = 1; Clock::now() < deadline; ++b) {
-        const auto s = Clock::now();
-        auto r = d.push(b, false);
-        lat.add(Clock::now() - s);
+      return repeat_until(deadline, lat, [&](std::int64_t b) {
+        auto r = d.push(b + 1, false);
         if (r.status != 409) fail("stale push (expected 409)", r);
-        ++count;
-      }
-      return count;
+        return std::int64_t{1};
+      });
     });
     print_run("stale push (409s)", n, run, 1, "409s/s");
     t.results->add_run("stale-push", n, run, 1, "batches/s");
@@ -302,18 +290,14 @@ void field_conflicts(const SynclogTarget& t) {
     const auto deadline = Clock::now() + t.duration;
     auto run = run_clients(n, [&](int i, Latencies& lat) {
       Device& d = *devices[static_cast<std::size_t>(i)];
-      std::int64_t count = 0;
-      while (Clock::now() < deadline) {
-        const auto s = Clock::now();
+      return repeat_until(deadline, lat, [&](std::int64_t n_done) {
         auto r = d.post(targets[static_cast<std::size_t>(i)], clash);
-        lat.add(Clock::now() - s);
         if (r.status != 200) fail("field-mode push", r);
-        if (count == 0 && r.body.find(R"("outcome":"conflict")") == std::string::npos) {
+        if (n_done == 0 && r.body.find(R"("outcome":"conflict")") == std::string::npos) {
           fail("field-mode push (expected conflicts)", r);
         }
-        count += kBatch;
-      }
-      return count;
+        return std::int64_t{kBatch};
+      });
     });
     print_run("field conflicts", n, run, 1, "conflicts/s");
     t.results->add_run("field-conflicts", n, run, 1, "mutations/s");
