@@ -21,6 +21,8 @@ Record record_from_row(const Statement& s, std::uint8_t kind) {
 }  // namespace
 
 Result<UserHead> SqliteTxn::head() {
+  // A read's snapshot does not change: a pull asks for the head, and so does its count.
+  if (head_read_) return *head_read_;
   SYNCLOG_ASSIGN_OR_RETURN(Statement* s,
                            c_.prepare("SELECT head, baseline, horizon FROM users WHERE uid=?"));
   ResetOnExit guard{s};
@@ -28,7 +30,10 @@ Result<UserHead> SqliteTxn::head() {
   SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
   if (!row) return make_error(ErrorCode::kInternal, "sqlite: no user " + std::to_string(user_));
   const UserHead h{s->int_at(0), s->int_at(1), s->int_at(2)};
-  if (heads_) heads_->raise_seen(user_, h.head, head_epoch_at_begin_);
+  if (heads_) {
+    heads_->raise_seen(user_, h.head, head_epoch_at_begin_);
+    head_read_ = h;
+  }
   return h;
 }
 

@@ -60,6 +60,7 @@ class SqliteTxn final : public WriteTxn {
   HeadCache* heads_ = nullptr;
   std::uint64_t generation_at_begin_ = 0;
   std::uint64_t head_epoch_at_begin_ = 0;
+  std::optional<UserHead> head_read_;  // reads only (heads_ set): their snapshot's head
   bool traversal_ = false;
   std::int64_t head_set_ = 0;
 };
