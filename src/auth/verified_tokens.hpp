@@ -51,7 +51,7 @@ class VerifiedTokens {
     const std::size_t size = footprint(token);
     if (known_.size() >= kMaxTokens || bytes_ + size > kMaxBytes) {
       std::erase_if(known_, [&](const auto& kv) {
-        if (kv.second.claims.expires_at > now) return false;
+        if (kv.second.times.expires > now) return false;
         bytes_ -= footprint(kv.first);
         return true;
       });
