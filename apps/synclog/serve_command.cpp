@@ -50,6 +50,8 @@ struct ServeFlags {
   std::string idle_timeout = "60s";
   std::string request_timeout = "30s";
   std::string drain_timeout = "30s";
+  std::string linger_time = "30s";
+  std::string linger_bytes = "16MiB";
   std::string compact_after = "60s";
   std::string traversal_quiet = "15m";
   std::string retention = "90d";
@@ -81,20 +83,22 @@ int run_serve(const ServeFlags& f) {
   std::optional<std::chrono::milliseconds> idle = parse_duration(f.idle_timeout),
                                            request = parse_duration(f.request_timeout),
                                            drain = parse_duration(f.drain_timeout),
+                                           linger = parse_duration(f.linger_time),
                                            compact = parse_duration(f.compact_after),
                                            quiet = parse_duration(f.traversal_quiet),
                                            retention = parse_duration(f.retention),
                                            answers_ttl = parse_duration(f.idempotency_ttl),
                                            maintenance = parse_duration(f.maintenance_interval),
                                            heartbeat = parse_duration(f.events_heartbeat);
-  if (!idle || !request || !drain || !compact || !quiet || !retention || !answers_ttl || !maintenance ||
+  if (!idle || !request || !drain || !linger || !compact || !quiet || !retention || !answers_ttl || !maintenance ||
       !heartbeat) {
     return fail("durations look like 500ms, 30s, 15m, 1h or 7d");
   }
   const auto max_body = parse_size(f.max_body);
   const auto max_header = parse_size(f.max_header);
   const auto pull_max_bytes = parse_size(f.pull_max_bytes);
-  if (!max_body || !max_header || !pull_max_bytes) return fail("sizes look like 1048576, 16KiB or 1MiB");
+  const auto linger_bytes = parse_size(f.linger_bytes);
+  if (!max_body || !max_header || !pull_max_bytes || !linger_bytes) return fail("sizes look like 1048576, 16KiB or 1MiB");
 
   const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int log_fd = 1;
@@ -175,6 +179,8 @@ int run_serve(const ServeFlags& f) {
   server_options.idle_timeout = *idle;
   server_options.request_timeout = *request;
   server_options.drain_timeout = *drain;
+  server_options.linger_time = *linger;
+  server_options.linger_max_bytes = *linger_bytes;
   server_options.max_connections = f.max_connections;
   server_options.ready_file = f.ready_file;
   http::Server server(server_options, app, metrics, log);
@@ -248,6 +254,11 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_REQUEST_TIMEOUT")->capture_default_str();
   cmd->add_option("--drain-timeout", f->drain_timeout, "On SIGTERM, wait this long for requests in flight")
       ->envname("SYNCLOG_DRAIN_TIMEOUT")->capture_default_str();
+  cmd->add_option("--linger-time", f->linger_time,
+                  "After answering a request whose body is still arriving (413, 401...), read and drop the rest this long before closing")
+      ->envname("SYNCLOG_LINGER_TIME")->capture_default_str();
+  cmd->add_option("--linger-bytes", f->linger_bytes, "... and at most this many bytes of it")
+      ->envname("SYNCLOG_LINGER_BYTES")->capture_default_str();
   cmd->add_option("--max-connections", f->max_connections, "Open connections (503 beyond)")
       ->envname("SYNCLOG_MAX_CONNECTIONS")->capture_default_str();
   cmd->add_option("--events-per-user", f->events_per_user,

@@ -105,29 +105,55 @@ void App::handle(HttpRequest request, std::function<void(HttpResponse)> respond,
   });
 }
 
-void App::authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& route) {
+std::optional<HttpResponse> App::answer_before_body(const HttpRequest& head) {
+  auto match = router_.match(head.method, head.path);
+  if (!match.route || !match.route->needs_auth) return std::nullopt;
+  std::optional<HttpResponse> early;
+  auto ex = std::make_shared<Exchange>(
+      head, [&early](HttpResponse r) { early = std::move(r); }, [](std::function<void()>) {},
+      services_.log, services_.metrics);
+  ex->ctx().route = match.route->pattern;
+  guarded(services_, ex, [&] {
+    if (admit(ex, /*charge=*/false)) ex->dismiss();
+  });
+  return early;
+}
+
+bool App::admit(const std::shared_ptr<Exchange>& ex, bool charge) {
   const HttpRequest& req = ex->request();
   auto claims = services_.verifier.verify(bearer_token(req));
   if (!claims.ok()) {
     if (const std::int64_t wait = services_.auth_failures.acquire(remote_ip(req.remote)); wait > 0) {
-      return too_many_requests(services_, ex, wait,
-                               "Too many failed authentication attempts, please try again later");
+      too_many_requests(services_, ex, wait,
+                        "Too many failed authentication attempts, please try again later");
+      return false;
     }
-    return ex->fail(claims.error());
+    ex->fail(claims.error());
+    return false;
   }
   auto& ctx = ex->ctx();
   ctx.subject = claims->subject;
   ctx.scopes = domain::Scopes::from_list(claims->scopes);
   if (auto client = req.header("x-client-id")) {
     if (!valid_client_id(*client)) {
-      return ex->fail(make_error(ErrorCode::kInvalidRequest,
-                                 "x-client-id must be 1-128 printable ASCII characters"));
+      ex->fail(make_error(ErrorCode::kInvalidRequest,
+                          "x-client-id must be 1-128 printable ASCII characters"));
+      return false;
     }
     ctx.client_id = std::string(*client);
   }
-  if (const std::int64_t wait = services_.limiter.acquire(ctx.subject); wait > 0) {
-    return too_many_requests(services_, ex, wait, "Too many requests, please try again later");
+  const std::int64_t wait =
+      charge ? services_.limiter.acquire(ctx.subject) : services_.limiter.would_wait(ctx.subject);
+  if (wait > 0) {
+    too_many_requests(services_, ex, wait, "Too many requests, please try again later");
+    return false;
   }
+  return true;
+}
+
+void App::authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& route) {
+  if (!admit(ex, /*charge=*/true)) return;
+  auto& ctx = ex->ctx();
   const Handler* handler = &route.handler;
   Services* services = &services_;
   services_.store.resolve_user(

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
@@ -57,9 +58,18 @@ class App final : public RequestHandler {
   App(AppOptions options, storage::Store& store, const auth::TokenVerifier& verifier,
       const Clock& clock, Registry& metrics, Logger& log);
   void handle(HttpRequest request, std::function<void(HttpResponse)> respond, Post post) override;
+  // A request to an authenticated route whose token fails (401, or 429 once its address has
+  // failed too often), whose x-client-id is malformed (400), or whose user is over the rate
+  // limit (429). Only failed authentications are counted here; the rate limit is charged when
+  // the whole request is handled.
+  std::optional<HttpResponse> answer_before_body(const HttpRequest& head) override;
   void set_draining() override { services_.draining = true; }
 
  private:
+  // The checks that need only the request's header: the token, the client id, the rate
+  // limits. On refusal answers through `ex` and returns false. `charge` false only asks the
+  // per-user limiter whether it would refuse.
+  bool admit(const std::shared_ptr<Exchange>& ex, bool charge);
   void authenticate_then(const std::shared_ptr<Exchange>& ex, const Route& route);
   Services services_;
   Router router_;

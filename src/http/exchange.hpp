@@ -61,6 +61,9 @@ class Exchange {
   // or, for a response with a stream, when the stream ends.
   void respond(HttpResponse response);
   void fail(const Error& error);
+  // This exchange will not answer: the request goes on in another one (App::answer_before_body
+  // looked at its header only). Nothing is sent or logged.
+  void dismiss() { responded_.store(true); }
 
  private:
   // The request's log line as of now; it views this exchange's strings.

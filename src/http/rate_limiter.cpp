@@ -28,7 +28,26 @@ std::int64_t RateLimiter::acquire_at(std::string_view key, std::chrono::steady_c
     b.tokens -= 1.0;
     return 0;
   }
-  return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil((1.0 - b.tokens) / rate_)));
+  return wait_for(b.tokens);
+}
+
+std::int64_t RateLimiter::would_wait(std::string_view key) {
+  return would_wait_at(key, std::chrono::steady_clock::now());
+}
+
+std::int64_t RateLimiter::would_wait_at(std::string_view key, std::chrono::steady_clock::time_point now) {
+  if (rate_ <= 0) return 0;
+  Shard& shard = shards_[std::hash<std::string_view>{}(key) % kShards];
+  std::lock_guard lock(shard.mu);
+  auto it = shard.buckets.find(std::string(key));
+  if (it == shard.buckets.end()) return 0;
+  const double elapsed = std::chrono::duration<double>(now - it->second.last).count();
+  const double tokens = std::min(burst_, it->second.tokens + elapsed * rate_);
+  return tokens >= 1.0 ? 0 : wait_for(tokens);
+}
+
+std::int64_t RateLimiter::wait_for(double tokens) const {
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil((1.0 - tokens) / rate_)));
 }
 
 void RateLimiter::evict_full(Shard& shard, std::chrono::steady_clock::time_point now) {

@@ -19,8 +19,11 @@ class RateLimiter {
 
   // 0 when the request may proceed; otherwise the whole seconds (>= 1) until it could.
   std::int64_t acquire(std::string_view key);
+  // What acquire() would answer, without taking a token (or creating a bucket).
+  std::int64_t would_wait(std::string_view key);
   // For tests: the same with an explicit time.
   std::int64_t acquire_at(std::string_view key, std::chrono::steady_clock::time_point now);
+  std::int64_t would_wait_at(std::string_view key, std::chrono::steady_clock::time_point now);
 
  private:
   struct Bucket {
@@ -34,6 +37,8 @@ class RateLimiter {
   static constexpr std::size_t kShards = 16;
   static constexpr std::size_t kMaxBucketsPerShard = 65536;
   void evict_full(Shard& shard, std::chrono::steady_clock::time_point now);
+  // The seconds (>= 1) until a bucket holding `tokens` (< 1) has one.
+  std::int64_t wait_for(double tokens) const;
 
   double rate_;
   double burst_;

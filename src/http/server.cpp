@@ -2,6 +2,8 @@
 // cancel the socket's pending operation without closing it, so a request that is too slow can
 // still be answered 408 before the connection closes. A response with an EventStream is written
 // as a chunked body that lasts until the client leaves, a write fails, or the server drains.
+// A connection closed while the client may still be sending lingers (ServerOptions::linger_time)
+// so that the client reads the answer instead of a reset.
 #include "http/server.hpp"
 
 #include <boost/asio.hpp>
@@ -44,6 +46,10 @@ using asio::use_awaitable;
 namespace {
 
 constexpr auto kAsTuple = asio::as_tuple(use_awaitable);
+
+// While a connection lingers, a client silent this long has stopped sending (or never will):
+// it is closed without waiting for the rest of the linger time (nginx's lingering_timeout).
+constexpr std::chrono::milliseconds kLingerQuiet{5'000};
 
 // The least time a stream's data may stay unacknowledged before the kernel gives up on the
 // client: below a few retransmissions, one lost segment on a slow mobile link would end a
@@ -222,12 +228,54 @@ struct Server::Impl {
     s->arm(std::chrono::milliseconds(5000), s);
     co_await bhttp::async_write(s->stream, res, kAsTuple);
     s->disarm();
-    beast::error_code ignored;
-    s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_await linger_close(s, options.linger_time);
   }
 
-  static HttpRequest to_request(bhttp::request<bhttp::string_body>& req, const std::string& remote,
-                                bool& target_ok) {
+  // Ends a connection on which the client may still be sending: a refused body, a request
+  // answered before its body was read, bytes pipelined after a last response. Closing with
+  // unread bytes would send a reset, and a client that writes its whole body before reading
+  // (as many mobile HTTP stacks do) would then lose the answer and take it for a network
+  // failure. So the sending side is shut (the client sees the answer end), and what still
+  // arrives is read and dropped until the client closes, stays quiet for kLingerQuiet, or the
+  // linger time (`limit`) or byte budget runs out. A drain ends it at once, as for an idle
+  // connection.
+  awaitable<void> linger_close(std::shared_ptr<Session> s, std::chrono::milliseconds limit) {
+    beast::error_code ignored;
+    s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    std::size_t dropped = s->buffer.size();
+    s->buffer.consume(s->buffer.size());
+    const auto until = std::chrono::steady_clock::now() + limit;
+    std::array<char, 16384> sink;
+    s->idle = true;
+    while (dropped < options.linger_max_bytes && !draining.load()) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      s->arm(std::min(kLingerQuiet, left), s);
+      auto [ec, n] = co_await s->stream.async_read_some(asio::buffer(sink), kAsTuple);
+      s->disarm();
+      if (ec) break;  // the client closed, went quiet, or the connection failed
+      dropped += n;
+    }
+    s->stream.socket().close(ignored);
+  }
+
+  // A response for the wire; `keep_alive` false says Connection: close.
+  static bhttp::response<bhttp::string_body> to_wire(HttpResponse& resp, unsigned version,
+                                                     bool keep_alive) {
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), version};
+    res.set(bhttp::field::server, "synclog");
+    res.set(bhttp::field::content_type, resp.content_type);
+    for (auto& [name, value] : resp.headers) res.insert(name, value);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(resp.body);
+    res.prepare_payload();
+    return res;
+  }
+
+  // The request line and header fields of `req` (no body).
+  static HttpRequest head_of(const bhttp::request<bhttp::string_body>& req, const std::string& remote,
+                             bool& target_ok) {
     HttpRequest r;
     r.method = std::string(req.method_string());
     r.target = std::string(req.target());
@@ -239,6 +287,12 @@ struct Server::Impl {
       r.headers.emplace_back(std::move(name), std::string(f.value()));
     }
     r.remote = remote;
+    return r;
+  }
+
+  static HttpRequest to_request(bhttp::request<bhttp::string_body>& req, const std::string& remote,
+                                bool& target_ok) {
+    HttpRequest r = head_of(req, remote, target_ok);
     r.body = std::move(req.body());
     return r;
   }
@@ -410,10 +464,25 @@ struct Server::Impl {
       s->arm(options.request_timeout, s);
       auto [hec, hn] = co_await bhttp::async_read_header(s->stream, s->buffer, parser, kAsTuple);
       (void)hn;
-      if (!hec) {
+      if (!hec && !parser.is_done()) {
+        // The body is still to come: what the header alone decides is answered now, before
+        // the client is told to go on (100 Continue) and before its body is read.
         const auto& header = parser.get();
+        bool head_target_ok = true;
+        const HttpRequest head = head_of(header, remote, head_target_ok);
+        std::optional<HttpResponse> early;
+        if (head_target_ok) early = handler.answer_before_body(head);
+        if (early) {
+          s->disarm();
+          auto res = to_wire(*early, header.version(), /*keep_alive=*/false);
+          s->arm(options.write_timeout, s);
+          co_await bhttp::async_write(s->stream, res, kAsTuple);
+          s->disarm();
+          co_await linger_close(s, options.linger_time);
+          break;
+        }
         const auto expect = header[bhttp::field::expect];
-        if (beast::iequals(expect, "100-continue") && !parser.is_done()) {
+        if (beast::iequals(expect, "100-continue")) {
           bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, header.version()};
           auto [cec, cn] = co_await bhttp::async_write(s->stream, cont, kAsTuple);
           (void)cn;
@@ -463,18 +532,17 @@ struct Server::Impl {
       }
 
       const bool keep_alive = client_keep_alive && !resp.close && !draining.load();
-      bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), beast_req.version()};
-      res.set(bhttp::field::server, "synclog");
-      res.set(bhttp::field::content_type, resp.content_type);
-      for (auto& [name, value] : resp.headers) res.insert(name, value);
-      res.keep_alive(keep_alive);
-      res.body() = std::move(resp.body);
-      res.prepare_payload();
+      auto res = to_wire(resp, beast_req.version(), keep_alive);
       s->arm(options.write_timeout, s);
       auto [wec, wn] = co_await bhttp::async_write(s->stream, res, kAsTuple);
       (void)wn;
       s->disarm();
-      if (wec || !keep_alive) break;
+      if (wec) break;
+      if (!keep_alive) {
+        // A client that pipelined more requests is still sending them.
+        if (s->buffer.size() > 0) co_await linger_close(s, options.linger_time);
+        break;
+      }
     }
     beast::error_code ignored;
     s->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -496,8 +564,8 @@ struct Server::Impl {
     s->arm(std::chrono::milliseconds(2000), s);
     co_await bhttp::async_write(s->stream, res, kAsTuple);
     s->disarm();
-    beast::error_code ignored;
-    s->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    // Briefly: a connection over the cap should not hold a descriptor for long.
+    co_await linger_close(s, std::min(options.linger_time, kLingerQuiet));
   }
 
   void log_exception(const std::exception_ptr& e) {

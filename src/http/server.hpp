@@ -31,6 +31,13 @@ struct ServerOptions {
   // Writing one response, or one chunk of an event stream (which then ends).
   std::chrono::milliseconds write_timeout{30'000};
   std::size_t max_connections = 10'000;  // 503 beyond
+  // After an answer given while the client may still be sending (413, 431, 408, 400, or a 401
+  // or 429 decided from the header alone), the connection is not closed at once: closing a
+  // socket with unread bytes sends a reset, and a client that writes its whole body before it
+  // reads loses the answer to it. What still arrives is read and dropped until the client
+  // closes, for at most this long and this many bytes (nginx's lingering close).
+  std::chrono::milliseconds linger_time{30'000};
+  std::size_t linger_max_bytes = 16u << 20;
   std::chrono::milliseconds drain_timeout{30'000};
   std::string ready_file;  // if set, "host:port" is written there once listening
 };

@@ -426,8 +426,12 @@ TEST_F(BadInputTest, StalledRequestGets408) {
     EXPECT_TRUE(s.wait_closed(20s, &received));
     EXPECT_EQ(parse_raw_response(received).status, 408) << received;
   }
-  // A body that stops half way, through the harness's raw helper.
-  const std::string bytes = server_->client().raw("POST /v1/sync HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"mut", 10s);
+  // A body that stops half way, through the harness's raw helper. (Authenticated: without a
+  // token the request is refused 401 from its header, before its body is awaited.)
+  const std::string bytes = server_->client().raw(
+      "POST /v1/sync HTTP/1.1\r\nx-auth-token: " + server_->token("alice") +
+          "\r\nContent-Length: 100\r\n\r\n{\"mut",
+      10s);
   EXPECT_NE(bytes.find(" 408 "), std::string::npos) << bytes;
 }
 
@@ -528,7 +532,10 @@ TEST_F(BadInputTest, GarbageBytesGet400AndNoCrash) {
       "GET / HTTP/1.1\r\nHost 127.0.0.1 no colon\r\n\r\n",
       "GET /healthz HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
       "GET /healthz HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nxx",
-      "POST /v1/sync HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nxyz\r\n",
+      // Authenticated, so that the chunked body is read (a request without a token is refused
+      // 401 from its header alone).
+      "POST /v1/sync HTTP/1.1\r\nx-auth-token: " + server_->token("alice") +
+          "\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\nxyz\r\n",
       "GET /healthz HTTP/7.5\r\nHost: x\r\n\r\n",
       "GET /v1/sync?mutationsSince=%zz HTTP/1.1\r\nHost: x\r\n\r\n",
       "GET healthz HTTP/1.1\r\n\r\n",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -120,6 +121,26 @@ class RawSocket {
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
     return bytes.empty();
+  }
+
+  // Sends all of `bytes` before reading anything, as a client that writes its whole request
+  // first does; gives up when `timeout` passes (a server that stopped reading). Returns how many
+  // bytes went out.
+  std::size_t send_within(std::string_view bytes, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::size_t sent = 0;
+    while (sent < bytes.size() && fd_ >= 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fd_, POLLOUT, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    return sent;
   }
 
   // Reads one whole response (bytes after it are kept for the next call). Status 0 if the

@@ -23,6 +23,20 @@ TEST(RateLimiterTest, AllowsABurstThenRefusesWithRetryAfter) {
   EXPECT_EQ(retry, 1);  // one token per second: the next one is a second away
 }
 
+// The early answer to a request whose body is still arriving asks without taking a token, so a
+// request is charged once, when it is handled whole.
+TEST(RateLimiterTest, WouldWaitAsksWithoutTakingAToken) {
+  RateLimiter limiter(1.0, 2.0);
+  EXPECT_EQ(limiter.would_wait_at("alice", kT0), 0);  // no bucket yet: a full one
+  EXPECT_EQ(limiter.acquire_at("alice", kT0), 0);
+  EXPECT_EQ(limiter.would_wait_at("alice", kT0), 0);
+  EXPECT_EQ(limiter.would_wait_at("alice", kT0), 0);
+  EXPECT_EQ(limiter.acquire_at("alice", kT0), 0);  // asking twice took nothing
+  EXPECT_EQ(limiter.would_wait_at("alice", kT0), 1);
+  EXPECT_EQ(limiter.would_wait_at("alice", kT0 + 1s), 0);  // refilled meanwhile
+  EXPECT_EQ(RateLimiter(0, 1).would_wait_at("alice", kT0), 0);  // disabled
+}
+
 TEST(RateLimiterTest, RefillsAtTheConfiguredRate) {
   RateLimiter limiter(2.0, 2.0);
   EXPECT_EQ(limiter.acquire_at("alice", kT0), 0);
