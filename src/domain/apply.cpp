@@ -1,24 +1,43 @@
-// Dispatch and helpers shared by the per-resource apply functions.
+// The one apply path: plan, cascade, save or remove, ack.
 #include "domain/apply.hpp"
 
 namespace synclog::domain {
 
+Result<const RecordType*> type_of(const ResourceView& view, const Mutation& m) {
+  const RecordType* type = view.types().find(static_cast<std::uint8_t>(m.resource));
+  if (!type) return make_error(ErrorCode::kInternal, "unknown record type");
+  return type;
+}
+
 Result<Ack> apply_mutation(Ledger& ledger, const Mutation& m, const FieldContext& ctx) {
-  switch (m.resource) {
-    case Resource::kBookmark: return detail::apply_bookmark(ledger, m, ctx);
-    case Resource::kCollection: return detail::apply_collection(ledger, m, ctx);
-    case Resource::kCollectionBookmark: return detail::apply_membership(ledger, m, ctx);
-    case Resource::kNote: return detail::apply_note(ledger, m, ctx);
-    case Resource::kReadingSession: return detail::apply_reading_session(ledger, m, ctx);
+  SYNCLOG_ASSIGN_OR_RETURN(const RecordType* type, type_of(ledger, m));
+  SYNCLOG_ASSIGN_OR_RETURN(Plan plan, type->plan(ledger, m, PlanContext{ctx, ledger.client_id()}));
+  return apply_plan(ledger, *type, m, plan, ctx);
+}
+
+Result<Ack> apply_plan(Ledger& ledger, const RecordType& type, const Mutation& m, Plan& plan,
+                       const FieldContext& ctx) {
+  switch (plan.step) {
+    case Plan::Step::kMissing: return detail::not_found(type, m, ctx);
+    case Plan::Step::kNothing: return detail::make_ack(m, plan.ack_id, ledger.next_ts());
+    case Plan::Step::kSave: {
+      SYNCLOG_RETURN_IF_ERROR(type.cascade(ledger, m, plan));
+      SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.save(*plan.next, plan.op, plan.times));
+      return detail::make_ack(m, plan.ack_id, ts);
+    }
+    case Plan::Step::kRemove: {
+      SYNCLOG_RETURN_IF_ERROR(type.cascade(ledger, m, plan));
+      SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.remove(*plan.current));
+      return detail::make_ack(m, plan.ack_id, ts);
+    }
   }
-  return make_error(ErrorCode::kInternal, "unknown resource");
+  return make_error(ErrorCode::kInternal, "unknown plan step");
 }
 
 namespace detail {
 
-Error not_found(const Mutation& m, const FieldContext& ctx) {
-  return make_error(ErrorCode::kNotFound, std::string(resource_name(m.resource)) + " " +
-                                              m.resource_id + " not found" + ctx.where);
+Error not_found(const RecordType& type, const Mutation& m, const FieldContext& ctx) {
+  return make_error(ErrorCode::kNotFound, type.name() + " " + m.resource_id + " not found" + ctx.where);
 }
 
 Ack make_ack(const Mutation& m, std::string resource_id, std::int64_t ts) {
@@ -29,24 +48,6 @@ Ack make_ack(const Mutation& m, std::string resource_id, std::int64_t ts) {
   a.data = m.ack_data;
   a.ts = ts;
   return a;
-}
-
-Result<std::int64_t> remove_bookmark_cascade(Ledger& ledger, const Bookmark& b) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto memberships, ledger.memberships_of_bookmark(b.id));
-  for (const auto& mb : memberships) {
-    SYNCLOG_RETURN_IF_ERROR(ledger.remove(mb));
-  }
-  return ledger.remove(b);
-}
-
-Status take_reading_flag(Ledger& ledger, Bookmark& b) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto previous, ledger.reading_bookmark());
-  if (previous && previous->id != b.id) {
-    previous->is_reading = false;
-    SYNCLOG_RETURN_IF_ERROR(ledger.save(*previous, MutationType::kUpdate, ClientTimes{}).status());
-  }
-  b.is_reading = true;
-  return Status();
 }
 
 }  // namespace detail

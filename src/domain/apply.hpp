@@ -1,9 +1,11 @@
-// Applying validated mutations to a user's data. Each function either applies its mutation
-// completely (records, log entries and cascades) or fails; the caller then abandons the whole
-// transaction, so a batch is all or nothing.
+// Applying validated mutations to a log. Each mutation is planned by its type (record_type.hpp)
+// and then carried out the same way for every type: the type's cascades, then the record's
+// own save or removal with its log entry. It either applies completely or fails; the caller
+// then abandons the whole transaction, so a batch is all or nothing.
 //
 // Cascades get their own timestamps, before the mutation's own, so that a mutation's ack
-// timestamp is the last one it used and the last ack's timestamp is the new head:
+// timestamp is the last one it used and the last ack's timestamp is the new head. The Quran
+// types' cascades (quran_types.hpp):
 //   COLLECTION DELETE    COLLECTION_BOOKMARK DELETE for each membership, BOOKMARK DELETE for
 //                        each bookmark left orphaned, then the COLLECTION DELETE
 //   BOOKMARK DELETE      COLLECTION_BOOKMARK DELETE for each membership, then the BOOKMARK DELETE
@@ -14,12 +16,12 @@
 #include <cstdint>
 #include <string>
 
-#include "common/ids.hpp"
 #include "common/status.hpp"
 #include "domain/field_conflicts.hpp"
 #include "domain/field_reader.hpp"
 #include "domain/ledger.hpp"
 #include "domain/mutation.hpp"
+#include "domain/record_type.hpp"
 
 namespace synclog::domain {
 
@@ -40,49 +42,15 @@ struct Ack {
 // resolve, an identity change), kInternal (storage).
 Result<Ack> apply_mutation(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
 
+// The type of `m` in `ledger`'s log (kInternal when the log has no such kind).
+Result<const RecordType*> type_of(const ResourceView& view, const Mutation& m);
+// Carries out `plan`, which `type` made for `m`: the cascades, then the save or removal.
+Result<Ack> apply_plan(Ledger& ledger, const RecordType& type, const Mutation& m, Plan& plan,
+                       const FieldContext& ctx);
+
 namespace detail {
-Result<Ack> apply_bookmark(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
-Result<Ack> apply_collection(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
-Result<Ack> apply_membership(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
-Result<Ack> apply_note(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
-Result<Ack> apply_reading_session(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
-
-Error not_found(const Mutation& m, const FieldContext& ctx);
-// The bookmark part of a membership's composite id when the target names no bookmark id and
-// no bookmark matches its details (an ack that touched nothing).
-std::string details_token(const BookmarkDetails& d);
+Error not_found(const RecordType& type, const Mutation& m, const FieldContext& ctx);
 Ack make_ack(const Mutation& m, std::string resource_id, std::int64_t ts);
-// Removes a bookmark and its memberships (cascade first); returns the bookmark's tombstone ts.
-Result<std::int64_t> remove_bookmark_cascade(Ledger& ledger, const Bookmark& b);
-// Makes `b` the reading bookmark, clearing the previous one (logged as a cascade).
-Status take_reading_flag(Ledger& ledger, Bookmark& b);
-
-// The resource a CREATE writes: the existing one when the client chose an id that exists (an
-// upsert, logged as UPDATE), else a new one with the client's id or a minted one.
-template <class T>
-struct Target {
-  T value;
-  MutationType op = MutationType::kCreate;
-};
-template <class T>
-Result<Target<T>> create_target(Ledger& ledger, const Mutation& m) {
-  if (!m.resource_id.empty()) {
-    SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<T>(m.resource_id));
-    if (existing) return Target<T>{std::move(*existing), MutationType::kUpdate};
-  }
-  Target<T> t;
-  t.value.id = m.resource_id.empty() ? new_resource_id() : m.resource_id;
-  return t;
-}
-
-// DELETE of a resource by id: its tombstone, or a no-op (that still gets a ts) if it is gone.
-template <class T>
-Result<Ack> delete_by_id(Ledger& ledger, const Mutation& m) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto existing, ledger.get<T>(m.resource_id));
-  if (!existing) return make_ack(m, m.resource_id, ledger.next_ts());
-  SYNCLOG_ASSIGN_OR_RETURN(auto ts, ledger.remove(*existing));
-  return make_ack(m, m.resource_id, ts);
-}
 }  // namespace detail
 
 }  // namespace synclog::domain

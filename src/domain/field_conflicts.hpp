@@ -2,7 +2,9 @@
 // the version its client edited from (docs/api.md, "Genuine-only conflicts"). A field clashes
 // when the mutation would change it and another client changed it after the base; a delete
 // clashes with any change after the base; an edit clashes with a deletion after the base.
-// Judging reads only; applying stays with apply.hpp, so both modes share one write path.
+// Judging reads only; applying stays with apply.hpp, so both modes share one write path. One
+// judge serves every record type: it compares the field stamps of the record a mutation's plan
+// (record_type.hpp) addresses, and a type adds what its own rules say (cascades, Favorites).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "domain/any_record.hpp"
 #include "domain/mutation.hpp"
 #include "domain/resource_view.hpp"
 
@@ -52,7 +55,37 @@ struct JudgedOutcome {
   Outcome outcome = Outcome::kApplied;
 };
 
+struct Plan;
+
+// Judges `m` as its type plans it. A mutation that cannot apply at all (its plan fails) is no
+// clash: applying it then reports why.
 Result<Judgement> judge_mutation(ResourceView& view, const Mutation& m, const Vantage& who);
+
+// The judgement of a plan by the record's own fields: an edit of a stored record by its field
+// stamps, a removal by every unseen change, a write to a missing record by its deletion since
+// the base. What RecordType::judge does unless a type says more.
+Result<Judgement> judge_plan(ResourceView& view, const Mutation& m, const Plan& plan, const Vantage& who);
+
+namespace detail {
+// The pieces judge_plan is made of, for types that judge more than their fields.
+// A change the client had not seen: after its base, not its own, not this request's.
+bool unseen(const FieldStamp& s, const Vantage& who);
+// A conflict "changed" with `current` as the record and `fields` as the clashing fields.
+Judgement changed(const AnyRecord& current, std::vector<std::string_view> fields);
+// Adds `field` to the clash (making one of `current` if there is none yet).
+void add_clash(Judgement& j, const AnyRecord& current, std::string_view field);
+// `next` is `current` with the mutation's fields set: a field clashes when the mutation
+// changes its value and somebody else changed it since the base; unseen changes to other
+// fields make the outcome a merge.
+Judgement judge_edit(const AnyRecord& current, const AnyRecord& next, const Vantage& who);
+// A removal clashes with every change the client had not seen: removing would discard it.
+Judgement judge_delete(const AnyRecord& current, const Vantage& who);
+// A write to a record `id` of `kind` that does not exist: a conflict if it was deleted after the
+// base (by somebody else); for an UPDATE, also when it may have been (the base predates the
+// retention horizon); else nothing.
+Result<std::optional<Judgement>> judge_missing(ResourceView& view, const Mutation& m, Resource kind,
+                                               std::string_view id, const Vantage& who);
+}  // namespace detail
 
 // {"reason":...,"fields":[...],"version":...,"record":...}
 std::string conflict_json(const Conflict& c);

@@ -51,6 +51,14 @@ Result<std::int64_t> Ledger::remove(const T& v) {
   return ts;
 }
 
+Result<std::int64_t> Ledger::save(AnyRecord& v, MutationType op, const ClientTimes& times) {
+  return std::visit([&](auto& r) { return save(r, op, times); }, v);
+}
+
+Result<std::int64_t> Ledger::remove(const AnyRecord& v) {
+  return std::visit([&](const auto& r) { return remove(r); }, v);
+}
+
 Status Ledger::write(const storage::Record& record, storage::Entry entry) {
   SYNCLOG_RETURN_IF_ERROR(txn_.put(record));
   return txn_.append(entry);

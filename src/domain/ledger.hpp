@@ -25,6 +25,11 @@ class Ledger : public ResourceView {
   Ledger(storage::WriteTxn& txn, std::int64_t now_ms, std::int64_t head, std::string client_id)
       : ResourceView(txn), txn_(txn), clock_(now_ms, head), now_(now_ms),
         client_id_(std::move(client_id)) {}
+  // A log whose kinds `types` defines (it must outlive the ledger).
+  Ledger(storage::WriteTxn& txn, const TypeRegistry& types, std::int64_t now_ms, std::int64_t head,
+         std::string client_id)
+      : ResourceView(txn, types), txn_(txn), clock_(now_ms, head), now_(now_ms),
+        client_id_(std::move(client_id)) {}
 
   std::int64_t next_ts() { return clock_.next(); }
   std::int64_t head() const { return clock_.head(); }
@@ -38,6 +43,9 @@ class Ledger : public ResourceView {
   // Removes the resource and logs its tombstone; returns the ts.
   template <class T>
   Result<std::int64_t> remove(const T& v);
+  // The same for a record of any type.
+  Result<std::int64_t> save(AnyRecord& v, MutationType op, const ClientTimes& times);
+  Result<std::int64_t> remove(const AnyRecord& v);
 
  private:
   Status write(const storage::Record& record, storage::Entry entry);

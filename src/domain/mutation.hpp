@@ -82,6 +82,11 @@ struct NoFields {
 using MutationData = std::variant<NoFields, BookmarkCreate, BookmarkUpdate, CollectionFields,
                                   MembershipTarget, NoteCreate, NoteUpdate, SessionFields>;
 
+// The client times any mutation's data carries.
+inline const ClientTimes& times_of(const MutationData& d) {
+  return std::visit([](const auto& v) -> const ClientTimes& { return v.times; }, d);
+}
+
 // How a push's mutations are judged against what other devices did (docs/api.md): kStrict is
 // the upstream rule (the whole batch needs the current head), kField judges each mutation's
 // fields against its base and applies all that do not clash.

@@ -4,22 +4,22 @@
 #include <limits>
 
 #include "common/json_text.hpp"
+#include "domain/record_type.hpp"
 #include "domain/tuning.hpp"
 
 namespace synclog::domain {
 namespace {
 
-void append_entry(std::string& out, const storage::Entry& e, std::int64_t since) {
-  const auto resource = static_cast<Resource>(e.kind);
+void append_entry(std::string& out, const TypeRegistry& types, const storage::Entry& e, std::int64_t since) {
+  const RecordType* type = types.find(e.kind);
   auto op = static_cast<MutationType>(e.op);
   // A resource created after the cursor is new to this client, whatever happened to it since.
   if (op == MutationType::kUpdate && e.created_ts > since) op = MutationType::kCreate;
   out.append(R"({"type":")");
   out.append(mutation_type_name(op));
-  out.append(R"(","resource":")");
-  out.append(resource_name(resource));
-  out.push_back('"');
-  if (resource != Resource::kCollectionBookmark) {
+  out.append(R"(","resource":)");
+  append_json_string(out, type ? std::string_view(type->name()) : std::string_view());
+  if (!type || type->pull_shows_id()) {
     out.append(R"(,"resourceId":)");
     append_json_string(out, e.id);
   }
@@ -82,7 +82,7 @@ Result<PullResult> run_pull(storage::ReadTxn& txn, const PullRequest& req) {
     const std::int64_t scan_limit = past_horizon_only ? std::numeric_limits<std::int64_t>::max() : limit;
     SYNCLOG_RETURN_IF_ERROR(txn.scan_entries(q, offset, scan_limit, [&](const storage::Entry& e) {
       if (n++) out.push_back(',');
-      append_entry(out, e, req.since);
+      append_entry(out, *req.types, e, req.since);
       last_ts = e.ts;
       if (past_horizon_only && e.ts < head.horizon) return true;
       if (n >= limit) return false;

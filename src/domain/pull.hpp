@@ -22,6 +22,9 @@
 
 namespace synclog::domain {
 
+class TypeRegistry;
+const TypeRegistry& quran_types();
+
 struct PullRequest {
   std::int64_t since = 0;  // exclusive
   ResourceSet resources = ResourceSet::all();  // already narrowed to what the token may read
@@ -30,6 +33,8 @@ struct PullRequest {
   bool metadata_only = false;
   int cap = 10000;
   std::size_t max_bytes = 8u << 20;  // capped shape: stop once the answer is this large
+  // The log's types: the names entries are pulled under.
+  const TypeRegistry* types = &quran_types();
   bool paged() const { return page.has_value() || limit.has_value(); }
 };
 

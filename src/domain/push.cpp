@@ -28,14 +28,16 @@ Status check_field_cursor(const storage::UserHead& head, std::int64_t last) {
 // The judged path of one mutation: a conflict is answered, not applied.
 Result<Ack> judge_and_apply(Ledger& ledger, const Mutation& m, const FieldContext& ctx,
                             const Vantage& who) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto judgement, judge_mutation(ledger, m, who));
+  SYNCLOG_ASSIGN_OR_RETURN(const RecordType* type, type_of(ledger, m));
+  SYNCLOG_ASSIGN_OR_RETURN(auto judged, judge_and_plan(ledger, *type, m, PlanContext{ctx, ledger.client_id()}, who));
+  Judgement& judgement = judged.judgement;
   if (judgement.conflict) {
     Ack ack = detail::make_ack(m, judgement.resource_id.empty() ? m.resource_id : judgement.resource_id, 0);
     ack.outcome = Outcome::kConflict;
     ack.conflict = std::move(judgement.conflict);
     return ack;
   }
-  SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_mutation(ledger, m, ctx));
+  SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_plan(ledger, *type, m, *judged.plan, ctx));
   ack.outcome = judgement.outcome;
   return ack;
 }

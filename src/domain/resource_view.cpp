@@ -2,6 +2,7 @@
 #include "domain/resource_view.hpp"
 
 #include "domain/detail/resource_traits.hpp"
+#include "domain/record_type.hpp"
 
 namespace synclog::domain {
 namespace {
@@ -29,6 +30,17 @@ Result<std::optional<T>> first_of(Result<std::vector<storage::Record>> recs) {
 }
 
 }  // namespace
+
+ResourceView::ResourceView(storage::ReadTxn& txn) : read_(txn), types_(&quran_types()) {}
+
+Result<std::optional<AnyRecord>> ResourceView::get_any(std::uint8_t kind, std::string_view id) {
+  const RecordType* type = types_->find(kind);
+  if (!type) return make_error(ErrorCode::kInternal, "unknown record kind " + std::to_string(kind));
+  SYNCLOG_ASSIGN_OR_RETURN(auto rec, read_.get(kind, id));
+  if (!rec) return std::optional<AnyRecord>();
+  SYNCLOG_ASSIGN_OR_RETURN(auto v, type->decode(*rec));
+  return std::optional<AnyRecord>(std::move(v));
+}
 
 template <class T>
 Result<std::optional<T>> ResourceView::get(std::string_view id) {

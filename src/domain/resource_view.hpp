@@ -8,15 +8,27 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "domain/any_record.hpp"
 #include "domain/model.hpp"
 #include "domain/resource.hpp"
 #include "storage/store.hpp"
 
 namespace synclog::domain {
 
+class TypeRegistry;
+
 class ResourceView {
  public:
-  explicit ResourceView(storage::ReadTxn& txn) : read_(txn) {}
+  // Reads a user's log: the Quran types.
+  explicit ResourceView(storage::ReadTxn& txn);
+  // Reads a log whose kinds `types` defines (it must outlive the view).
+  ResourceView(storage::ReadTxn& txn, const TypeRegistry& types) : read_(txn), types_(&types) {}
+
+  const TypeRegistry& types() const { return *types_; }
+  storage::ReadTxn& txn() { return read_; }
+  // The record (kind, id) as its type decodes it, if it exists. kInternal for a kind the
+  // registry does not know.
+  Result<std::optional<AnyRecord>> get_any(std::uint8_t kind, std::string_view id);
 
   // The resource of type T (Bookmark, Collection, Membership, Note, ReadingSession) with this
   // record id, if it exists.
@@ -44,6 +56,7 @@ class ResourceView {
 
  private:
   storage::ReadTxn& read_;
+  const TypeRegistry* types_;
 };
 
 }  // namespace synclog::domain
