@@ -4,6 +4,9 @@
 // The store knows users, records and log entries as opaque rows: `kind` and `op` are small
 // integers the domain assigns meaning to, `data` is text the domain encodes. All work for a
 // user happens inside a transaction bound to that user, so every table is keyed by user first.
+// A "user" is any owner of a log: a person, and also a shared space, a person's feed of spaces
+// and the schema catalog, whose subjects start with a control character no token's subject can
+// hold (docs/storage.md, "Log owners").
 #pragma once
 
 #include <cstdint>
@@ -117,6 +120,13 @@ class WriteTxn : public ReadTxn {
   virtual Result<std::optional<StoredResponse>> find_response(std::string_view key) = 0;
   // Stores an answer under a key that has none; it commits or rolls back with the writes.
   virtual Status put_response(std::string_view key, const StoredResponse& r) = 0;
+  // The write transaction of another user's log inside this one: its writes commit or roll
+  // back with this transaction's, its head moves are told like this one's, and it is locked
+  // against other writers of that log until the end. `other` must exist. So that two nodes never
+  // wait on each other in a cycle, logs are reached in one direction only: a space's write may
+  // reach its members' feeds (docs/storage.md), never the reverse. The returned transaction
+  // lives as long as this one.
+  virtual Result<WriteTxn*> also(UserKey other) = 0;
 };
 
 // What a store tells its server about heads that moved, whichever node moved them (the change
@@ -145,6 +155,8 @@ class Store {
 
   // Finds the user with this subject, creating it with head = baseline = `now_ms` if new.
   virtual void resolve_user(std::string subject, std::int64_t now_ms, UserDone done) = 0;
+  // Finds the user with this subject without creating it: nothing when there is none.
+  virtual void find_user(std::string subject, std::function<void(Result<std::optional<UserKey>>)> done) = 0;
 
   // Runs `fn` in a read transaction: one consistent snapshot for all of its reads. `fn` may run
   // more than once (see ReadTxn::mark_traversal); only its last run's outputs count.

@@ -304,6 +304,26 @@ void PgStore::resolve_user(std::string subject, std::int64_t now_ms, UserDone do
   if (!queued) (*shared_done)(store_unavailable());
 }
 
+void PgStore::find_user(std::string subject, std::function<void(Result<std::optional<UserKey>>)> done) {
+  Impl* p = impl_.get();
+  if (const auto cached = p->users.find(subject)) return done(std::optional<UserKey>(*cached));
+  auto shared_done = std::make_shared<std::function<void(Result<std::optional<UserKey>>)>>(std::move(done));
+  const bool queued = p->enqueue([p, subject = std::move(subject), shared_done](PgConnection& c) {
+    const auto find = [&]() -> Result<std::optional<UserKey>> {
+      SYNCLOG_ASSIGN_OR_RETURN(PgResult r, c.query(kFindSubject, PgParams().add(subject)));
+      if (r.rows() == 1) return std::optional<UserKey>(r.int_at(0, 0));
+      return std::optional<UserKey>();
+    };
+    auto found = find();
+    bool retried = false;
+    if (!found.ok() && p->retry_on_fresh_link(c, found.status(), &retried)) found = find();
+    if (!found.ok()) return complete(*shared_done, Result<std::optional<UserKey>>(for_caller(found.error())));
+    if (*found) p->users.remember(subject, **found);
+    complete(*shared_done, std::move(found));
+  });
+  if (!queued) (*shared_done)(store_unavailable());
+}
+
 void PgStore::read(UserKey user, ReadFn fn, Done done) {
   Impl* p = impl_.get();
   auto shared_done = std::make_shared<Done>(std::move(done));

@@ -92,6 +92,19 @@ Status PgTxn::begin_write() {
   return load_user(kLockUser);
 }
 
+Result<WriteTxn*> PgTxn::also(UserKey other) {
+  if (other == user_) return static_cast<WriteTxn*>(this);
+  for (auto& t : others_) {
+    if (t->user() == other) return static_cast<WriteTxn*>(t.get());
+  }
+  SYNCLOG_RETURN_IF_ERROR(same_session());
+  auto t = std::make_unique<PgTxn>(c_, other);
+  SYNCLOG_RETURN_IF_ERROR(t->load_user(kLockUser));
+  if (!t->found_) return make_error(ErrorCode::kInternal, "postgres: no user " + std::to_string(other));
+  others_.push_back(std::move(t));
+  return static_cast<WriteTxn*>(others_.back().get());
+}
+
 Status PgTxn::begin_read() {
   // The snapshot is taken by the first statement after BEGIN: the user's row.
   SYNCLOG_RETURN_IF_ERROR(c_.defer(kBeginRead));

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/store.hpp"
@@ -48,6 +50,8 @@ class PgTxn final : public WriteTxn {
   Status append(const Entry& e) override;
   Result<std::optional<StoredResponse>> find_response(std::string_view key) override;
   Status put_response(std::string_view key, const StoredResponse& r) override;
+  // Locks the other user's row (FOR UPDATE) in this transaction.
+  Result<WriteTxn*> also(UserKey other) override;
 
   bool traversal_marked() const { return traversal_; }
   // users.compactions as this transaction saw it (see PgStore's traversal markers).
@@ -67,6 +71,7 @@ class PgTxn final : public WriteTxn {
   UserHead head_;
   std::int64_t compactions_ = 0;
   bool traversal_ = false;
+  std::vector<std::unique_ptr<PgTxn>> others_;
 };
 
 }  // namespace synclog::storage::postgres

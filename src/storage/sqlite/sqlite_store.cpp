@@ -648,19 +648,35 @@ void SqliteStore::read(UserKey user, ReadFn fn, Done done) {
       [shared_done](Status s) { (*shared_done)(s); });
 }
 
+void SqliteStore::find_user(std::string subject, std::function<void(Result<std::optional<UserKey>>)> done) {
+  Impl* p = impl_.get();
+  if (const auto cached = p->users.find(subject)) return done(std::optional<UserKey>(*cached));
+  auto shared_done = std::make_shared<std::function<void(Result<std::optional<UserKey>>)>>(std::move(done));
+  p->enqueue_read(
+      [p, subject = std::move(subject), shared_done](Connection& c) {
+        auto found = p->lookup_user(c, subject);
+        if (found.ok() && *found) p->users.remember(subject, **found);
+        complete(*shared_done, std::move(found));
+      },
+      [shared_done](Status s) { (*shared_done)(s.error()); });
+}
+
 void SqliteStore::write(UserKey user, WriteFn fn, Done done) {
-  // The head the job set travels from its work to its completion, which runs after the commit.
-  auto moved_to = std::make_shared<std::int64_t>(0);
-  impl_->enqueue_write(WriteJob{[user, fn = std::move(fn), moved_to](Connection& c) {
+  // The heads the job set travel from its work to its completion, which runs after the commit.
+  using Moves = std::vector<std::pair<UserKey, std::int64_t>>;
+  auto moved = std::make_shared<Moves>();
+  impl_->enqueue_write(WriteJob{[user, fn = std::move(fn), moved](Connection& c) {
                                   SqliteTxn txn(c, user);
                                   Status s = fn(txn);
-                                  if (s.ok()) *moved_to = txn.head_set();
+                                  if (s.ok()) txn.heads_set(*moved);
                                   return s;
                                 },
-                                [p = impl_.get(), user, moved_to, done = std::move(done)](Status s) {
-                                  if (s.ok() && *moved_to > 0) {
-                                    p->heads.raise(user, *moved_to);
-                                    if (p->head_events.moved) complete(p->head_events.moved, user, *moved_to);
+                                [p = impl_.get(), moved, done = std::move(done)](Status s) {
+                                  if (s.ok()) {
+                                    for (const auto& [u, head] : *moved) {
+                                      p->heads.raise(u, head);
+                                      if (p->head_events.moved) complete(p->head_events.moved, u, head);
+                                    }
                                   }
                                   done(s);
                                 }});

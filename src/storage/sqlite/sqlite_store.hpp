@@ -28,6 +28,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   void resolve_user(std::string subject, std::int64_t now_ms, UserDone done) override;
+  void find_user(std::string subject, std::function<void(Result<std::optional<UserKey>>)> done) override;
   void read(UserKey user, ReadFn fn, Done done) override;
   void write(UserKey user, WriteFn fn, Done done) override;
   void watch_heads(HeadEvents events) override;

@@ -228,4 +228,21 @@ Status SqliteTxn::put_response(std::string_view key, const StoredResponse& r) {
       .bind(5, static_cast<std::int64_t>(r.status)).bind(6, r.headers).bind(7, r.body).run();
 }
 
+Result<WriteTxn*> SqliteTxn::also(UserKey other) {
+  if (other == user_) return static_cast<WriteTxn*>(this);
+  for (auto& t : others_) {
+    if (t->user() == other) return static_cast<WriteTxn*>(t.get());
+  }
+  // The writer is SQLite's only one: the whole transaction is locked already.
+  auto t = std::make_unique<SqliteTxn>(c_, other);
+  SYNCLOG_RETURN_IF_ERROR(t->head().status());  // it must exist
+  others_.push_back(std::move(t));
+  return static_cast<WriteTxn*>(others_.back().get());
+}
+
+void SqliteTxn::heads_set(std::vector<std::pair<UserKey, std::int64_t>>& out) const {
+  if (head_set_ > 0) out.emplace_back(user_, head_set_);
+  for (const auto& t : others_) t->heads_set(out);
+}
+
 }  // namespace synclog::storage::sqlite

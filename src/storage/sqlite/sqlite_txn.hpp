@@ -8,6 +8,10 @@
 #include "storage/sqlite/statement.hpp"
 #include "storage/store.hpp"
 
+#include <memory>
+#include <utility>
+#include <vector>
+
 namespace synclog::storage::sqlite {
 
 class SqliteTxn final : public WriteTxn {
@@ -44,10 +48,13 @@ class SqliteTxn final : public WriteTxn {
   Status append(const Entry& e) override;
   Result<std::optional<StoredResponse>> find_response(std::string_view key) override;
   Status put_response(std::string_view key, const StoredResponse& r) override;
+  Result<WriteTxn*> also(UserKey other) override;
 
   bool traversal_marked() const { return traversal_; }
   // The head this transaction set (0: none), told to HeadEvents once it commits.
   std::int64_t head_set() const { return head_set_; }
+  // Every (user, head) this transaction and those it reached with also() set.
+  void heads_set(std::vector<std::pair<UserKey, std::int64_t>>& out) const;
 
  private:
   Result<std::vector<Record>> records(const char* sql, std::uint8_t kind, std::string_view key);
@@ -63,6 +70,7 @@ class SqliteTxn final : public WriteTxn {
   std::optional<UserHead> head_read_;  // reads only (heads_ set): their snapshot's head
   bool traversal_ = false;
   std::int64_t head_set_ = 0;
+  std::vector<std::unique_ptr<SqliteTxn>> others_;
 };
 
 }  // namespace synclog::storage::sqlite

@@ -110,6 +110,72 @@ TEST_P(StoreTest, CommittedHeadMovesAreToldAndFailedOnesAreNot) {
   EXPECT_EQ(told->front(), std::make_pair(u, kT0 + 1));
 }
 
+TEST_P(StoreTest, FindingAUserNeverCreatesOne) {
+  std::promise<Result<std::optional<UserKey>>> missing;
+  store_->find_user("nobody", [&](Result<std::optional<UserKey>> r) { missing.set_value(std::move(r)); });
+  auto none = missing.get_future().get();
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  const UserKey u = user("alice");
+  std::promise<Result<std::optional<UserKey>>> present;
+  store_->find_user("alice", [&](Result<std::optional<UserKey>> r) { present.set_value(std::move(r)); });
+  auto found = present.get_future().get();
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(**found, u);
+  // Still nobody: looking did not create it.
+  std::promise<Result<std::optional<UserKey>>> again;
+  store_->find_user("nobody", [&](Result<std::optional<UserKey>> r) { again.set_value(std::move(r)); });
+  EXPECT_FALSE(again.get_future().get()->has_value());
+}
+
+// A space's write reaches its members' feeds in the same transaction: both commit, or neither.
+TEST_P(StoreTest, AWriteReachingAnotherLogCommitsOrRollsBackWithIt) {
+  HeadRecorder recorder;
+  store_->watch_heads(recorder.events());
+  const UserKey space = user("space");
+  const UserKey feed = user("feed");
+  // The same log twice is the transaction itself.
+  ASSERT_TRUE(write(*store_, space, [&](WriteTxn& t) -> Status {
+                SYNCLOG_ASSIGN_OR_RETURN(WriteTxn * same, t.also(space));
+                EXPECT_EQ(same, &t);
+                return Status();
+              }).ok());
+  const auto both = [&](bool fail) {
+    return write(*store_, space, [&, fail](WriteTxn& t) -> Status {
+      SYNCLOG_RETURN_IF_ERROR(t.put(record(1, "m1")));
+      SYNCLOG_RETURN_IF_ERROR(t.append(entry(kT0 + 1, 1, "m1")));
+      SYNCLOG_RETURN_IF_ERROR(t.set_head(kT0 + 1));
+      SYNCLOG_ASSIGN_OR_RETURN(WriteTxn * f, t.also(feed));
+      EXPECT_EQ(f->user(), feed);
+      SYNCLOG_RETURN_IF_ERROR(f->put(record(0, "s1")));
+      SYNCLOG_RETURN_IF_ERROR(f->append(entry(kT0 + 5, 0, "s1")));
+      SYNCLOG_RETURN_IF_ERROR(f->set_head(kT0 + 5));
+      return fail ? make_error(ErrorCode::kValidation, "rolled back") : Status();
+    });
+  };
+  ASSERT_FALSE(both(/*fail=*/true).ok());
+  EXPECT_FALSE(get(space, 1, "m1").has_value());
+  EXPECT_FALSE(get(feed, 0, "s1").has_value());
+  EXPECT_EQ(head_of(feed).head, kT0);
+  ASSERT_TRUE(both(/*fail=*/false).ok());
+  EXPECT_TRUE(get(space, 1, "m1").has_value());
+  EXPECT_TRUE(get(feed, 0, "s1").has_value());
+  EXPECT_EQ(head_of(space).head, kT0 + 1);
+  EXPECT_EQ(head_of(feed).head, kT0 + 5);
+  EXPECT_EQ(count(feed, all_entries(false)), 1);
+  // Both moves are told.
+  const auto told = recorder.wait_until([&](const auto& t) {
+    bool s = false, f = false;
+    for (const auto& [u, h] : t) {
+      s = s || (u == space && h == kT0 + 1);
+      f = f || (u == feed && h == kT0 + 5);
+    }
+    return s && f;
+  });
+  EXPECT_TRUE(told.has_value());
+}
+
 TEST_P(StoreTest, FailingWriteLeavesNothingBehind) {
   const UserKey u = user("alice");
   const Status s = write(*store_, u, [](WriteTxn& t) -> Status {
