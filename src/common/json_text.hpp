@@ -6,6 +6,7 @@
 #include <utility>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace synclog {
 
@@ -14,6 +15,13 @@ namespace synclog {
 void append_json_string(std::string& out, std::string_view s);
 
 void append_json_int(std::string& out, std::int64_t v);
+
+// The members of a JSON object given as text, as (key, value text) pairs, without parsing the
+// values: for objects synclog wrote itself, whose values must keep their exact text (a parser
+// would write 1.5 back as 1.5E0). Keys are returned as they appear between their quotes
+// (synclog's own keys hold no escapes). False, with `out` unspecified, when `text` is not a
+// well-formed object.
+bool split_json_object(std::string_view text, std::vector<std::pair<std::string_view, std::string_view>>& out);
 
 // Builds one JSON object, keys in the order they are added (so output is deterministic and
 // reads like the upstream examples). Keys are trusted literals and are not escaped.

@@ -35,8 +35,14 @@ std::vector<std::string> record_field_values(const AnyRecord& r) {
   return std::visit([](const auto& v) { return field_values(v); }, r);
 }
 
+namespace {
+template <class T>
+FieldName field_name_of(const T&, std::size_t i) { return field_names<T>()[i]; }
+FieldName field_name_of(const DeclaredRecord& r, std::size_t i) { return FieldName{r.type->fields[i].name, {}}; }
+}  // namespace
+
 FieldName record_field_name(const AnyRecord& r, std::size_t i) {
-  return std::visit([i](const auto& v) { return field_names<std::decay_t<decltype(v)>>()[i]; }, r);
+  return std::visit([i](const auto& v) { return field_name_of(v, i); }, r);
 }
 
 std::string conflict_record(const AnyRecord& r) {

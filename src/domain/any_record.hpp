@@ -8,12 +8,14 @@
 #include <variant>
 #include <vector>
 
+#include "domain/declared_record.hpp"
 #include "domain/field_stamps.hpp"
 #include "domain/model.hpp"
 
 namespace synclog::domain {
 
-using AnyRecord = std::variant<Bookmark, Collection, Membership, Note, ReadingSession>;
+// A record of any synced type: the five Quran resources, or a record of a declared type.
+using AnyRecord = std::variant<Bookmark, Collection, Membership, Note, ReadingSession, DeclaredRecord>;
 
 // The record's storage id (a membership's is "<collectionId>/<bookmarkId>").
 std::string record_id(const AnyRecord& r);

@@ -29,18 +29,24 @@ namespace synclog::domain {
 struct Ack {
   MutationType type = MutationType::kCreate;
   Resource resource = Resource::kBookmark;
+  std::string type_name;  // a space's type, as the mutation named it (empty: resource_name)
   std::string resource_id;
   std::string data;  // JSON text, or empty for none
   std::int64_t ts = 0;  // 0 for a mutation not applied (a conflict)
   // conflictMode=field only: how the mutation was judged, and what it clashed with.
   std::optional<Outcome> outcome;
   std::optional<Conflict> conflict;
+  // Spaces: why it was refused (outcome kRejected), and the clashes settled without the person.
+  std::optional<Rejection> rejection;
+  std::vector<FieldClash> settled;
 };
 
 // `ctx` words the errors: for POST /v1/sync it is {kValidation, "data.", " at mutation[i]"}.
 // Failures: kNotFound (UPDATE of a missing resource), ctx.code (a reference that does not
 // resolve, an identity change), kInternal (storage).
-Result<Ack> apply_mutation(Ledger& ledger, const Mutation& m, const FieldContext& ctx);
+// `role`: in a space's log, the writer's role as stored now.
+Result<Ack> apply_mutation(Ledger& ledger, const Mutation& m, const FieldContext& ctx,
+                           std::optional<Role> role = std::nullopt);
 
 // The type of `m` in `ledger`'s log (kInternal when the log has no such kind).
 Result<const RecordType*> type_of(const ResourceView& view, const Mutation& m);
@@ -50,6 +56,9 @@ Result<Ack> apply_plan(Ledger& ledger, const RecordType& type, const Mutation& m
 
 namespace detail {
 Error not_found(const RecordType& type, const Mutation& m, const FieldContext& ctx);
+// A rejection where there is no outcome to carry it (strict mode, direct writes): 403 for a
+// permission, else ctx.code.
+Error refused(const Rejection& r, const FieldContext& ctx);
 Ack make_ack(const Mutation& m, std::string resource_id, std::int64_t ts);
 }  // namespace detail
 

@@ -3,6 +3,7 @@
 #include "domain/field_conflicts.hpp"
 
 #include "common/json_text.hpp"
+#include "common/time_format.hpp"
 #include "domain/record_type.hpp"
 
 namespace synclog::domain {
@@ -82,6 +83,7 @@ Result<std::optional<Judgement>> judge_missing(ResourceView& view, const Mutatio
 
 Result<Judgement> judge_plan(ResourceView& view, const Mutation& m, const Plan& plan, const Vantage& who) {
   switch (plan.step) {
+    case Plan::Step::kRejected:
     case Plan::Step::kNothing: return Judgement{};
     case Plan::Step::kRemove: return detail::judge_delete(*plan.current, who);
     case Plan::Step::kSave:
@@ -113,8 +115,20 @@ Result<JudgedPlan> judge_and_plan(ResourceView& view, const RecordType& type, co
     if (j.conflict) return JudgedPlan{std::move(j), std::nullopt};
     return plan.error();
   }
+  if (plan->step == Plan::Step::kRejected) {
+    Judgement j;
+    j.outcome = Outcome::kRejected;
+    return JudgedPlan{std::move(j), std::move(*plan)};
+  }
   SYNCLOG_ASSIGN_OR_RETURN(Judgement j, type.judge(view, m, *plan, who));
   if (j.conflict) return JudgedPlan{std::move(j), std::nullopt};
+  // What the settling of clashes kept of the server's values stays as it is.
+  if (j.settled_to_nothing) {
+    plan->step = Plan::Step::kNothing;
+  } else if (j.settled_next) {
+    plan->next = std::move(j.settled_next);
+  }
+  j.settled_next.reset();
   return JudgedPlan{std::move(j), std::move(*plan)};
 }
 
@@ -136,6 +150,8 @@ std::string_view outcome_name(Outcome o) {
     case Outcome::kApplied: return "applied";
     case Outcome::kMerged: return "merged";
     case Outcome::kConflict: return "conflict";
+    case Outcome::kSoftMerged: return "softMerged";
+    case Outcome::kRejected: return "rejected";
   }
   return "applied";
 }
@@ -149,6 +165,49 @@ std::string conflict_json(const Conflict& c) {
   fields.push_back(']');
   JsonObjectWriter w;
   w.str("reason", c.reason).raw("fields", fields).num("version", c.version).raw("record", c.record);
+  if (!c.clashes.empty()) w.raw("clashes", clashes_json(c.clashes, /*settled=*/false));
+  return std::move(w).finish();
+}
+
+namespace {
+
+// A time as the wire shows it, or null when it is unknown (0).
+void put_time(JsonObjectWriter& w, std::string_view key, std::int64_t ms) {
+  if (ms > kMinEpochMs && ms <= kMaxEpochMs && ms != 0) {
+    w.str(key, format_iso8601_ms(ms));
+  } else {
+    w.null(key);
+  }
+}
+
+}  // namespace
+
+std::string clashes_json(const std::vector<FieldClash>& clashes, bool settled) {
+  std::string out = "[";
+  for (const auto& c : clashes) {
+    if (out.size() > 1) out.push_back(',');
+    JsonObjectWriter server;
+    server.raw("value", c.server_value).str("by", c.server.person).str("client", c.server.by);
+    put_time(server, "at", c.server.ts);
+    put_time(server, "capturedAt", c.server.captured);
+    JsonObjectWriter device;
+    device.raw("value", c.device_value);
+    put_time(device, "capturedAt", c.device_captured);
+    JsonObjectWriter w;
+    w.str("field", c.field);
+    if (settled) w.str("kept", c.device_kept ? "device" : "server");
+    w.raw("server", std::move(server).finish()).raw("device", std::move(device).finish());
+    out += std::move(w).finish();
+  }
+  out.push_back(']');
+  return out;
+}
+
+std::string rejection_json(const Rejection& r) {
+  JsonObjectWriter w;
+  w.str("reason", r.reason);
+  if (!r.field.empty()) w.str("field", r.field);
+  w.str("message", r.message);
   return std::move(w).finish();
 }
 

@@ -44,6 +44,25 @@ std::vector<std::string> field_values(const ReadingSession& s) {
   return {std::to_string(s.chapter) + ":" + std::to_string(s.verse)};
 }
 
+std::vector<std::string> field_values(const DeclaredRecord& r) {
+  std::vector<std::string> out;
+  out.reserve(r.values.size());
+  for (const auto& v : r.values) out.push_back(v.value_or(std::string()));
+  return out;
+}
+
+void stamp_changes(DeclaredRecord& r, std::int64_t ts, const std::string& by, const std::string& person,
+                   std::int64_t captured) {
+  auto values = field_values(r);
+  auto& st = r.stamps;
+  const bool loaded = st.loaded.size() == values.size() && st.at.size() == values.size();
+  st.at.resize(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!loaded || values[i] != st.loaded[i]) st.at[i] = FieldStamp{ts, by, person, captured};
+  }
+  st.loaded = std::move(values);
+}
+
 template <class T>
 void stamp_changes(T& v, std::int64_t ts, const std::string& by) {
   auto values = field_values(v);

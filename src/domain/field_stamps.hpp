@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/declared_record.hpp"
 #include "domain/model.hpp"
 
 namespace synclog::domain {
@@ -36,6 +37,13 @@ std::vector<std::string> field_values(const T& v);
 // current values as the loaded ones, so a second save in the same transaction compares with it.
 template <class T>
 void stamp_changes(T& v, std::int64_t ts, const std::string& by);
+
+// A declared record's fields' values (absent ones as empty text, which no canonical value is).
+std::vector<std::string> field_values(const DeclaredRecord& r);
+// stamp_changes for a declared record: each changed field also records the person and the
+// capture time (clientUpdatedAt) of the change.
+void stamp_changes(DeclaredRecord& r, std::int64_t ts, const std::string& by, const std::string& person,
+                   std::int64_t captured);
 
 // After decoding `v` with the stamps its record held (possibly none: a record written before
 // stamps existed gets its version and no writer for every field, so every client that edited

@@ -7,7 +7,6 @@
 
 namespace synclog::domain {
 
-using detail::kind_of;
 using detail::Traits;
 
 // A DELETE's entry is what the store treats as a tombstone (retention purges those).
@@ -25,10 +24,15 @@ Result<std::int64_t> Ledger::save(T& v, MutationType op, const ClientTimes& time
   v.client.updated_ms = times.updated.value_or(ts);
   v.version = ts;
   v.modified_by = client_id_;
-  stamp_changes(v, ts, client_id_);
+  if constexpr (std::is_same_v<T, DeclaredRecord>) {
+    v.modified_person = person_;
+    stamp_changes(v, ts, client_id_, person_, v.client.updated_ms);
+  } else {
+    stamp_changes(v, ts, client_id_);
+  }
   storage::Entry e;
   e.ts = ts;
-  e.kind = kind_of(Traits<T>::kResource);
+  e.kind = Traits<T>::kind(v);
   e.id = Traits<T>::id(v);
   e.op = static_cast<std::uint8_t>(op);
   e.created_ts = v.created_ts;
@@ -42,7 +46,7 @@ Result<std::int64_t> Ledger::remove(const T& v) {
   const std::int64_t ts = next_ts();
   storage::Entry e;
   e.ts = ts;
-  e.kind = kind_of(Traits<T>::kResource);
+  e.kind = Traits<T>::kind(v);
   e.id = Traits<T>::id(v);
   e.op = static_cast<std::uint8_t>(MutationType::kDelete);
   e.created_ts = v.created_ts;
@@ -79,5 +83,7 @@ template Result<std::int64_t> Ledger::remove(const Collection&);
 template Result<std::int64_t> Ledger::remove(const Membership&);
 template Result<std::int64_t> Ledger::remove(const Note&);
 template Result<std::int64_t> Ledger::remove(const ReadingSession&);
+template Result<std::int64_t> Ledger::save(DeclaredRecord&, MutationType, const ClientTimes&);
+template Result<std::int64_t> Ledger::remove(const DeclaredRecord&);
 
 }  // namespace synclog::domain

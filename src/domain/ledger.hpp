@@ -35,6 +35,9 @@ class Ledger : public ResourceView {
   std::int64_t head() const { return clock_.head(); }
   std::int64_t now_ms() const { return now_; }
   const std::string& client_id() const { return client_id_; }
+  // In a space's log, the person writing (the token's subject), recorded with each change.
+  void set_person(std::string person) { person_ = std::move(person); }
+  const std::string& person() const { return person_; }
 
   // Stamps `v` (version = a new ts, modifiedBy), stores it and logs it as `op`. The ts is
   // returned. `times` fills the client times; absent ones default to the ts.
@@ -55,6 +58,7 @@ class Ledger : public ResourceView {
   MutationClock clock_;
   std::int64_t now_;
   std::string client_id_;
+  std::string person_;
 };
 
 }  // namespace synclog::domain

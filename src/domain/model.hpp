@@ -11,10 +11,17 @@
 namespace synclog::domain {
 
 // When one field of a resource last changed (the ts of that write) and which client (its
-// x-client-id) changed it. conflictMode=field judges clashes by them (field_stamps.hpp).
+// x-client-id) changed it. conflictMode=field judges clashes by them (field_stamps.hpp). In a
+// space's log also who (the person) changed it and when their device captured the change (its
+// clientUpdatedAt, UTC ms): the same person's edits from two devices settle by capture time.
 struct FieldStamp {
+  FieldStamp() = default;
+  FieldStamp(std::int64_t t, std::string b, std::string p = {}, std::int64_t c = 0)
+      : ts(t), by(std::move(b)), person(std::move(p)), captured(c) {}
   std::int64_t ts = 0;
   std::string by;
+  std::string person;        // spaces only
+  std::int64_t captured = 0;  // spaces only
 };
 
 // A resource's field stamps, one per field of its type (field_stamps.hpp lists them), and the

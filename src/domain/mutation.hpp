@@ -79,8 +79,25 @@ struct NoFields {
   ClientTimes times;
 };
 
+// A mutation of a declared type (a space's push): the values it sets, by field index of the
+// type in the space's current schema, as canonical JSON text ("null" clears the field); already
+// checked against the device's schema version and upgraded to the current one.
+struct DeclaredFields {
+  std::vector<std::pair<std::size_t, std::string>> values;
+  ClientTimes times;
+};
+
 using MutationData = std::variant<NoFields, BookmarkCreate, BookmarkUpdate, CollectionFields,
-                                  MembershipTarget, NoteCreate, NoteUpdate, SessionFields>;
+                                  MembershipTarget, NoteCreate, NoteUpdate, SessionFields,
+                                  DeclaredFields>;
+
+// Why a mutation of a space's push was refused without touching the log (conflictMode=field
+// answers it as the mutation's outcome; the rest of the batch goes on).
+struct Rejection {
+  std::string_view reason;  // "permission", "validation", "reference", "schema" or "revoked"
+  std::string field;        // the field at fault, when one is
+  std::string message;      // for the person: what is wrong and what to do
+};
 
 // The client times any mutation's data carries.
 inline const ClientTimes& times_of(const MutationData& d) {
@@ -103,6 +120,11 @@ struct Mutation {
   std::string ack_data;
   // conflictMode=field: the version of the resource the client edited from, when it said.
   std::optional<std::int64_t> base_ts;
+  // Refused while it was read (a space's push in conflictMode=field): it is answered, not planned.
+  std::optional<Rejection> rejected;
+  // A space's mutation: the type's name as the device sent it (its ack echoes it, even for a
+  // type the schema does not have).
+  std::string type_name;
 };
 
 }  // namespace synclog::domain

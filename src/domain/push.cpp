@@ -27,9 +27,16 @@ Status check_field_cursor(const storage::UserHead& head, std::int64_t last) {
 
 // The judged path of one mutation: a conflict is answered, not applied.
 Result<Ack> judge_and_apply(Ledger& ledger, const Mutation& m, const FieldContext& ctx,
-                            const Vantage& who) {
+                            const Vantage& who, std::optional<Role> role) {
+  if (m.rejected) {
+    Ack ack = detail::make_ack(m, m.resource_id, 0);
+    ack.outcome = Outcome::kRejected;
+    ack.rejection = m.rejected;
+    return ack;
+  }
   SYNCLOG_ASSIGN_OR_RETURN(const RecordType* type, type_of(ledger, m));
-  SYNCLOG_ASSIGN_OR_RETURN(auto judged, judge_and_plan(ledger, *type, m, PlanContext{ctx, ledger.client_id()}, who));
+  SYNCLOG_ASSIGN_OR_RETURN(auto judged,
+                           judge_and_plan(ledger, *type, m, PlanContext{ctx, ledger.client_id(), role}, who));
   Judgement& judgement = judged.judgement;
   if (judgement.conflict) {
     Ack ack = detail::make_ack(m, judgement.resource_id.empty() ? m.resource_id : judgement.resource_id, 0);
@@ -37,8 +44,15 @@ Result<Ack> judge_and_apply(Ledger& ledger, const Mutation& m, const FieldContex
     ack.conflict = std::move(judgement.conflict);
     return ack;
   }
+  if (judged.plan->step == Plan::Step::kRejected) {
+    Ack ack = detail::make_ack(m, m.resource_id, 0);
+    ack.outcome = Outcome::kRejected;
+    ack.rejection = std::move(judged.plan->rejection);
+    return ack;
+  }
   SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_plan(ledger, *type, m, *judged.plan, ctx));
   ack.outcome = judgement.outcome;
+  ack.settled = std::move(judgement.settled);
   return ack;
 }
 
@@ -50,14 +64,16 @@ Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, st
   SYNCLOG_RETURN_IF_ERROR(field_mode ? check_field_cursor(head, req.last_mutation_at)
                                      : check_last_mutation_at(head, req.last_mutation_at));
 
-  Ledger ledger(txn, now_ms, head.head, req.client_id);
+  Ledger ledger = req.types ? Ledger(txn, *req.types, now_ms, head.head, req.client_id)
+                            : Ledger(txn, now_ms, head.head, req.client_id);
+  ledger.set_person(req.person);
   PushResult result;
   result.acks.reserve(req.mutations.size());
   for (std::size_t i = 0; i < req.mutations.size(); ++i) {
     const Mutation& m = req.mutations[i];
     const FieldContext ctx{ErrorCode::kValidation, "data.", " at mutation[" + std::to_string(i) + "]"};
     if (!field_mode) {
-      SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_mutation(ledger, m, ctx));
+      SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_mutation(ledger, m, ctx, req.role));
       result.acks.push_back(std::move(ack));
       continue;
     }
@@ -67,8 +83,10 @@ Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, st
                         "Invalid baseTimestamp" + ctx.where + ": it is after the head " +
                             std::to_string(head.head));
     }
-    const Vantage who{base, head.horizon, req.client_id, head.head};
-    SYNCLOG_ASSIGN_OR_RETURN(auto ack, judge_and_apply(ledger, m, ctx, who));
+    Vantage who{base, head.horizon, req.client_id, head.head};
+    who.person = req.person;
+    who.captured = times_of(m.data).updated.value_or(now_ms);
+    SYNCLOG_ASSIGN_OR_RETURN(auto ack, judge_and_apply(ledger, m, ctx, who, req.role));
     result.acks.push_back(std::move(ack));
   }
   result.head = ledger.head();
@@ -84,12 +102,15 @@ std::string push_response_body(const PushResult& result) {
     const Ack& a = result.acks[i];
     if (i) out.push_back(',');
     JsonObjectWriter w;
-    w.str("type", mutation_type_name(a.type)).str("resource", resource_name(a.resource))
+    w.str("type", mutation_type_name(a.type))
+        .str("resource", a.type_name.empty() ? resource_name(a.resource) : std::string_view(a.type_name))
         .str("resourceId", a.resource_id);
     if (!a.data.empty()) w.raw("data", a.data);
-    if (!a.conflict) w.num("timestamp", a.ts);
+    if (!a.conflict && !a.rejection) w.num("timestamp", a.ts);
     if (a.outcome) w.str("outcome", outcome_name(*a.outcome));
     if (a.conflict) w.raw("conflict", conflict_json(*a.conflict));
+    if (a.rejection) w.raw("rejection", rejection_json(*a.rejection));
+    if (!a.settled.empty()) w.raw("settled", clashes_json(a.settled));
     out += std::move(w).finish();
   }
   out.append(R"(],"lastMutationAt":)");

@@ -9,6 +9,7 @@
 #include "common/status.hpp"
 #include "domain/apply.hpp"
 #include "domain/mutation.hpp"
+#include "domain/schema.hpp"
 #include "storage/store.hpp"
 
 namespace synclog::domain {
@@ -26,6 +27,12 @@ struct PushRequest {
   ConflictMode mode = ConflictMode::kStrict;
   std::vector<Mutation> mutations;
   std::string client_id;  // recorded as modifiedBy
+  // A space's push (spaces.hpp): its log's types, the person writing (recorded with each
+  // change; their other devices' changes settle by capture time) and their role as stored
+  // now. Unset: a user's own log.
+  const TypeRegistry* types = nullptr;
+  std::string person;
+  std::optional<Role> role;
 };
 
 struct PushResult {
@@ -44,7 +51,9 @@ Status check_last_mutation_at(const storage::UserHead& head, std::int64_t last);
 Result<PushResult> apply_push(storage::WriteTxn& txn, const PushRequest& req, std::int64_t now_ms);
 
 // {"success":true,"data":{"mutations":[acks...],"lastMutationAt":head}}; in kField mode each
-// ack has an outcome, and a conflict's has its conflict instead of a timestamp.
+// ack has an outcome, and a conflict's has its conflict instead of a timestamp. A space's
+// acks may also carry a rejection (instead of a timestamp) and the clashes the
+// server settled; their conflicts show both sides of each field (docs/api.md, "Outcomes").
 std::string push_response_body(const PushResult& result);
 
 }  // namespace synclog::domain

@@ -20,6 +20,7 @@
 #include "domain/field_reader.hpp"
 #include "domain/mutation.hpp"
 #include "domain/resource_view.hpp"
+#include "domain/schema.hpp"
 #include "storage/store.hpp"
 
 namespace synclog::domain {
@@ -30,6 +31,8 @@ class Ledger;
 struct PlanContext {
   const FieldContext& fields;  // words validation errors
   std::string_view client_id;  // the writing device (x-client-id)
+  // In a space's log: the writer's role as stored now (writes a role may not make are rejected).
+  std::optional<Role> role = std::nullopt;
 };
 
 // What one mutation does to the log, worked out before anything is written: shared by the
@@ -40,6 +43,7 @@ struct Plan {
     kRemove,   // `current` is removed and its tombstone logged
     kNothing,  // nothing to do (a delete of what is gone); the ack still gets a timestamp
     kMissing,  // an UPDATE of a record that does not exist: 404, or judged as perhaps deleted
+    kRejected, // refused by the type's rules (`rejection`): nothing is written
   };
   Step step = Step::kNothing;
   std::optional<AnyRecord> current;
@@ -47,6 +51,7 @@ struct Plan {
   MutationType op = MutationType::kCreate;
   std::string ack_id;  // the ack's resourceId
   ClientTimes times;   // the mutation's client times, for the save
+  std::optional<Rejection> rejection;  // kRejected
 };
 
 class RecordType {

@@ -72,6 +72,8 @@ RequestRecord Exchange::record(int status, std::int64_t bytes_out) const {
   record.applied = ctx_.applied;
   record.merged = ctx_.merged;
   record.conflicts = ctx_.conflicts;
+  record.soft_merged = ctx_.soft_merged;
+  record.rejected = ctx_.rejected;
   return record;
 }
 

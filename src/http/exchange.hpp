@@ -36,6 +36,8 @@ struct RequestContext {
   std::int64_t applied = -1;  // conflictMode=field outcomes (request_log.hpp)
   std::int64_t merged = -1;
   std::int64_t conflicts = -1;
+  std::int64_t soft_merged = -1;  // spaces only
+  std::int64_t rejected = -1;
   std::string error;  // the message of an error response
 };
 

@@ -66,6 +66,7 @@ void record_request(Registry& metrics, Logger& log, const RequestRecord& r) {
   if (r.applied >= 0) {
     JsonObjectWriter o;
     o.num("applied", r.applied).num("merged", r.merged).num("conflict", r.conflicts);
+    if (r.soft_merged >= 0) o.num("softMerged", r.soft_merged).num("rejected", r.rejected);
     w.raw("outcomes", std::move(o).finish());
   }
   if (!r.stream_end.empty()) w.str("stream_end", r.stream_end);

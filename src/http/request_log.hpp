@@ -32,6 +32,8 @@ struct RequestRecord {
   std::int64_t applied = -1;
   std::int64_t merged = -1;
   std::int64_t conflicts = -1;
+  std::int64_t soft_merged = -1;  // spaces only
+  std::int64_t rejected = -1;
   // How a streamed response (GET /v1/sync/events) ended; empty for other requests.
   std::string_view stream_end;
 };

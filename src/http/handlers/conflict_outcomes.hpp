@@ -15,7 +15,8 @@ namespace synclog::http::handlers {
 using Judged = std::vector<domain::JudgedOutcome>;
 
 // Counts `judged` in the metrics and the exchange's log line. Call once per write that was
-// applied (not for a replayed answer, which was counted when it was made).
-void report_outcomes(Services& s, RequestContext& ctx, const Judged& judged);
+// applied (not for a replayed answer, which was counted when it was made). A space's write
+// also counts softMerged and rejected outcomes in the log line.
+void report_outcomes(Services& s, RequestContext& ctx, const Judged& judged, bool space = false);
 
 }  // namespace synclog::http::handlers
