@@ -61,6 +61,10 @@ struct ServeFlags {
   std::size_t events_per_user = 16;
   std::string events_heartbeat = "15s";
   std::string access_log = "stdout";
+  std::vector<std::string> schema_files;
+  std::size_t max_spaces_per_person = 200;
+  std::size_t max_members_per_space = 1000;
+  std::string max_schema_bytes = "256KiB";
   std::string ready_file;
 };
 
@@ -98,7 +102,8 @@ int run_serve(const ServeFlags& f) {
   const auto max_header = parse_size(f.max_header);
   const auto pull_max_bytes = parse_size(f.pull_max_bytes);
   const auto linger_bytes = parse_size(f.linger_bytes);
-  if (!max_body || !max_header || !pull_max_bytes || !linger_bytes) return fail("sizes look like 1048576, 16KiB or 1MiB");
+  const auto max_schema_bytes = parse_size(f.max_schema_bytes);
+  if (!max_body || !max_header || !pull_max_bytes || !linger_bytes || !max_schema_bytes) return fail("sizes look like 1048576, 16KiB or 1MiB");
 
   const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   int log_fd = 1;
@@ -168,7 +173,17 @@ int run_serve(const ServeFlags& f) {
   app_options.auth_failure_burst = f.auth_failure_burst;
   app_options.events_per_user = f.events_per_user;
   app_options.events_heartbeat = std::max(*heartbeat, std::chrono::milliseconds(10));
+  app_options.space_limits.spaces_per_person = f.max_spaces_per_person;
+  app_options.space_limits.members_per_space = f.max_members_per_space;
+  app_options.schema_limits.max_bytes = *max_schema_bytes;
+  std::vector<std::string> schema_documents;
+  for (const auto& path : f.schema_files) {
+    auto text = read_file(path);
+    if (!text) return fail("cannot read schema file " + path);
+    schema_documents.push_back(std::move(*text));
+  }
   http::App app(app_options, **store, verifier, clock, metrics, log);
+  if (auto st = app.prepare(schema_documents); !st.ok()) return fail(st.message());
 
   http::ServerOptions server_options;
   server_options.host = listen->host;
@@ -282,6 +297,16 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_MAINTENANCE_INTERVAL")->capture_default_str();
   cmd->add_option("--access-log", f->access_log, "Request log: stdout, stderr, off, or a file path")
       ->envname("SYNCLOG_ACCESS_LOG")->capture_default_str();
+  cmd->add_option("--schema", f->schema_files,
+                  "Register this schema document of declared types at start (repeatable; an already "
+                  "registered version with the same document is no change)")
+      ->envname("SYNCLOG_SCHEMA");
+  cmd->add_option("--max-spaces-per-person", f->max_spaces_per_person, "Spaces one person may belong to")
+      ->envname("SYNCLOG_MAX_SPACES_PER_PERSON")->check(CLI::Range(1, 100000))->capture_default_str();
+  cmd->add_option("--max-members-per-space", f->max_members_per_space, "Members one space may have")
+      ->envname("SYNCLOG_MAX_MEMBERS_PER_SPACE")->check(CLI::Range(1, 1000000))->capture_default_str();
+  cmd->add_option("--max-schema-bytes", f->max_schema_bytes, "Largest schema document")
+      ->envname("SYNCLOG_MAX_SCHEMA_BYTES")->capture_default_str();
   cmd->add_option("--ready-file", f->ready_file, "Write host:port here once listening")
       ->envname("SYNCLOG_READY_FILE");
   return [f] { return run_serve(*f); };

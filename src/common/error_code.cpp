@@ -12,6 +12,9 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
     case ErrorCode::kRequestTimeout: return "request_timeout";
     case ErrorCode::kOutOfSync: return "out_of_sync";
+    case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kSpaceAccessRevoked: return "space_access_revoked";
+    case ErrorCode::kSchemaUpgradeRequired: return "schema_upgrade_required";
     case ErrorCode::kResyncRequired: return "resync_required";
     case ErrorCode::kPreconditionFailed: return "precondition_failed";
     case ErrorCode::kPayloadTooLarge: return "payload_too_large";

@@ -22,6 +22,14 @@ enum class ErrorCode {
   kRequestTimeout,
   // The client's lastMutationAt is not the user's head (OutOfSyncError envelope). 409.
   kOutOfSync,
+  // What the request would create exists already, differently (a space id taken, a schema
+  // version registered with another document). 409, generic envelope.
+  kConflict,
+  // The person was removed from the space the request names (SpaceAccessRevoked envelope). 403.
+  kSpaceAccessRevoked,
+  // The device's app is built for a schema version the space no longer accepts
+  // (SchemaUpgradeRequired envelope). 426.
+  kSchemaUpgradeRequired,
   // The client's cursor is from before the retention horizon: it may have missed deletions
   // and must sync again from 0 (ResyncRequired envelope, like OutOfSyncError's). 410.
   kResyncRequired,

@@ -34,6 +34,14 @@ class DeclaredRecordType final : public RecordType {
     return AnyRecord(std::move(d));
   }
 
+  void append_pulled_data(std::string& out, std::string_view stored) const override {
+    if (spec_.former_names.empty()) {
+      out.append(stored);
+    } else {
+      out.append(current_wire_data(stored, spec_));
+    }
+  }
+
   Result<Plan> plan(ResourceView& view, const Mutation& m, const PlanContext& ctx) const override {
     if (m.rejected) return rejected(m.rejected->reason, m.rejected->field, m.rejected->message);
     if (!ctx.role || !spec_.writable_by(*ctx.role)) {
@@ -123,7 +131,8 @@ class DeclaredRecordType final : public RecordType {
     SYNCLOG_ASSIGN_OR_RETURN(auto deleted, view.deleted_at(static_cast<Resource>(target->kind), id));
     std::string message = deleted ? f.to + " " + std::string(id) + " was deleted"
                                   : "no " + f.to + " has the id " + std::string(id);
-    message += ": choose another " + f.to + " for " + f.name + "; your other changes are kept";
+    message += ": pick " + std::string(deleted ? "another " : "an existing ") + f.to + " for " + f.name +
+               " of this " + spec_.name + "; nothing of it was lost";
     return std::optional<Plan>(rejected("reference", f.name, std::move(message)));
   }
 

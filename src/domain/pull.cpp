@@ -24,7 +24,11 @@ void append_entry(std::string& out, const TypeRegistry& types, const storage::En
     append_json_string(out, e.id);
   }
   out.append(R"(,"data":)");
-  out.append(e.data);
+  if (type) {
+    type->append_pulled_data(out, e.data);
+  } else {
+    out.append(e.data);
+  }
   out.append(R"(,"timestamp":)");
   append_json_int(out, e.ts);
   out.push_back('}');

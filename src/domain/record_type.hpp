@@ -67,6 +67,9 @@ class RecordType {
   const std::string& name() const { return name_; }
   // Whether a pull's entries name the record's id (COLLECTION_BOOKMARK's data does instead).
   virtual bool pull_shows_id() const { return true; }
+  // Appends a stored entry's data as a pull shows it now: as stored, unless the type changed
+  // since in a way its old entries must follow (a declared field renamed).
+  virtual void append_pulled_data(std::string& out, std::string_view stored) const { out.append(stored); }
 
   // The record stored as `r` (kInternal when it does not decode: a corrupt database).
   virtual Result<AnyRecord> decode(const storage::Record& r) const = 0;

@@ -36,6 +36,8 @@ class ResourceSet {
   constexpr ResourceSet() = default;
   static constexpr ResourceSet all() { return ResourceSet((1u << kResourceCount) - 1); }
   constexpr void add(Resource r) { bits_ |= bit(r); }
+  // A record kind of any log (a space's declared types' kinds are below 32, schema.hpp).
+  constexpr void add_kind(std::uint8_t kind) { bits_ |= 1u << kind; }
   constexpr bool contains(Resource r) const { return (bits_ & bit(r)) != 0; }
   constexpr bool empty() const { return bits_ == 0; }
   constexpr std::uint32_t bits() const { return bits_; }

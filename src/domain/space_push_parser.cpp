@@ -93,6 +93,7 @@ Result<std::vector<Mutation>> parse_space_push_body(const json::value& body, Con
       // Which kind it is does not matter for a rejection; the first type's is as good as any.
       m.resource = static_cast<Resource>(current.schema.types.front().kind);
       SYNCLOG_RETURN_IF_ERROR(refuse("schema", "", message));
+      if (has_data) m.ack_data = json::serialize(data->get_object());
       out.push_back(std::move(m));
       continue;
     }
@@ -101,6 +102,8 @@ Result<std::vector<Mutation>> parse_space_push_body(const json::value& body, Con
                                      "data.", at(i));
     if (auto* problem = std::get_if<FieldProblem>(&read)) {
       SYNCLOG_RETURN_IF_ERROR(refuse("validation", problem->field, problem->message));
+      // The ack gives the device back what it sent: its data is kept, not lost.
+      if (has_data) m.ack_data = json::serialize(data->get_object());
     } else {
       auto& fields = std::get<ReadFields>(read);
       m.data = std::move(fields.fields);

@@ -4,6 +4,11 @@
 #include "http/envelope.hpp"
 #include "http/exchange.hpp"
 #include "http/handlers/handlers.hpp"
+#include "http/schema_sync.hpp"
+
+#include <future>
+
+#include "common/json_text.hpp"
 
 namespace synclog::http {
 namespace {
@@ -70,9 +75,10 @@ App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& v
                 RateLimiter(options.rate_limit, options.rate_burst),
                 RateLimiter(options.auth_failure_rate, options.auth_failure_burst),
                 ChangeHub(&metrics.gauge("synclog_event_streams",
-                                         "Open change streams (GET /v1/sync/events)"))} {
+                                         "Open change streams (GET /v1/sync/events)")),
+                domain::SchemaCatalog(options.schema_limits), SpaceDirectory()} {
   // Before serving, so that no write's move is missed.
-  store.watch_heads(services_.changes.head_events(store));
+  store.watch_heads(with_schema_reloads(services_, services_.changes.head_events(store)));
   handlers::add_sync_routes(router_, services_);
   handlers::add_bookmark_routes(router_, services_);
   handlers::add_collection_routes(router_, services_);
@@ -80,6 +86,35 @@ App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& v
   handlers::add_reading_session_routes(router_, services_);
   handlers::add_preference_routes(router_, services_);
   handlers::add_ops_routes(router_, services_);
+  handlers::add_space_routes(router_, services_);
+  handlers::add_space_sync_routes(router_, services_);
+  handlers::add_space_record_routes(router_, services_);
+  handlers::add_schema_routes(router_, services_);
+}
+
+Status App::prepare(const std::vector<std::string>& documents) {
+  std::promise<Result<storage::UserKey>> resolved;
+  services_.store.resolve_user(domain::schema_catalog_subject(), services_.clock.now_ms(),
+                               [&resolved](Result<storage::UserKey> r) { resolved.set_value(std::move(r)); });
+  auto key = resolved.get_future().get();
+  if (!key.ok()) return key.error();
+  services_.catalog_key.store(*key);
+  std::promise<Status> loaded;
+  reload_schemas(services_, [&loaded](Status st) { loaded.set_value(std::move(st)); });
+  SYNCLOG_RETURN_IF_ERROR(loaded.get_future().get());
+  for (const auto& document : documents) {
+    std::promise<Result<domain::Registration>> registered;
+    register_schema(services_, document,
+                    [&registered](Result<domain::Registration> r) { registered.set_value(std::move(r)); });
+    auto r = registered.get_future().get();
+    if (!r.ok()) return r.error();
+    const auto& latest = r->versions.back()->schema;
+    JsonObjectWriter w;
+    w.str("event", r->existed ? "schema_known" : "schema_registered").str("schema", latest.name)
+        .num("version", latest.version).num("minVersion", latest.min_version);
+    services_.log.write("info", std::move(w));
+  }
+  return Status();
 }
 
 void App::handle(HttpRequest request, std::function<void(HttpResponse)> respond, Post post) {

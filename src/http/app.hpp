@@ -16,6 +16,9 @@
 #include "http/rate_limiter.hpp"
 #include "http/request_handler.hpp"
 #include "http/router.hpp"
+#include "http/space_directory.hpp"
+#include "domain/schema_catalog.hpp"
+#include "domain/spaces.hpp"
 #include "storage/store.hpp"
 
 namespace synclog::http {
@@ -33,6 +36,9 @@ struct AppOptions {
   std::size_t events_per_user = 16;              // open streams per user; the oldest ends beyond
   std::chrono::milliseconds events_heartbeat{15'000};  // a comment after this much silence
   std::chrono::milliseconds events_retry{1'000};       // the reconnect delay hint sent first
+  // Shared spaces (docs/api.md, "Spaces").
+  domain::SpaceLimits space_limits;
+  domain::SchemaLimits schema_limits;
 };
 
 // Everything a handler may use. Owned by the App; handlers get a reference.
@@ -46,6 +52,9 @@ struct Services {
   RateLimiter limiter;        // per user
   RateLimiter auth_failures;  // per client IP, for requests whose token fails
   ChangeHub changes;          // the open change streams, fed by the store's HeadEvents
+  domain::SchemaCatalog schemas;  // every registered schema version
+  SpaceDirectory spaces;          // spaces' keys and schemas
+  std::atomic<storage::UserKey> catalog_key{0};  // the log of schema documents (App::prepare)
   std::atomic<bool> draining{false};
 };
 
@@ -64,6 +73,9 @@ class App final : public RequestHandler {
   // the whole request is handled.
   std::optional<HttpResponse> answer_before_body(const HttpRequest& head) override;
   void set_draining() override { services_.draining = true; }
+  // Before serving: loads the registered schemas, then registers `documents` (a server's
+  // --schema files; a version registered with the same document is no change). Blocks.
+  Status prepare(const std::vector<std::string>& documents);
 
  private:
   // The checks that need only the request's header: the token, the client id, the rate

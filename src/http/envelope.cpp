@@ -14,6 +14,9 @@ int http_status(ErrorCode code) {
     case ErrorCode::kMethodNotAllowed: return 405;
     case ErrorCode::kRequestTimeout: return 408;
     case ErrorCode::kOutOfSync: return 409;
+    case ErrorCode::kConflict: return 409;
+    case ErrorCode::kSpaceAccessRevoked: return 403;
+    case ErrorCode::kSchemaUpgradeRequired: return 426;
     case ErrorCode::kResyncRequired: return 410;
     case ErrorCode::kPreconditionFailed: return 412;
     case ErrorCode::kPayloadTooLarge: return 413;
@@ -41,6 +44,7 @@ std::string_view error_type(int status) {
     case 412: return "precondition_failed";
     case 413: return "payload_too_large";
     case 422: return "unprocessable_entity";
+    case 426: return "upgrade_required";
     case 429: return "rate_limit_exceeded";
     case 431: return "request_header_fields_too_large";
     case 500: return "internal_server_error";
@@ -59,10 +63,12 @@ HttpResponse json_response(int status, std::string body) {
 
 HttpResponse error_response(const Error& error) {
   const int status = http_status(error.code);
-  const char* sync_code = error.code == ErrorCode::kOutOfSync        ? "OutOfSyncError"
-                          : error.code == ErrorCode::kValidation     ? "ValidationError"
-                          : error.code == ErrorCode::kResyncRequired ? "ResyncRequired"
-                                                                     : nullptr;
+  const char* sync_code = error.code == ErrorCode::kOutOfSync               ? "OutOfSyncError"
+                          : error.code == ErrorCode::kValidation            ? "ValidationError"
+                          : error.code == ErrorCode::kResyncRequired        ? "ResyncRequired"
+                          : error.code == ErrorCode::kSpaceAccessRevoked    ? "SpaceAccessRevoked"
+                          : error.code == ErrorCode::kSchemaUpgradeRequired ? "SchemaUpgradeRequired"
+                                                                            : nullptr;
   if (sync_code) {
     JsonObjectWriter inner;
     inner.str("code", sync_code).str("message", error.message);

@@ -36,11 +36,18 @@ WriteAnswer decode(const storage::StoredResponse& stored) {
 
 void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, AnswerFn fn,
                         AnswerObserver observe) {
+  run_answered_write(s, ex, OtherLog{ex->ctx().user, {}}, std::move(fn), std::move(observe));
+}
+
+void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, const OtherLog& log, AnswerFn fn,
+                        AnswerObserver observe) {
   const HttpRequest& req = ex->request();
   std::optional<domain::IdempotentRequest> keyed;
   if (auto header = req.header("idempotency-key")) {
     auto key = domain::parse_idempotency_key(*header);
     if (!key.ok()) return ex->fail(key.error());
+    // A person's keys in a shared log: a newline, which no key holds, separates the two.
+    if (!log.person.empty()) *key = log.person + "\n" + *key;
     keyed = domain::IdempotentRequest{std::move(*key),
                                       domain::request_fingerprint(req.method, req.path, req.query, req.body)};
   }
@@ -48,7 +55,7 @@ void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, Answer
   auto replayed = std::make_shared<bool>(false);
   const Clock& clock = s.clock;
   s.store.write(
-      ex->ctx().user,
+      log.owner,
       [fn = std::move(fn), keyed = std::move(keyed), answer, replayed, &clock](storage::WriteTxn& txn) -> Status {
         if (keyed) {
           SYNCLOG_ASSIGN_OR_RETURN(auto stored, domain::find_replay(txn, *keyed));

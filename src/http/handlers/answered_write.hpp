@@ -35,4 +35,13 @@ using AnswerObserver = std::function<void(const Status&, bool replayed)>;
 void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, AnswerFn fn,
                         AnswerObserver observe = {});
 
+// The same in a log other than the user's own (a space's): keys are kept per person there, so
+// that two members' keys never name each other's answers.
+struct OtherLog {
+  storage::UserKey owner = 0;
+  std::string person;
+};
+void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, const OtherLog& log, AnswerFn fn,
+                        AnswerObserver observe = {});
+
 }  // namespace synclog::http::handlers

@@ -15,5 +15,12 @@ void add_collection_routes(Router& router, Services& services);
 void add_note_routes(Router& router, Services& services);
 void add_reading_session_routes(Router& router, Services& services);
 void add_preference_routes(Router& router, Services& services);
+// Shared spaces: the spaces themselves (create, the feed, members, the review list), their
+// sync (GET/POST /v1/spaces/{id}/sync and the change stream GET /v1/spaces/events), their
+// records one by one, and the schemas they use.
+void add_space_routes(Router& router, Services& services);
+void add_space_sync_routes(Router& router, Services& services);
+void add_space_record_routes(Router& router, Services& services);
+void add_schema_routes(Router& router, Services& services);
 
 }  // namespace synclog::http::handlers

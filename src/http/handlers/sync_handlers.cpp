@@ -15,6 +15,7 @@
 #include "http/handlers/answered_write.hpp"
 #include "http/handlers/conflict_outcomes.hpp"
 #include "http/handlers/handlers.hpp"
+#include "http/handlers/pull_params.hpp"
 #include "http/handlers/query_params.hpp"
 
 namespace synclog::http::handlers {
@@ -26,8 +27,6 @@ Error unprocessable(std::string message) {
   return make_error(ErrorCode::kUnprocessable, std::move(message));
 }
 
-std::optional<std::int64_t> parse_timestamp(std::string_view s) { return parse_number(s, false); }
-std::optional<std::int64_t> parse_whole(std::string_view s) { return parse_number(s, true); }
 
 std::string trim_upper(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -63,41 +62,11 @@ Status require_sync_scope(const RequestContext& ctx) {
 
 Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestContext& ctx,
                                        const AppOptions& options) {
-  domain::PullRequest p;
-  p.cap = options.pull_cap;
-  p.max_bytes = options.pull_max_bytes;
-  const auto since = req.param("mutationsSince");
-  if (!since) return make_error(ErrorCode::kInvalidRequest, "mutationsSince is required");
-  const auto since_value = parse_timestamp(*since);
-  if (!since_value || *since_value < -1) {
-    return unprocessable("mutationsSince must be a timestamp in milliseconds (or -1)");
-  }
-  p.since = std::max<std::int64_t>(0, *since_value);
-  SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_resources(req.param("resources")));
-  p.resources = p.resources & ctx.scopes.readable();
-  SYNCLOG_ASSIGN_OR_RETURN(const auto metadata_only, bool_param(req, "metadataOnly"));
-  p.metadata_only = metadata_only.value_or(false);
-  if (auto limit = req.param("limit")) {
-    const auto v = parse_whole(*limit);
-    if (!v || *v < 1 || *v > domain::kMaxPageLimit) {
-      return unprocessable("limit must be an integer from 1 to 1000");
-    }
-    p.limit = static_cast<int>(*v);
-  }
-  if (auto page = req.param("page")) {
-    const auto v = parse_whole(*page);
-    if (!v || *v < 1 || *v > domain::kMaxPage) {
-      return unprocessable("page must be an integer from 1 to " + std::to_string(domain::kMaxPage));
-    }
-    p.page = *v;
-  }
-  return p;
-}
-
-HttpResponse pull_response(domain::PullResult result) {
-  HttpResponse r = json_response(200, std::move(result.body));
-  r.set_header("X-Mutation-At", std::to_string(result.last_mutation_at));
-  return r;
+  return parse_pull_params(req, options, [&](domain::PullRequest& p) -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_resources(req.param("resources")));
+    p.resources = p.resources & ctx.scopes.readable();
+    return Status();
+  });
 }
 
 void get_sync(Services& s, const std::shared_ptr<Exchange>& ex) {

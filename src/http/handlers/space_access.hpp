@@ -1,0 +1,45 @@
+// What every request to a space goes through before it reads or writes the space's log: finding
+// the space (a stranger learns nothing: a space they may not see is "not found", exactly like
+// one that does not exist), its current schema, the schema version the device writes in
+// (X-Schema-Version), and, inside the request's own transaction, the person's standing: their
+// role as stored now, or their removal (403 SpaceAccessRevoked, which names the space).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "domain/schema_catalog.hpp"
+#include "domain/spaces.hpp"
+#include "http/app.hpp"
+#include "http/exchange.hpp"
+
+namespace synclog::http::handlers {
+
+struct SpaceTarget {
+  std::string id;
+  KnownSpace known;
+  domain::SchemaPtr schema;  // the space's current (latest) schema version
+};
+
+// Finds the space of the path's {spaceId} and calls `then` on the request's strand; 404 when
+// there is none.
+void with_space(Services& s, const std::shared_ptr<Exchange>& ex, std::function<void(SpaceTarget)> then);
+
+// Whether `standing` lets its person do what needs at least `least`: 404 when there is no
+// space or they are not a member, 403 SpaceAccessRevoked when they were removed, 403 for a role
+// below `least`.
+Status admit(const domain::Standing& standing, std::string_view space_id, domain::Role least);
+
+// The schema version the device was built for: X-Schema-Version, or the space's current one
+// when absent. 426 SchemaUpgradeRequired (with the versions the space accepts) below the
+// window; 422 for a version this server has not heard of, even after reloading the catalog.
+// Calls `then` on the request's strand with that version and the space's current one (which a
+// reload may have moved on).
+void with_device_schema(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t,
+                        std::function<void(domain::SchemaPtr device, domain::SchemaPtr current)> then);
+
+// 403 unless the token has the sync scope (spaces are synced data like the user's own).
+Status require_sync_scope(const RequestContext& ctx);
+
+}  // namespace synclog::http::handlers
