@@ -28,6 +28,8 @@ namespace fs = std::filesystem;
 
 std::string synclog_binary() { return SYNCLOG_BIN; }
 
+std::string source_path(const std::string& relative) { return std::string(SYNCLOG_SOURCE_DIR) + "/" + relative; }
+
 namespace {
 
 std::string slurp(const fs::path& p) {

@@ -21,6 +21,8 @@ namespace synclog::test {
 
 // The synclog binary under test (set by CMake).
 std::string synclog_binary();
+// A file of the source tree, by its path from the top ("examples/inspections/schema.json").
+std::string source_path(const std::string& relative);
 
 class ServerProcess {
  public:
