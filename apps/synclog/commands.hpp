@@ -14,6 +14,7 @@ using Command = std::function<int()>;
 
 Command add_backup_command(CLI::App& app);
 Command add_client_command(CLI::App& app);
+Command add_import_command(CLI::App& app);
 Command add_migrate_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_token_command(CLI::App& app);

@@ -1,7 +1,7 @@
 // synclog: the offline-first sync server. `synclog serve` runs it; `synclog token` mints a
 // development access token it accepts; `synclog backup` copies its database while it runs;
 // `synclog client` makes a local file behave like a device that syncs with it; `synclog migrate`
-// brings a database's schema up to date.
+// brings a database's schema up to date; `synclog import` loads master data into a space.
 // `synclog --help` lists everything. Usage errors exit 2.
 #include <CLI/CLI.hpp>
 
@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   const auto backup = synclog::cli::add_backup_command(app);
   const auto client = synclog::cli::add_client_command(app);
   const auto migrate = synclog::cli::add_migrate_command(app);
+  const auto import = synclog::cli::add_import_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("backup")) return backup();
   if (app.got_subcommand("client")) return client();
   if (app.got_subcommand("migrate")) return migrate();
+  if (app.got_subcommand("import")) return import();
   std::cerr << app.help();
   return 2;
 }

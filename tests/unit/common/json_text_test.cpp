@@ -32,5 +32,21 @@ TEST(JsonTextTest, InvalidUtf8BecomesReplacementCharactersAndStaysValidJson) {
 
 TEST(JsonTextTest, EmptyObject) { EXPECT_EQ(JsonObjectWriter().finish(), "{}"); }
 
+// Declared records keep each value's exact text: the splitter hands back members untouched.
+TEST(JsonTextTest, SplittingAnObjectKeepsEachValuesExactText) {
+  std::vector<std::pair<std::string_view, std::string_view>> m;
+  ASSERT_TRUE(split_json_object(R"( {"a": 1.50 , "b":"x,\"}","c":[1,{"d":[2]}],"e":null} )", m));
+  ASSERT_EQ(m.size(), 4u);
+  EXPECT_EQ(m[0], std::make_pair(std::string_view("a"), std::string_view("1.50")));
+  EXPECT_EQ(m[1].second, R"("x,\"}")");
+  EXPECT_EQ(m[2].second, R"([1,{"d":[2]}])");
+  EXPECT_EQ(m[3].second, "null");
+  ASSERT_TRUE(split_json_object("{}", m));
+  EXPECT_TRUE(m.empty());
+  for (const char* bad : {"", "[]", "{", R"({"a":1)", R"({"a" 1})", R"({"a":1,})", R"({"a":"x)", R"({"a":1} x)"}) {
+    EXPECT_FALSE(split_json_object(bad, m)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace synclog
