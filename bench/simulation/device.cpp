@@ -17,16 +17,18 @@ std::string Device::fresh_value(Kind k, const std::string& field, std::mt19937_6
   return random_value(k, field, name_ + "-" + std::to_string(++counter_), values);
 }
 
-std::string Device::create(Kind k, Oracle& oracle, std::mt19937_64& values) {
-  static constexpr char kLetter[] = {'n', 'c', 'r'};
+std::string Device::create(Kind k, Oracle& oracle, std::mt19937_64& values, const Fields& preset) {
+  static constexpr char kLetter[] = {'n', 'c', 'r', 's', 'i'};
   const std::string id = name_ + "-" + kLetter[static_cast<int>(k)] + std::to_string(++counter_);
   Record r;
   r.kind = k;
   r.pending_create = true;
+  r.captured = tick_edit();
   for (const auto& field : fields_of(k)) {
     Field f;
-    f.value = fresh_value(k, field, values);
-    f.edit = oracle.new_edit(index_, id, field, f.value);
+    const auto given = preset.find(field);
+    f.value = given != preset.end() ? given->second : fresh_value(k, field, values);
+    f.edit = oracle.new_edit(index_, id, field, f.value, r.captured);
     f.dirty = true;
     r.fields[field] = std::move(f);
   }
@@ -36,13 +38,27 @@ std::string Device::create(Kind k, Oracle& oracle, std::mt19937_64& values) {
 
 bool Device::set_field(const std::string& id, const std::string& field, const std::string& value,
                        Oracle& oracle) {
-  Field& f = records_.at(id).fields.at(field);
+  Record& r = records_.at(id);
+  Field& f = r.fields.at(field);
   if (f.value == value) return false;
   if (f.dirty) oracle.settle(f.edit, Fate::kSquashed);
+  r.captured = tick_edit();
   f.value = value;
-  f.edit = oracle.new_edit(index_, id, field, value);
+  f.edit = oracle.new_edit(index_, id, field, value, r.captured);
   f.dirty = true;
   return true;
+}
+
+std::vector<std::string> Device::dangling(const std::vector<std::string>& live) const {
+  std::vector<std::string> out;
+  for (const auto& [id, r] : records_) {
+    if (r.pending_delete) continue;
+    for (const auto& [name, f] : r.fields) {
+      if (!is_reference(r.kind, name) || !(f.dirty || r.pending_create)) continue;
+      if (std::find(live.begin(), live.end(), f.value) == live.end()) out.push_back(id);
+    }
+  }
+  return out;
 }
 
 void Device::drop(const std::string& id, Fate dirty_edits, Oracle& oracle) {
@@ -67,7 +83,8 @@ void Device::remove(const std::string& id, Oracle& oracle) {
     f.value = f.base;
   }
   r.pending_delete = true;
-  r.delete_edit = oracle.new_edit(index_, id, "", "");
+  r.captured = tick_edit();
+  r.delete_edit = oracle.new_edit(index_, id, "", "", r.captured);
 }
 
 bool Device::has_pending() const {
@@ -88,6 +105,7 @@ std::vector<Mutation> Device::pending(Mode mode, std::size_t max) const {
     m.id = id;
     m.base = r.base_version;
     m.rebased_merge = r.rebased_merge;
+    m.captured = r.captured;
     if (r.pending_delete) {
       m.type = MutationType::kDelete;
       m.delete_edit = r.delete_edit;
@@ -104,21 +122,83 @@ std::vector<Mutation> Device::pending(Mode mode, std::size_t max) const {
   return out;
 }
 
-void Device::acknowledge(const Mutation& m) {
+void Device::acknowledge(const Mutation& m, const std::vector<Settled>& settled) {
   const auto it = records_.find(m.id);
   if (it == records_.end()) return;
+  Record& r = it->second;
+  const auto server_kept = [&](const std::string& field) -> const Settled* {
+    for (const auto& s : settled) {
+      if (s.field == field && !s.device_kept) return &s;
+    }
+    return nullptr;
+  };
   if (m.type == MutationType::kDelete) {
+    if (std::any_of(settled.begin(), settled.end(), [](const Settled& s) { return !s.device_kept; })) {
+      r.pending_delete = false;  // the same person kept the record elsewhere, later
+      return;
+    }
     records_.erase(it);
     return;
   }
-  Record& r = it->second;
   r.pending_create = false;
   r.rebased_merge = false;
   for (const auto& [name, edit] : m.edits) {
     Field& f = r.fields.at(name);
     if (f.edit != edit) continue;  // edited again since: still a local change
+    if (const Settled* s = server_kept(name)) f.value = s->server_value;
     f.dirty = false;
     f.base = f.value;
+  }
+}
+
+void Device::repoint(const std::string& id, const std::vector<std::string>& live, std::mt19937_64& pick,
+                     Oracle& oracle) {
+  Record& r = records_.at(id);
+  for (auto& [name, f] : r.fields) {
+    if (!is_reference(r.kind, name)) continue;
+    std::vector<std::string> choices;
+    for (const auto& l : live) {
+      if (l != f.value) choices.push_back(l);
+    }
+    if (!choices.empty()) {
+      const auto i = std::uniform_int_distribution<std::size_t>(0, choices.size() - 1)(pick);
+      set_field(id, name, choices[i], oracle);
+    } else if (r.pending_create) {
+      drop(id, Fate::kWithdrawn, oracle);
+      return;
+    } else if (f.dirty) {
+      oracle.settle(f.edit, Fate::kWithdrawn);
+      f.value = f.base;
+      f.dirty = false;
+    }
+  }
+}
+
+void Device::reject(const Mutation& m, const std::string& reason, Oracle& oracle) {
+  const auto it = records_.find(m.id);
+  if (it == records_.end()) return;
+  Record& r = it->second;
+  if (reason == "reference") {
+    // The reference is given up; the rest of the change waits for another pick (dangling()).
+    for (auto& [name, f] : r.fields) {
+      if (is_reference(r.kind, name) && f.dirty) oracle.settle(f.edit, Fate::kReported);
+    }
+    return;
+  }
+  if (r.pending_create) {
+    drop(m.id, Fate::kReported, oracle);
+    return;
+  }
+  if (r.pending_delete) {
+    oracle.settle(r.delete_edit, Fate::kReported);
+    r.pending_delete = false;
+    return;
+  }
+  for (auto& [name, f] : r.fields) {
+    if (!f.dirty) continue;
+    oracle.settle(f.edit, Fate::kReported);
+    f.value = f.base;
+    f.dirty = false;
   }
 }
 
@@ -144,7 +224,8 @@ RebaseResult Device::rebase(const std::string& id, Record& r, const Fields& s, s
       oracle.settle(f.edit, Fate::kReported);
       if (coin()) {
         // Keep mine: the same value again, now as an edit made knowing theirs.
-        f.edit = oracle.new_edit(index_, id, name, f.value);
+        r.captured = tick_edit();
+        f.edit = oracle.new_edit(index_, id, name, f.value, r.captured);
       } else {
         f.value = theirs;
         f.dirty = false;
@@ -171,7 +252,8 @@ RebaseResult Device::resolve_conflict(const Mutation& m, const ConflictInfo& c, 
     out.clashes = 1;
     oracle.settle(r.delete_edit, Fate::kReported);
     if (coin()) {
-      r.delete_edit = oracle.new_edit(index_, m.id, "", "");  // delete anyway, knowingly
+      r.captured = tick_edit();
+      r.delete_edit = oracle.new_edit(index_, m.id, "", "", r.captured);  // delete anyway, knowingly
     } else {
       r.pending_delete = false;  // keep the record
     }
@@ -217,7 +299,8 @@ RebaseResult Device::apply_pulled(const PulledEntry& e, Oracle& oracle) {
       out.clashes = 1;
       oracle.settle(r.delete_edit, Fate::kReported);
       if (coin()) {
-        r.delete_edit = oracle.new_edit(index_, e.id, "", "");
+        r.captured = tick_edit();
+        r.delete_edit = oracle.new_edit(index_, e.id, "", "", r.captured);
       } else {
         r.pending_delete = false;
       }

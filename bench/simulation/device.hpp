@@ -52,14 +52,24 @@ class Device {
   const std::string& value_of(const std::string& id, const std::string& field) const {
     return records_.at(id).fields.at(field).value;
   }
-  // A new record with random values and a client-chosen id; returns the id.
-  std::string create(Kind k, Oracle& oracle, std::mt19937_64& values);
+  // A new record with random values (or `preset` ones) and a client-chosen id; returns the id.
+  std::string create(Kind k, Oracle& oracle, std::mt19937_64& values, const Fields& preset = {});
   // Writes a field; writing the value it already shows is no edit (returns false).
   bool set_field(const std::string& id, const std::string& field, const std::string& value,
                  Oracle& oracle);
   void remove(const std::string& id, Oracle& oracle);
   // A value nobody wrote before (text fields embed the device and a counter).
   std::string fresh_value(Kind k, const std::string& field, std::mt19937_64& values);
+
+  // The time the user's next edit is captured at (spaces: each edit's clientUpdatedAt); every
+  // edit moves it on by a millisecond.
+  void set_clock(std::int64_t now_ms) { clock_ = std::max(clock_, now_ms); }
+  // Records whose reference (an inspection's site) names none of `live`, and that carry it to the
+  // server: a new record, or a changed reference. The user must pick another.
+  std::vector<std::string> dangling(const std::vector<std::string>& live) const;
+  // The user picks another of `live` for `id`'s reference; with none to pick, they give the
+  // record up if it was never pushed, or the reference change if it was.
+  void repoint(const std::string& id, const std::vector<std::string>& live, std::mt19937_64& pick, Oracle& oracle);
 
   ///////// Sync:
 
@@ -68,8 +78,12 @@ class Device {
   // field in strict mode (as upstream clients send whole records) and only the changed ones in
   // field mode, which also needs each record's base version.
   std::vector<Mutation> pending(Mode mode, std::size_t max) const;
-  // The server applied `m`: what it carried is no longer a local change.
-  void acknowledge(const Mutation& m);
+  // The server applied `m`: what it carried is no longer a local change; a field `settled` says
+  // the server kept (the same person's later capture elsewhere won) takes the server's value.
+  void acknowledge(const Mutation& m, const std::vector<Settled>& settled = {});
+  // The server refused `m` (a space's rejection): for `permission` the user gives the change up;
+  // for `reference` they give up the reference and must pick another (dangling()).
+  void reject(const Mutation& m, const std::string& reason, Oracle& oracle);
   // The server refused `m` with `c` (conflictMode=field); the user decides each clash.
   RebaseResult resolve_conflict(const Mutation& m, const ConflictInfo& c, Oracle& oracle);
   // Takes a pulled entry in, keeping local changes; a local change the pulled state clashes
@@ -94,6 +108,7 @@ class Device {
     bool pending_delete = false;
     EditId delete_edit = 0;
     bool rebased_merge = false;  // strict: a rebase folded others' changes in since the push
+    std::int64_t captured = 0;   // when its latest local edit was made
   };
 
   bool coin() { return std::bernoulli_distribution(0.5)(rng_); }
@@ -111,6 +126,8 @@ class Device {
   std::int64_t cursor_ = 0;
   int offline_rounds_ = 0;
   int counter_ = 0;  // for ids and values
+  std::int64_t clock_ = 0;
+  std::int64_t tick_edit() { return ++clock_; }
 };
 
 }  // namespace synclog::sim

@@ -8,7 +8,14 @@
 namespace synclog::sim {
 namespace json = boost::json;
 
-std::string_view mode_name(Mode m) { return m == Mode::kStrict ? "strict" : "field"; }
+std::string_view mode_name(Mode m) {
+  switch (m) {
+    case Mode::kStrict: return "strict";
+    case Mode::kField: return "field";
+    case Mode::kSpace: return "space";
+  }
+  return "?";
+}
 
 std::string_view resource_name(Kind k) {
   switch (k) {
@@ -18,6 +25,10 @@ std::string_view resource_name(Kind k) {
       return "COLLECTION";
     case Kind::kReadingSession:
       return "READING_SESSION";
+    case Kind::kSite:
+      return "site";
+    case Kind::kInspection:
+      return "inspection";
   }
   return "?";
 }
@@ -26,6 +37,8 @@ std::optional<Kind> kind_of_resource(std::string_view resource) {
   if (resource == "NOTE") return Kind::kNote;
   if (resource == "COLLECTION") return Kind::kCollection;
   if (resource == "READING_SESSION") return Kind::kReadingSession;
+  if (resource == "site") return Kind::kSite;
+  if (resource == "inspection") return Kind::kInspection;
   return std::nullopt;
 }
 
@@ -33,7 +46,13 @@ const std::vector<std::string>& fields_of(Kind k) {
   static const std::vector<std::string> note = {"body", "ranges"};
   static const std::vector<std::string> collection = {"name"};
   static const std::vector<std::string> session = {"position"};
+  static const std::vector<std::string> site = {"code", "name"};
+  static const std::vector<std::string> inspection = {"notes", "site", "status"};
   switch (k) {
+    case Kind::kSite:
+      return site;
+    case Kind::kInspection:
+      return inspection;
     case Kind::kNote:
       return note;
     case Kind::kCollection:
@@ -106,6 +125,15 @@ std::optional<Fields> read_fields(Kind k, const json::object& data) {
       out["position"] = position_text(chapter->get_int64(), verse->get_int64());
       break;
     }
+    case Kind::kSite:
+    case Kind::kInspection:
+      // Text fields all; a space's record also shows times and updatedBy, which are not edited.
+      for (const auto& field : fields_of(k)) {
+        const auto* v = data.if_contains(field);
+        if (!v || !v->is_string()) return std::nullopt;
+        out[field] = std::string(v->get_string());
+      }
+      break;
   }
   return out;
 }
@@ -138,6 +166,14 @@ std::string random_value(Kind k, const std::string& field, const std::string& ta
     const int surah = uniform(rng, 1, domain::quran::kSurahCount);
     return position_text(surah, uniform(rng, 1, domain::quran::ayah_count(surah)));
   }
+  if (field == "status") {
+    // Few values: devices often set what another already set.
+    static const char* const kStatus[] = {"draft", "in_progress", "submitted", "approved", "rejected"};
+    return kStatus[uniform(rng, 0, 4)];
+  }
+  if (field == "code") return "C-" + tag;
+  if (k == Kind::kSite) return "site " + tag;
+  if (k == Kind::kInspection) return "notes " + tag;
   // body (6-10000 characters) and name (1-255): the tag makes the value unique.
   return k == Kind::kNote ? "note " + tag : "collection " + tag;
 }

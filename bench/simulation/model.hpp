@@ -1,7 +1,9 @@
-// The simulated data and the words every other part of the simulation shares: the three
-// record kinds a device edits (NOTE, COLLECTION, READING_SESSION), their fields, what one
-// mutation and one pulled entry carry, and how a field's value is written on the wire and read
-// back. A value is kept as canonical text, so two values are equal exactly when their texts are.
+// The simulated data and the words every other part of the simulation shares: the record
+// kinds a device edits (a user's NOTE, COLLECTION, READING_SESSION; a space's site, master data
+// only its leads write, and inspection, which members capture and which points at a site),
+// their fields, what one mutation and one pulled entry carry, and how a field's value is written
+// on the wire and read back. A value is kept as canonical text, so two values are equal exactly
+// when their texts are.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -19,12 +21,18 @@
 
 namespace synclog::sim {
 
-enum class Mode : std::uint8_t { kStrict, kField };
-std::string_view mode_name(Mode m);  // "strict", "field"
+// kSpace: people with several devices each in one shared space, in conflictMode=field.
+enum class Mode : std::uint8_t { kStrict, kField, kSpace };
+std::string_view mode_name(Mode m);  // "strict", "field", "space"
 
-enum class Kind : std::uint8_t { kNote, kCollection, kReadingSession };
-std::string_view resource_name(Kind k);  // "NOTE", "COLLECTION", "READING_SESSION"
+enum class Kind : std::uint8_t { kNote, kCollection, kReadingSession, kSite, kInspection };
+// "NOTE", "COLLECTION", "READING_SESSION", "site", "inspection"
+std::string_view resource_name(Kind k);
 std::optional<Kind> kind_of_resource(std::string_view resource);
+// Master data: only a space's leads write it.
+inline bool is_master(Kind k) { return k == Kind::kSite; }
+// A field whose value names a record (an inspection's site).
+inline bool is_reference(Kind k, std::string_view field) { return k == Kind::kInspection && field == "site"; }
 
 // The fields a device edits, by their simulation names: NOTE {body, ranges}, COLLECTION
 // {name}, READING_SESSION {position} (chapterNumber and verseNumber, one value, as the
@@ -67,6 +75,7 @@ struct Mutation {
   EditId delete_edit = 0;               // DELETE: the edit that deleted the record
   std::int64_t base = 0;                // the record's version the device edited from (0: new)
   bool rebased_merge = false;           // strict: others' changes were folded in by a rebase
+  std::int64_t captured = 0;            // spaces: when its latest edit was made (UTC ms)
 };
 
 // What the server answered for one mutation: an Outcome (above).
@@ -78,10 +87,20 @@ struct ConflictInfo {
   std::optional<Fields> record;     // its state; nullopt when deleted
 };
 
+// A clash the server settled without the person (a space: the same person's other device).
+struct Settled {
+  std::string field;
+  bool device_kept = false;
+  std::string server_value;  // what the record keeps when the server's side won
+};
+
 struct Ack {
   Outcome outcome = Outcome::kApplied;
-  std::int64_t timestamp = 0;  // 0 for a conflict
+  std::int64_t timestamp = 0;  // 0 for a conflict or a rejection
   std::optional<ConflictInfo> conflict;
+  std::vector<Settled> settled;  // softMerged
+  std::string rejection;         // rejected: the reason ("permission", "reference", ...)
+  std::string rejected_field;
 };
 
 // One entry of a pull: the latest state of one record.

@@ -7,9 +7,15 @@
 namespace synclog::sim {
 
 EditId Oracle::new_edit(int device, const std::string& record, const std::string& field,
-                        const std::string& value) {
-  edits_.push_back(Edit{device, record, field, value, Fate::kPending, {}});
+                        const std::string& value, std::int64_t captured) {
+  edits_.push_back(Edit{device, record, field, value, Fate::kPending, {}, captured});
   return static_cast<EditId>(edits_.size());
+}
+
+bool Oracle::same_person(int device, EditId e) const {
+  if (persons_.empty() || e == 0) return false;
+  const int author = edits_.at(static_cast<std::size_t>(e - 1)).device;
+  return persons_.at(static_cast<std::size_t>(author)) == persons_.at(static_cast<std::size_t>(device));
 }
 
 void Oracle::settle(EditId e, Fate f) {
@@ -40,38 +46,75 @@ void Oracle::observe(int device, const std::string& record) {
 
 Prediction Oracle::predict(int device, const Mutation& m) const {
   Prediction p;
+  // A space refuses a write its role may not make before anything else.
+  if (!leads_.empty() && is_master(m.kind) && !leads_.at(static_cast<std::size_t>(device))) {
+    p.outcome = Outcome::kRejected;
+    p.reason = "permission";
+    return p;
+  }
   const auto it = records_.find(m.id);
-  if (it == records_.end()) return p;  // a new record (or a delete of one never pushed)
-  const Record& r = it->second;
-  if (!r.live) {
+  if (it != records_.end() && !it->second.live) {
     // A delete of a deleted record changes nothing; an edit of one is a conflict unless its
     // author had seen the deletion (then it would not be editing it).
-    if (m.type != MutationType::kDelete && !has_seen(device, r.deleted_by)) {
+    if (m.type != MutationType::kDelete && !has_seen(device, it->second.deleted_by)) {
       p.outcome = Outcome::kConflict;
       p.reason = "deleted";
     }
     return p;
   }
-  std::vector<std::string> unseen;  // fields holding another device's edit this one never saw
+  // A reference must name a live record.
+  for (const auto& [field, value] : m.fields) {
+    if (!is_reference(m.kind, field)) continue;
+    const auto target = records_.find(value);
+    if (target == records_.end() || !target->second.live) {
+      p.outcome = Outcome::kRejected;
+      p.reason = "reference";
+      return p;
+    }
+  }
+  if (it == records_.end()) return p;  // a new record (or a delete of one never pushed)
+  const Record& r = it->second;
+  // Fields holding another device's edit this one never saw: the same person's settle by
+  // capture time, another person's clash.
+  std::vector<std::string> unseen;
   for (const auto& [field, stamp] : r.fields) {
     if (!has_seen(device, stamp.edit)) unseen.push_back(field);
   }
-  if (m.type == MutationType::kDelete) {
-    if (!unseen.empty()) {
-      p.outcome = Outcome::kConflict;
-      p.reason = "changed";
-      p.fields = unseen;
-    }
-    return p;
-  }
+  bool kept_everything = true;
   for (const auto& field : unseen) {
-    const auto mine = m.edits.find(field);
-    if (mine == m.edits.end()) continue;
-    if (m.fields.at(field) != r.fields.at(field).value) p.fields.push_back(field);
+    const Stamp& stamp = r.fields.at(field);
+    if (m.type != MutationType::kDelete) {
+      const auto mine = m.edits.find(field);
+      if (mine == m.edits.end() || m.fields.at(field) == stamp.value) continue;
+    }
+    if (!same_person(device, stamp.edit)) {
+      p.fields.push_back(field);
+      continue;
+    }
+    p.settled.push_back(Settled{field, device_wins(m, stamp), stamp.value});
   }
   if (!p.fields.empty()) {
     p.outcome = Outcome::kConflict;
     p.reason = "changed";
+    p.settled.clear();
+    return p;
+  }
+  if (m.type == MutationType::kDelete) {
+    // One unseen change that wins keeps the record.
+    p.nothing_written = std::any_of(p.settled.begin(), p.settled.end(), [](const Settled& s) { return !s.device_kept; });
+  } else {
+    for (const auto& [field, edit] : m.edits) {
+      const bool settled_for_server = std::any_of(p.settled.begin(), p.settled.end(), [&](const Settled& s) {
+        return s.field == field && !s.device_kept;
+      });
+      const auto current = r.fields.find(field);
+      const bool changes = current == r.fields.end() || current->second.value != m.fields.at(field);
+      if (changes && !settled_for_server) kept_everything = false;
+    }
+    p.nothing_written = !p.settled.empty() && kept_everything;
+  }
+  if (!p.settled.empty()) {
+    p.outcome = Outcome::kSoftMerged;
   } else if (!unseen.empty()) {
     p.outcome = Outcome::kMerged;
   }
@@ -83,18 +126,31 @@ void Oracle::replace(EditId old, int device, EditId by) {
   auto& e = edits_.at(static_cast<std::size_t>(old - 1));
   if (has_seen(device, old)) {
     e.fate = Fate::kReplaced;
+  } else if (same_person(device, old)) {
+    // Replaced by the same person's later capture from another device, and the device that
+    // replaced it was told (softMerged): the person knows, nothing was lost behind their back.
+    e.fate = Fate::kReported;
   } else {
     e.fate = Fate::kLost;
     e.note = by ? "replaced by " + describe(by) : "replaced by a write nobody edited";
   }
 }
 
-void Oracle::apply(int device, const Mutation& m, std::int64_t ts,
-                   std::vector<std::string>* anomalies) {
+void Oracle::apply(int device, const Mutation& m, std::int64_t ts, std::vector<std::string>* anomalies,
+                   const std::vector<Settled>& settled) {
+  const auto server_kept = [&](const std::string& field) {
+    return std::any_of(settled.begin(), settled.end(),
+                       [&](const Settled& s) { return s.field == field && !s.device_kept; });
+  };
   auto it = records_.find(m.id);
   if (m.type == MutationType::kDelete) {
     if (it == records_.end() || !it->second.live) {
       settle(m.delete_edit, Fate::kNoChange);
+      return;
+    }
+    if (std::any_of(settled.begin(), settled.end(), [](const Settled& s) { return !s.device_kept; })) {
+      // The same person's later edit elsewhere keeps the record; the device was told.
+      settle(m.delete_edit, Fate::kReported);
       return;
     }
     Record& r = it->second;
@@ -112,7 +168,7 @@ void Oracle::apply(int device, const Mutation& m, std::int64_t ts,
     r.version = ts;
     for (const auto& [field, value] : m.fields) {
       const auto e = m.edits.count(field) ? m.edits.at(field) : EditId{0};
-      r.fields[field] = Stamp{value, e, device};
+      r.fields[field] = Stamp{value, e, device, m.captured};
       settle(e, Fate::kCurrent);
     }
     records_[m.id] = std::move(r);
@@ -123,6 +179,7 @@ void Oracle::apply(int device, const Mutation& m, std::int64_t ts,
     anomalies->push_back("an UPDATE of deleted " + m.id + " was applied");
     return;
   }
+  bool wrote = false;
   for (const auto& [field, value] : m.fields) {
     const auto mine = m.edits.find(field);
     const EditId e = mine == m.edits.end() ? 0 : mine->second;
@@ -131,15 +188,21 @@ void Oracle::apply(int device, const Mutation& m, std::int64_t ts,
       settle(e, Fate::kNoChange);
       continue;
     }
+    if (server_kept(field)) {
+      settle(e, Fate::kReported);  // the same person's later capture elsewhere won; told so
+      continue;
+    }
     if (e == 0) {
       anomalies->push_back("a push changed " + m.id + "." + field +
                            " that its device had not edited");
     }
     replace(s.edit, device, e);
-    s = Stamp{value, e, device};
+    s = Stamp{value, e, device, m.captured};
     settle(e, Fate::kCurrent);
+    wrote = true;
   }
-  r.version = ts;
+  // A push whose every change the settling gave up writes nothing; any other is saved.
+  if (wrote || settled.empty()) r.version = ts;
 }
 
 std::optional<std::string> Oracle::check_record(const std::string& id, std::int64_t version,

@@ -6,6 +6,12 @@
 // author had not seen, or when its record was deleted by a delete the author had not seen. At
 // the end it says which edits were lost: replaced or deleted on the server by someone who had
 // never seen them, without their author ever being told. Not thread-safe: one user, one thread.
+//
+// In a space the devices belong to people. A clash with an unseen edit of the same person (their
+// other device) is no conflict: the server settles it by capture time (the later edit wins) and
+// tells the device (softMerged), so the edit that loses is reported, not lost. Only a clash with
+// another person's unseen edit is a conflict. The oracle also knows the roles (only leads write
+// master data) and which records a reference may name (live ones), and so predicts rejections.
 #pragma once
 
 #include "model.hpp"
@@ -34,8 +40,10 @@ enum class Fate : std::uint8_t {
 // What conflictMode=field must answer for one mutation.
 struct Prediction {
   Outcome outcome = Outcome::kApplied;
-  std::string reason;               // "changed" or "deleted" for a conflict
+  std::string reason;               // "changed" or "deleted" for a conflict; a rejection's reason
   std::vector<std::string> fields;  // the clashing fields (sorted) for "changed"
+  std::vector<Settled> settled;     // softMerged: the same person's clashes, and who won each
+  bool nothing_written = false;     // the settling kept everything the server had
 };
 
 // How the server's final state compares with the oracle's mirror.
@@ -49,10 +57,14 @@ struct FinalCheck {
 class Oracle {
  public:
   explicit Oracle(int devices) : seen_(static_cast<std::size_t>(devices)) {}
+  // A space's: `persons[d]` is device d's person, `leads[d]` whether it may write master data.
+  Oracle(std::vector<int> persons, std::vector<bool> leads)
+      : seen_(persons.size()), persons_(std::move(persons)), leads_(std::move(leads)) {}
 
-  // Registers an edit by `device`; `field` is empty for a delete. Its author has seen it.
+  // Registers an edit by `device`, made at `captured` (spaces); `field` is empty for a delete.
+  // Its author has seen it.
   EditId new_edit(int device, const std::string& record, const std::string& field,
-                  const std::string& value);
+                  const std::string& value, std::int64_t captured = 0);
   // What became of an edit still on its device (a device's word; an edit already on the
   // server keeps the fate the server's writes give it).
   void settle(EditId e, Fate f);
@@ -65,9 +77,12 @@ class Oracle {
   // (m.edits, m.delete_edit) count as changes: strict mode also sends unchanged fields.
   Prediction predict(int device, const Mutation& m) const;
 
-  // The server applied `m` from `device` at `ts`. Replaced edits are judged against what the
-  // device has seen now. Adds a line to `anomalies` for what the mirror cannot explain.
-  void apply(int device, const Mutation& m, std::int64_t ts, std::vector<std::string>* anomalies);
+  // The server applied `m` from `device` at `ts`, keeping its own value of the fields `settled`
+  // says it kept. Replaced edits are judged against what the device has seen now. Adds a line to
+  // `anomalies` for what the mirror cannot explain.
+  void apply(int device, const Mutation& m, std::int64_t ts, std::vector<std::string>* anomalies,
+             const std::vector<Settled>& settled = {});
+
 
   // Why a pulled entry (or a conflict answer's record) is not what the mirror holds, if it is not.
   std::optional<std::string> check_entry(const PulledEntry& e) const;
@@ -88,11 +103,13 @@ class Oracle {
     std::string record, field, value;
     Fate fate = Fate::kPending;
     std::string note;  // for a lost edit: who replaced it
+    std::int64_t captured = 0;
   };
   struct Stamp {
     std::string value;
     EditId edit = 0;
     int device = -1;
+    std::int64_t captured = 0;  // the capture time of the mutation that wrote it
   };
   struct Record {
     Kind kind = Kind::kNote;
@@ -108,6 +125,11 @@ class Oracle {
   };
 
   bool has_seen(int device, EditId e) const;
+  // Whether edit `e` was made by `device`'s person (spaces; never in a user's log, where every
+  // device stands for itself).
+  bool same_person(int device, EditId e) const;
+  // The settling of an unseen clash with `stamp` by the same person: does the device win?
+  static bool device_wins(const Mutation& m, const Stamp& stamp) { return m.captured > stamp.captured; }
   // The server replaced (or deleted) `old` by a write of `device`.
   void replace(EditId old, int device, EditId by);
   std::string describe(EditId e) const;
@@ -115,6 +137,8 @@ class Oracle {
   std::vector<Edit> edits_;                       // EditId e is edits_[e - 1]
   std::vector<std::unordered_set<EditId>> seen_;  // per device: others' edits it was shown
   std::map<std::string, Record> records_;
+  std::vector<int> persons_;  // spaces: each device's person
+  std::vector<bool> leads_;   // spaces: which devices may write master data
 };
 
 }  // namespace synclog::sim

@@ -29,6 +29,16 @@ struct Counters {
   std::int64_t merge_mismatches = 0;  // `merged` where the oracle expected `applied` or back
   std::int64_t decisions = 0;         // records where a user was shown a clash and decided
   std::int64_t client_clashes = 0;    // of those, clashes a device found itself in a pull
+  // Spaces.
+  std::int64_t soft_merges = 0;     // the same person's clashes, settled by capture time
+  std::int64_t rejections = 0;      // mutations refused (a member's write of master data, a
+                                    // reference to a record deleted meanwhile)
+  std::int64_t wrong_outcomes = 0;  // a rejection or a settling the oracle did not predict
+  // Syncs that pushed, on one trace: how many the strict rule would have refused (the cursor
+  // behind the head at the first push), and how many ended with a conflict.
+  std::int64_t syncs = 0;
+  std::int64_t strict_would_fail = 0;
+  std::int64_t conflict_syncs = 0;
   // Outcome.
   std::int64_t lost = 0;        // edits gone although nobody who replaced them had seen them
   std::int64_t unsettled = 0;   // edits still pending on a device at the end
@@ -45,14 +55,16 @@ struct Counters {
   void add(const Counters& o);
 };
 
-// Lines explaining why `c` fails its mode's requirements; empty when it passes. Both modes must
-// end converged with no lost, unsettled or duplicated edit; field mode must also report exactly
-// the genuine clashes and never answer 409.
+// Lines explaining why `c` fails its mode's requirements; empty when it passes. Every mode must
+// end converged with no lost, unsettled or duplicated edit; field and space modes must also
+// report exactly the genuine clashes (in a space: another person's edit) and never answer 409,
+// and a space's rejections and settlings must be the oracle's.
 std::vector<std::string> failures(Mode mode, const Counters& c);
 
 void print_table_header();
 void print_table_row(Mode mode, const Counters& c);
-// A second line per mode with the counts that explain the first.
+// A second line per mode with the counts that explain the first, and the share of syncs the
+// strict rule would refuse beside the share that ended in a conflict, on the same trace.
 void print_details(Mode mode, const Counters& c);
 
 }  // namespace synclog::sim

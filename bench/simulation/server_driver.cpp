@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <map>
+#include <cstdio>
 #include <stdexcept>
+
+#include "common/time_format.hpp"
 
 namespace synclog::sim {
 namespace json = boost::json;
@@ -25,7 +28,18 @@ std::int64_t as_int(const json::value* v) {
   throw std::runtime_error("not a number: " + json::serialize(*v));
 }
 
-std::string body_of(const std::vector<Mutation>& mutations, Mode mode) {
+// `ms` as ISO 8601 in an offset of `minutes` from UTC ("2026-03-29T03:10:00.000+02:00").
+std::string local_time(std::int64_t ms, int minutes) {
+  const std::string utc = format_iso8601_ms(ms + static_cast<std::int64_t>(minutes) * 60'000);
+  const int m = minutes < 0 ? -minutes : minutes;
+  char offset[24];
+  std::snprintf(offset, sizeof offset, "%c%02d:%02d", minutes < 0 ? '-' : '+', m / 60, m % 60);
+  return utc.substr(0, utc.size() - 1) + offset;  // drop the Z
+}
+
+}  // namespace
+
+std::string ServerDriver::body_of(const std::vector<Mutation>& mutations, Mode mode) const {
   json::array items;
   for (const auto& m : mutations) {
     json::object item;
@@ -35,17 +49,25 @@ std::string body_of(const std::vector<Mutation>& mutations, Mode mode) {
     if (m.type != MutationType::kDelete) {
       json::object data;
       put_fields(m.fields, data);
+      // A space settles the same person's clashes by when each change was captured.
+      if (mode == Mode::kSpace && m.captured > 0) data["clientUpdatedAt"] = local_time(m.captured, utc_offset_minutes_);
+      item["data"] = std::move(data);
+    } else if (mode == Mode::kSpace && m.captured > 0) {
+      json::object data;
+      data["clientUpdatedAt"] = local_time(m.captured, utc_offset_minutes_);
       item["data"] = std::move(data);
     }
     // The version the device edited from; a new record has none (the server's default, the
     // batch's lastMutationAt, is right for it).
-    if (mode == Mode::kField && m.base > 0) item["baseTimestamp"] = m.base;
+    if (mode != Mode::kStrict && m.base > 0) item["baseTimestamp"] = m.base;
     items.emplace_back(std::move(item));
   }
   json::object body;
   body["mutations"] = std::move(items);
   return json::serialize(body);
 }
+
+namespace {
 
 Ack read_ack(const json::object& a, const Mutation& m, const test::Response& r) {
   const auto* type = a.if_contains("type");
@@ -65,11 +87,32 @@ Ack read_ack(const json::object& a, const Mutation& m, const test::Response& r) 
       ack.outcome = Outcome::kMerged;
     else if (o == "conflict")
       ack.outcome = Outcome::kConflict;
+    else if (o == "softMerged")
+      ack.outcome = Outcome::kSoftMerged;
+    else if (o == "rejected")
+      ack.outcome = Outcome::kRejected;
     else
       fail("unknown outcome", r);
   }
+  if (ack.outcome == Outcome::kRejected) {
+    const auto& rejection = a.at("rejection").as_object();
+    ack.rejection = std::string(rejection.at("reason").as_string());
+    if (const auto* field = rejection.if_contains("field")) ack.rejected_field = std::string(field->as_string());
+    return ack;
+  }
   if (ack.outcome != Outcome::kConflict) {
     ack.timestamp = as_int(a.if_contains("timestamp"));
+    if (const auto* settled = a.if_contains("settled")) {
+      for (const auto& v : settled->as_array()) {
+        const auto& o = v.as_object();
+        Settled s;
+        s.field = std::string(o.at("field").as_string());
+        s.device_kept = o.at("kept").as_string() == "device";
+        const auto& value = o.at("server").at("value");
+        s.server_value = value.is_string() ? std::string(value.get_string()) : json::serialize(value);
+        ack.settled.push_back(std::move(s));
+      }
+    }
     return ack;
   }
   const auto* c = a.if_contains("conflict");
@@ -116,8 +159,8 @@ void keep_latest(std::vector<PulledEntry>& entries) {
 PushAnswer ServerDriver::push(Mode mode, std::int64_t cursor,
                               const std::vector<Mutation>& mutations,
                               const std::string& idempotency_key) {
-  std::string target = "/v1/sync?lastMutationAt=" + std::to_string(cursor);
-  if (mode == Mode::kField) target += "&conflictMode=field";
+  std::string target = path_ + "?lastMutationAt=" + std::to_string(cursor);
+  if (mode != Mode::kStrict) target += "&conflictMode=field";
   test::Headers h = headers_;
   h.emplace_back("Idempotency-Key", idempotency_key);
   const auto r = client_->post(target, body_of(mutations, mode), h);
@@ -147,7 +190,7 @@ PullAnswer ServerDriver::pull(std::int64_t since) {
   PullAnswer out;
   for (;;) {
     const auto r =
-        client_->get("/v1/sync?mutationsSince=" + std::to_string(since) + "&limit=1000", headers_);
+        client_->get(path_ + "?mutationsSince=" + std::to_string(since) + "&limit=1000", headers_);
     ++out.requests;
     if (r.status != 200) fail("pull", r);
     const auto doc = r.json();

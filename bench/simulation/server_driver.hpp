@@ -29,21 +29,29 @@ struct PullAnswer {
 class ServerDriver {
  public:
   // `client` is shared by the devices of one user and must outlive the driver; `headers`
-  // authenticate as the user and name the device (x-client-id).
-  ServerDriver(test::HttpClient& client, test::Headers headers)
-      : client_(&client), headers_(std::move(headers)) {}
+  // authenticate as the user and name the device (x-client-id). `path` is the log's sync
+  // endpoint (a space's: /v1/spaces/<id>/sync); a space's device sends each mutation's capture
+  // time as clientUpdatedAt in its own UTC offset (`utc_offset_minutes`).
+  ServerDriver(test::HttpClient& client, test::Headers headers, std::string path = "/v1/sync",
+               int utc_offset_minutes = 0)
+      : client_(&client), headers_(std::move(headers)), path_(std::move(path)),
+        utc_offset_minutes_(utc_offset_minutes) {}
 
-  // POST /v1/sync?lastMutationAt=<cursor>[&conflictMode=field] with an Idempotency-Key, so a
+  // POST <path>?lastMutationAt=<cursor>[&conflictMode=field] with an Idempotency-Key, so a
   // request the client had to send again is never applied twice.
   PushAnswer push(Mode mode, std::int64_t cursor, const std::vector<Mutation>& mutations,
                   const std::string& idempotency_key);
 
-  // Every entry after `since`, by cursor pages of 1000 (GET /v1/sync?mutationsSince=..&limit).
+  // Every entry after `since`, by cursor pages of 1000 (GET <path>?mutationsSince=..&limit).
   PullAnswer pull(std::int64_t since);
 
  private:
+  std::string body_of(const std::vector<Mutation>& mutations, Mode mode) const;
+
   test::HttpClient* client_;
   test::Headers headers_;
+  std::string path_;
+  int utc_offset_minutes_;
 };
 
 }  // namespace synclog::sim
