@@ -28,8 +28,13 @@ std::int64_t as_int(const json::value* v) {
   throw std::runtime_error("not a number: " + json::serialize(*v));
 }
 
-// `ms` as ISO 8601 in an offset of `minutes` from UTC ("2026-03-29T03:10:00.000+02:00").
+// Central Europe's clocks went forward at 2026-03-29T01:00Z: +01:00 became +02:00.
+constexpr std::int64_t kEuropeSummerTimeMs = 1774746000000;
+
+// `ms` as ISO 8601 in an offset of `minutes` from UTC ("2026-03-29T03:10:00.000+02:00"); a
+// device on central European time keeps to its clock's change.
 std::string local_time(std::int64_t ms, int minutes) {
+  if (minutes == 60 && ms >= kEuropeSummerTimeMs) minutes = 120;
   const std::string utc = format_iso8601_ms(ms + static_cast<std::int64_t>(minutes) * 60'000);
   const int m = minutes < 0 ? -minutes : minutes;
   char offset[24];

@@ -41,9 +41,10 @@ struct Setup {
 // A device's UTC offset: devices of one team sit in different time zones, some across a daylight
 // saving change (the capture times the server compares are all UTC).
 constexpr int kOffsets[] = {0, 60, 120, -300, -240, 330, 600, -480};
-// Capture times start here (2026-03-28T12:00Z, a day before Europe's clocks go forward) and move
-// on by a minute per round.
-constexpr std::int64_t kEpochMs = 1774699200000;
+// Capture times start two hours before central Europe's clocks go forward (2026-03-28T23:00Z)
+// and move on by ten minutes per round, so a run of more than 12 rounds crosses the change.
+constexpr std::int64_t kEpochMs = 1774738800000;
+constexpr std::int64_t kRoundMs = 600'000;
 
 class UserRun {
  public:
@@ -84,7 +85,7 @@ class UserRun {
       std::shuffle(order.begin(), order.end(), script_);
       for (std::size_t t = 0; t < order.size(); ++t) {
         Device& d = devices_[static_cast<std::size_t>(order[t])];
-        d.set_clock(kEpochMs + round * 60'000 + static_cast<std::int64_t>(t) * 1'000);
+        d.set_clock(kEpochMs + round * kRoundMs + static_cast<std::int64_t>(t) * 1'000);
         turn(d);
       }
     }
