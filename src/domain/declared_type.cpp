@@ -129,10 +129,10 @@ class DeclaredRecordType final : public RecordType {
     SYNCLOG_ASSIGN_OR_RETURN(auto found, view.txn().get(target->kind, id));
     if (found) return std::optional<Plan>();
     SYNCLOG_ASSIGN_OR_RETURN(auto deleted, view.deleted_at(static_cast<Resource>(target->kind), id));
-    std::string message = deleted ? f.to + " " + std::string(id) + " was deleted"
-                                  : "no " + f.to + " has the id " + std::string(id);
-    message += ": pick " + std::string(deleted ? "another " : "an existing ") + f.to + " for " + f.name +
-               " of this " + spec_.name + "; nothing of it was lost";
+    std::string message = deleted ? "The " + f.to + " " + std::string(id) + " was deleted"
+                                  : "No " + f.to + " has the id " + std::string(id);
+    message += ": choose " + std::string(deleted ? "another" : "an existing") + " " + f.to + " for this " + spec_.name +
+               "'s " + f.name + "; nothing you entered was lost";
     return std::optional<Plan>(rejected("reference", f.name, std::move(message)));
   }
 

@@ -400,15 +400,9 @@ Status assign_kinds(Schema& next, const Schema* previous) {
     }
     t.former_names.clear();
     t.retired_names.clear();
-    if (!before) {
-      for (const auto& f : t.fields) {
-        if (f.renamed_from.empty()) continue;
-        return invalid("types." + t.name + ".fields." + f.name + ".renamedFrom",
-                       previous ? "version " + std::to_string(previous->version) + " has no type " + t.name
-                                : "the first version of a schema has nothing to rename");
-      }
-      continue;
-    }
+    // A type new to this version has no history; neither has a schema's first registered
+    // version, whose renamedFrom (a server started on a later version of a document) are moot.
+    if (!before) continue;
     // Every name the type's fields ever had, and the field of `before` it denotes (none: retired).
     constexpr std::size_t kRetired = static_cast<std::size_t>(-1);
     std::unordered_map<std::string, std::size_t> history;
@@ -419,16 +413,22 @@ Status assign_kinds(Schema& next, const Schema* previous) {
     for (std::size_t i = 0; i < t.fields.size(); ++i) {
       const FieldSpec& f = t.fields[i];
       const std::string where = "types." + t.name + ".fields." + f.name;
-      // The field of `before` this one continues, if any.
-      std::optional<std::size_t> source;
+      // The field of `before` this one continues, if any: the one of its name (a renamedFrom it
+      // still carries is history, as in a document copied forward), else the one it was renamed
+      // from, which `before` must have.
+      std::optional<std::size_t> source = before->field_index(f.name);
       if (!f.renamed_from.empty()) {
-        source = before->field_index(f.renamed_from);
-        if (!source) {
+        const auto from = before->field_index(f.renamed_from);
+        if (source && from) {
+          return invalid(where + ".renamedFrom", "version " + std::to_string(previous->version) + " has both \"" +
+                                                     f.name + "\" and \"" + f.renamed_from +
+                                                     "\": a field cannot be renamed onto another");
+        }
+        if (!source && !from) {
           return invalid(where + ".renamedFrom", "version " + std::to_string(previous->version) +
                                                      " has no field \"" + f.renamed_from + "\"");
         }
-      } else {
-        source = before->field_index(f.name);
+        if (!source) source = from;
       }
       const auto had = history.find(f.name);
       if (had != history.end() && (!source || had->second != *source)) {
@@ -459,11 +459,10 @@ Status check_upgrade(const Schema& older, const Schema& newer) {
     }
     std::vector<bool> known(nt->fields.size(), false);
     for (const auto& of : ot.fields) {
-      std::optional<std::size_t> at;
+      // The field continuing it: the one of its name, else one renamed from it.
+      std::optional<std::size_t> at = nt->field_index(of.name);
       for (std::size_t i = 0; i < nt->fields.size() && !at; ++i) {
-        const auto& nf = nt->fields[i];
-        if (nf.name == of.name && nf.renamed_from.empty()) at = i;
-        if (nf.renamed_from == of.name) at = i;
+        if (nt->fields[i].renamed_from == of.name && !ot.field_index(nt->fields[i].name)) at = i;
       }
       const std::string where = ot.name + "." + of.name;
       if (!at) {

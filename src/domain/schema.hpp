@@ -65,7 +65,10 @@ struct FieldSpec {
   std::optional<double> max;
   std::vector<std::string> values;  // enum
   std::string to;                   // reference: the target type's name
-  std::string renamed_from;         // the field's name in the previous registered version
+  // The field's name in the previous registered version, when it was renamed since. Kept in
+  // later documents it is history: a field that has its name in the previous version continues
+  // that field.
+  std::string renamed_from;
 };
 
 struct TypeSpec {

@@ -88,7 +88,7 @@ TEST_F(ImportTest, RefusedRowsAreReportedByLineAndTheRestIsKept) {
                                                "a3,s1,T3,roof\n"));
   EXPECT_EQ(r.exit_code, 1) << r;
   EXPECT_NE(r.out.find("applied 2 rejected 1"), std::string::npos) << r;
-  EXPECT_NE(r.out.find("line 3 (a2): no site has the id nope"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("line 3 (a2): No site has the id nope"), std::string::npos) << r;
   EXPECT_EQ(count("asset"), 2u);
 }
 
