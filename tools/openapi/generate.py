@@ -15,6 +15,12 @@ OUT = ROOT / "docs" / "openapi.json"
 
 RESOURCES = ["BOOKMARK", "COLLECTION", "COLLECTION_BOOKMARK", "NOTE", "READING_SESSION"]
 MUSHAFS = [1, 2, 3, 4, 5, 6, 7, 11, 19]
+# Shared spaces (docs/api.md, "Shared spaces"): a member's roles, and the roles a type may name as writers.
+ROLES = ["owner", "lead", "member", "viewer"]
+WRITER_ROLES = ["owner", "lead", "member"]
+FIELD_TYPES = ["string", "integer", "number", "boolean", "datetime", "enum", "stringList", "reference"]
+CONFLICT_POLICIES = ["field", "lastWriteWins", "serverWins"]
+SPACE_OUTCOMES = ["applied", "merged", "softMerged", "conflict", "rejected"]
 
 
 def ref(name):
@@ -77,12 +83,22 @@ HEADERS = {
     "Retry-After": header("Retry-After", "Seconds to wait before retrying.", INT),
     "X-Conflict-Outcome": header("X-Conflict-Outcome",
                                  "With conflictMode=field and a stale If-Match: how the write was judged (synclog extension).",
-                                 {"type": "string", "enum": ["applied", "merged", "conflict"]}),
+                                 {"type": "string", "enum": ["applied", "merged", "softMerged", "conflict"]}),
     "Idempotent-Replayed": header("Idempotent-Replayed",
                                   "`true` when the answer is the one stored under the request's Idempotency-Key "
                                   "(nothing was applied again). synclog extension.",
                                   {"type": "string", "enum": ["true"]}),
+    # The shared spaces' versions of X-Mutation-At and X-Modified-By (answers name them so), and
+    # the schema version a schema read answers.
+    "X-Mutation-At.space": header("X-Mutation-At", "The space's head (epoch milliseconds) after this request; on a pull, "
+                                                   "the answer's lastMutationAt, as on GET /v1/sync (synclog extension)."),
+    "X-Mutation-At.feed": header("X-Mutation-At", "The head of the person's feed of spaces (epoch milliseconds): the "
+                                                  "answer's lastMutationAt, as on GET /v1/sync (synclog extension)."),
+    "X-Modified-By.space": header("X-Modified-By", "The person (token subject) who last changed the record (synclog extension)."),
+    "X-Schema-Version": header("X-Schema-Version", "The version of the schema document answered (synclog extension).", INT),
 }
+# A response's header names and the components they refer to, where the two differ.
+SPACE_HEADERS = {"X-Mutation-At": "X-Mutation-At.space", "X-Modified-By": "X-Modified-By.space"}
 
 
 def ok(schema, description="OK", headers=()):
@@ -153,6 +169,33 @@ PAGE = [
 ]
 MUSHAF_ID = query("mushafId", {"type": "integer", "enum": MUSHAFS}, "The mushaf (edition) in use.", required=True)
 BOOKMARK_TYPE = {"type": "string", "enum": ["ayah", "surah", "juz", "page"]}
+
+# Shared spaces' parameters (docs/api.md, "Shared spaces").
+SPACE_ID = path_param("spaceId", "The space. A space that does not exist and one the person is not a member of are "
+                                 "both 404.")
+SPACE_TYPE = path_param("type", "A type of the space's schema (404 when it has none).")
+RECORD_ID = path_param("recordId", "The record (1-64 of [A-Za-z0-9_-]).")
+SCHEMA_VERSION = {
+    "in": "header", "name": "X-Schema-Version", "required": False, "schema": {"type": "integer", "minimum": 1},
+    "description": "The version of the space's schema the device's app was built for (absent: the latest). Its data is "
+                   "checked against that version's rules, then carried to the latest (renamed fields, defaults). Below "
+                   "the space's minVersion: 426 SchemaUpgradeRequired, nothing changes; not a whole number from 1: 400; "
+                   "a version the schema does not have: 422. synclog extension.",
+}
+SPACE_IDEMPOTENCY_KEY = {**IDEMPOTENCY_KEY, "description": IDEMPOTENCY_KEY["description"] +
+                         " In a space, keys are the person's: two members' keys never meet."}
+SPACE_LAST_MUTATION_AT = query(
+    "lastMutationAt", INT,
+    "When present, it must equal the space's head (else 409 OutOfSyncError; with conflictMode=field any value up to "
+    "the head is accepted); absent: applied unconditionally.")
+# A space's record writes: CONDITIONAL_WRITE's If-Match and If-None-Match, for the space.
+SPACE_CONDITIONAL_WRITE = [SPACE_IDEMPOTENCY_KEY, CONDITIONAL_WRITE[1], CONDITIONAL_WRITE[2], SPACE_LAST_MUTATION_AT,
+                           SCHEMA_VERSION]
+SPACE_JUDGED_WRITE = SPACE_CONDITIONAL_WRITE + [{**CONFLICT_MODE, "description":
+    "`field`: a stale If-Match naming one version is not refused outright; the write is judged from that version as "
+    "a push's mutation is (docs/api.md, \"Outcomes\"), applied when nothing it changes clashes or the type's policy "
+    "settles the clash (X-Conflict-Outcome: applied, merged or softMerged), 412 with the clash otherwise. synclog "
+    "extension."}]
 
 
 def schemas():
@@ -257,7 +300,227 @@ def schemas():
         "PreferenceBody": obj({"group": STRING, "key": STRING, "value": {}}, ["group", "key", "value"]),
         "Health": obj({"status": STRING}, ["status"]),
     }
+    s.update(space_schemas())
     return s
+
+
+def space_schemas():
+    """Shared spaces (docs/api.md, "Shared spaces"): schemas, spaces, members, a space's sync and records."""
+    schema_name = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]{0,63}$"}
+    nullable_time = {"type": "string", "format": "date-time", "nullable": True}
+    summary_props = {
+        "name": STRING, "version": INT, "minVersion": INT,
+        "versions": {**arr(INT), "description": "Every registered version, ascending."},
+        "types": {**arr(ref("SchemaTypeSummary")), "description": "The latest version's types."},
+    }
+    space_props = {"spaceId": STRING, "name": STRING, "schema": {"type": "string", "description": "The schema's name; "
+                   "the space follows its latest version."},
+                   "role": {"type": "string", "enum": ROLES, "description": "The person's role in the space."},
+                   "createdBy": STRING, "createdAt": DATE_TIME}
+    record_props = {
+        "clientCreatedAt": DATE_TIME,
+        "clientUpdatedAt": {**DATE_TIME, "description": "When the latest change was captured on its device."},
+        "updatedBy": {"type": "string", "description": "The person who last changed the record."},
+    }
+    record_fields = "The type's fields by name, as the current version of the space's schema declares them (a field " \
+                    "without a value is absent), then clientCreatedAt, clientUpdatedAt and updatedBy."
+    time_fields = {
+        "clientCreatedAt": CLIENT_TIME,
+        "clientUpdatedAt": {**CLIENT_TIME, "description": "When the device captured the change: ISO 8601 with an offset, "
+                            "or epoch milliseconds; stored in UTC. Absent: when the server received it."},
+    }
+    mutation_type = {"type": "string", "enum": ["CREATE", "UPDATE", "DELETE"]}
+    return {
+        "SchemaField": obj({
+            "type": {"type": "string", "enum": FIELD_TYPES},
+            "required": {"type": "boolean", "description": "A CREATE must give it (or get its default); it cannot be cleared."},
+            "default": {"description": "The value a CREATE that does not send the field gets (not for a reference)."},
+            "minLength": {"type": "integer", "minimum": 0, "maximum": 4096,
+                          "description": "string, stringList: characters of the string or of each item."},
+            "maxLength": {"type": "integer", "minimum": 1, "maximum": 1048576,
+                          "description": "string, stringList: characters of the string or of each item (default 4096)."},
+            "min": {"type": "number", "description": "integer, number: the least value."},
+            "max": {"type": "number", "description": "integer, number: the greatest value."},
+            "maxItems": {"type": "integer", "minimum": 1, "maximum": 10000, "description": "stringList: items (default 100)."},
+            "values": {**arr({"type": "string", "minLength": 1}), "minItems": 1, "maxItems": 256,
+                       "description": "enum: its values (1-256 distinct strings of 1-256 bytes)."},
+            "to": {"type": "string", "description": "reference: the type it points to; the value is the id of a live "
+                                                    "record of that type in the same space."},
+            "renamedFrom": {"type": "string", "description": "The field's name in the previous version."},
+        }, ["type"], description="A field of a declared type. Unknown members are refused."),
+        "SchemaType": obj({
+            "masterData": {"type": "boolean", "description": "Only owners and leads write it (the default writers)."},
+            "writers": {**arr({"type": "string", "enum": WRITER_ROLES}),
+                        "description": "The roles that create, update and delete its records; owner is always one. "
+                                       "Default: owner and lead for master data, else owner, lead and member."},
+            "conflictPolicy": {"type": "string", "enum": CONFLICT_POLICIES,
+                               "description": "How a clash under conflictMode=field is settled (default field)."},
+            "fields": {"type": "object", "additionalProperties": ref("SchemaField"), "minProperties": 1,
+                       "maxProperties": 64, "description": "By name: a letter, then letters, digits and underscores "
+                       "(at most 64); id, clientCreatedAt, clientUpdatedAt and updatedBy are reserved."},
+        }, ["fields"], description="A declared type. Unknown members are refused."),
+        "SchemaDocument": obj({
+            "name": schema_name,
+            "version": {"type": "integer", "minimum": 1, "maximum": 1000000000},
+            "minVersion": {"type": "integer", "minimum": 1, "description": "The oldest version devices may still write "
+                           "as (default: version); it never goes back."},
+            "types": {"type": "object", "additionalProperties": ref("SchemaType"), "minProperties": 1, "maxProperties": 32,
+                      "description": "By name, as field names; at most 32 types over all the schema's versions."},
+        }, ["name", "version", "types"], description="A schema document (at most 256 KiB by default). Unknown members "
+                                                     "are refused."),
+        "SchemaTypeSummary": obj({
+            "name": STRING, "masterData": BOOL,
+            "conflictPolicy": {"type": "string", "enum": CONFLICT_POLICIES},
+            "writers": arr({"type": "string", "enum": WRITER_ROLES}),
+        }, ["name", "masterData", "conflictPolicy", "writers"]),
+        "SchemaSummary": obj(summary_props, list(summary_props)),
+        "SchemaRegistration": obj({**summary_props, "registered": {"type": "boolean", "description":
+                                   "false: that version was registered already with the same document."}},
+                                  [*summary_props, "registered"]),
+        "SpaceCreateBody": obj({
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "schema": {"type": "string", "minLength": 1, "maxLength": 64, "description": "A registered schema's name."},
+            "spaceId": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$",
+                        "description": "The space's id; minted when absent. `events` is reserved."},
+        }, ["name", "schema"], additional=True),
+        "Space": obj(space_props, list(space_props)),
+        "SpaceDetail": obj({
+            **space_props,
+            "schemaVersion": {"type": "integer", "description": "The latest version of its schema, which the space follows."},
+            "minSchemaVersion": {"type": "integer", "description": "The oldest version devices may write as."},
+            "lastMutationAt": {**TIMESTAMP, "description": "The space's head (epoch milliseconds)."},
+        }, [*space_props, "schemaVersion", "minSchemaVersion", "lastMutationAt"]),
+        "Member": obj({"person": STRING, "role": {"type": "string", "enum": ROLES}, "since": DATE_TIME,
+                       "addedBy": STRING}, ["person", "role", "since", "addedBy"]),
+        "MemberBody": obj({"person": {"type": "string", "minLength": 1, "maxLength": 255,
+                                      "description": "A token subject (no control characters)."},
+                           "role": {"type": "string", "enum": ROLES}}, ["person", "role"], additional=True),
+        "ReviewItem": obj({
+            "id": STRING,
+            "person": {"type": "string", "description": "The removed member who sent it."},
+            "client": {"type": "string", "description": "Their x-client-id."},
+            "at": DATE_TIME,
+            "request": {"description": "The refused request's body as sent: JSON, or a string when it was not JSON."},
+        }, ["id", "person", "client", "at", "request"], description="A write refused because its writer had been removed."),
+        "SpaceFeedEntry": obj({
+            "type": mutation_type,
+            "resource": {"type": "string", "enum": ["SPACE"]},
+            "resourceId": {"type": "string", "description": "The space's id."},
+            "data": obj({"name": STRING, "schema": STRING, "role": {"type": "string", "enum": ROLES}},
+                        description="CREATE (added to the space) and UPDATE (role or name changed): the space's name "
+                                    "and schema and the person's role; DELETE (removed): {}."),
+            "timestamp": TIMESTAMP,
+        }, ["type", "resource", "resourceId", "data", "timestamp"]),
+        "SpaceFeedData": obj({
+            "mutations": arr(ref("SpaceFeedEntry")), "page": INT, "limit": INT, "total": INT, "hasMore": BOOL,
+            "lastMutationAt": TIMESTAMP,
+        }, ["lastMutationAt"]),
+        "SpaceRecordData": obj(record_props, additional=True, description=record_fields),
+        "SpaceRecord": obj({"id": STRING, **record_props}, ["id", "clientCreatedAt", "clientUpdatedAt", "updatedBy"],
+                           additional=True, description="The record's id, then " + record_fields[0].lower() + record_fields[1:]),
+        "SpaceRecordBody": obj({
+            **time_fields,
+            "updatedBy": {"type": "string", "description": "Ignored: the server records the person."},
+            "id": {"type": "string", "description": "Ignored: the record's id is its path's or resourceId."},
+        }, additional=True, description="The type's fields by name, as the device's schema version (X-Schema-Version) "
+                                        "declares them: a CREATE sends what it has (required fields included; defaults "
+                                        "fill the rest), an update the fields it changes; `null` clears a field that is "
+                                        "not required. An unknown field is refused (422)."),
+        "SpaceEntry": obj({
+            "type": mutation_type,
+            "resource": {"type": "string", "description": "The record's type."},
+            "resourceId": STRING,
+            "data": ref("SpaceRecordData"),
+            "timestamp": TIMESTAMP,
+        }, ["type", "resource", "resourceId", "data", "timestamp"],
+            description="A record's latest state (`data`; {} for a DELETE), type and timestamp."),
+        "SpacePullData": obj({
+            "mutations": arr(ref("SpaceEntry")), "page": INT, "limit": INT, "total": INT, "hasMore": BOOL,
+            "lastMutationAt": TIMESTAMP,
+        }, ["lastMutationAt"]),
+        "SpacePushMutation": obj({
+            "type": mutation_type,
+            "resource": {"type": "string", "description": "A type of the schema (in the device's version)."},
+            "resourceId": {"type": "string", "description": "The target of UPDATE/DELETE. On CREATE, a client-chosen id "
+                                                            "(1-64 of [A-Za-z0-9_-]); absent: minted."},
+            "data": ref("SpaceRecordBody"),
+            "baseTimestamp": {**TIMESTAMP, "description": "conflictMode=field: the version of the record this edit was "
+                                                          "made from (default: lastMutationAt)."},
+        }, ["type", "resource"], additional=True),
+        "FieldClash": obj({
+            "field": STRING,
+            "kept": {"type": "string", "enum": ["server", "device"], "description": "Settled clashes only: the side kept."},
+            "server": obj({
+                "value": {"description": "The server's value (null: none)."},
+                "by": {"type": "string", "description": "The person who changed it."},
+                "client": {"type": "string", "description": "The x-client-id of the device that changed it."},
+                "at": {**nullable_time, "description": "When the server took the change."},
+                "capturedAt": {**nullable_time, "description": "When its device captured it."},
+            }, ["value", "by", "client", "at", "capturedAt"]),
+            "device": obj({
+                "value": {"description": "The value this mutation sends."},
+                "capturedAt": {**nullable_time, "description": "When the device captured it."},
+            }, ["value", "capturedAt"]),
+        }, ["field", "server", "device"], description="Both sides of a clash on one field."),
+        "SpaceConflict": obj({
+            "reason": {"type": "string", "enum": ["changed", "deleted"]},
+            "fields": arr(STRING),
+            "version": {**TIMESTAMP, "description": "The record's version; a resolution sends it as baseTimestamp."},
+            "record": {"type": "object", "nullable": True, "additionalProperties": True,
+                       "description": "The record as the server has it, in its pull form; null when deleted."},
+            "clashes": {**arr(ref("FieldClash")), "description": "Each clashing field, both sides."},
+        }, ["reason", "fields", "version", "record"],
+            description="What a mutation of a space's record clashed with (conflictMode=field)."),
+        "Rejection": obj({
+            "reason": {"type": "string", "enum": ["permission", "validation", "reference", "schema"],
+                       "description": "permission: the role may not write the type; validation: a field its schema "
+                                      "version refuses; reference: a record that does not exist or was deleted; "
+                                      "schema: a type the schema does not have."},
+            "field": {"type": "string", "description": "The field, when one is at fault."},
+            "message": STRING,
+        }, ["reason", "message"], description="Why a mutation was not applied (conflictMode=field)."),
+        "SpacePushAck": obj({
+            "type": mutation_type,
+            "resource": STRING,
+            "resourceId": {"type": "string", "description": "The record's id (the minted one for a CREATE without one; "
+                                                            "empty for a rejected CREATE without one)."},
+            "data": {"type": "object", "description": "The request's fields as understood; a rejected mutation's as sent."},
+            "timestamp": {**TIMESTAMP, "description": "Unix epoch milliseconds; absent for a conflict or a rejection "
+                                                      "(not applied)."},
+            "outcome": {"type": "string", "enum": SPACE_OUTCOMES, "description": "conflictMode=field only."},
+            "conflict": ref("SpaceConflict"),
+            "rejection": ref("Rejection"),
+            "settled": {**arr(ref("FieldClash")), "description": "merged or softMerged: the clashes settled, with the "
+                                                                 "side kept."},
+        }, ["type", "resource", "resourceId"]),
+        "SpacePushData": obj({
+            "dryRun": {"type": "boolean", "enum": [True], "description": "dryRun=true: nothing was written."},
+            "mutations": arr(ref("SpacePushAck")),
+            "lastMutationAt": {**TIMESTAMP, "description": "The space's new head (on a dry run, what it would have been)."},
+        }, ["mutations", "lastMutationAt"]),
+        "SpacePreconditionError": obj({"message": STRING, "type": STRING, "success": {"type": "boolean", "enum": [False]},
+                                       "conflict": ref("SpaceConflict")}, ["message", "type", "success"]),
+        "SpaceAccessRevokedError": obj({
+            "success": {"type": "boolean", "enum": [False]},
+            "error": obj({
+                "code": {"type": "string", "enum": ["SpaceAccessRevoked"]},
+                "message": STRING,
+                "spaceId": {"type": "string", "description": "A refused push or record write: the space."},
+                "kept": {"type": "integer", "description": "A refused push or record write: the mutations kept for review."},
+                "reviewId": {"type": "string", "description": "A refused push or record write: the review item keeping them."},
+            }, ["code", "message"]),
+        }, ["success", "error"]),
+        "SchemaUpgradeError": obj({
+            "success": {"type": "boolean", "enum": [False]},
+            "error": obj({
+                "code": {"type": "string", "enum": ["SchemaUpgradeRequired"]},
+                "message": STRING,
+                "schema": {"type": "string", "description": "The space's schema."},
+                "minVersion": {"type": "integer", "description": "The oldest version the space accepts."},
+                "version": {"type": "integer", "description": "The latest version."},
+            }, ["code", "message", "schema", "minVersion", "version"]),
+        }, ["success", "error"]),
+    }
 
 
 def responses():
@@ -294,6 +557,44 @@ def responses():
         "NotImplemented": generic("An upstream operation that belongs to another service."),
         "Unavailable": generic("Draining, storage failure, or too many connections (Retry-After)."),
     }
+    # Shared spaces.
+    revoked = ("the person was removed from the space (SpaceAccessRevoked envelope)")
+    r.update({
+        "SpaceForbidden": {"description": "The token lacks the sync scope, or the person's role in the space is too weak "
+                                          "for this (generic envelope); or " + revoked + ". synclog extension.",
+                           "content": json_content({"oneOf": [ref("GenericError"), ref("SpaceAccessRevokedError")]}),
+                           "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}}},
+        "SpaceWriteForbidden": {"description": "The token lacks the sync scope, or the person's role may not write the "
+                                               "type (generic envelope; a push's conflictMode=field rejects that "
+                                               "mutation instead); or " + revoked + ": nothing was applied and "
+                                               "what the request carried is kept, whole, in the space's review list "
+                                               "(spaceId, kept, reviewId; under an Idempotency-Key that answer is stored "
+                                               "and replayed; a dry run keeps nothing). synclog extension.",
+                                "content": json_content({"oneOf": [ref("GenericError"), ref("SpaceAccessRevokedError")]}),
+                                "headers": {h: {"$ref": f"#/components/headers/{h}"} for h in
+                                            ("X-Request-Id", "Idempotent-Replayed")}},
+        "Taken": generic("A space id that is taken, or a schema version registered already with another document. "
+                         "synclog extension."),
+        "SpacePreconditionFailed": {**generic("If-Match or If-None-Match does not hold for the record's current version; "
+                                              "with conflictMode=field, the write clashes with a change since the "
+                                              "If-Match version: the body then carries the clash, field by field, with "
+                                              "X-Conflict-Outcome: conflict (under an Idempotency-Key it is stored and "
+                                              "replayed). synclog extension."),
+                                    "content": json_content(ref("SpacePreconditionError")),
+                                    "headers": {h: {"$ref": f"#/components/headers/{h}"} for h in
+                                                ("X-Request-Id", "X-Conflict-Outcome", "Idempotent-Replayed")}},
+        "SpaceSyncValidation": {"description": "The batch did not validate (ValidationError: its shape, conflictMode "
+                                               "neither strict nor field, a bad baseTimestamp; in strict mode also "
+                                               "anything a mutation may not do: a field, a reference that does not "
+                                               "resolve); or, in the generic envelope, dryRun not a boolean, an "
+                                               "X-Schema-Version the schema does not have, or an Idempotency-Key used "
+                                               "for a different request. Nothing was applied. synclog extension.",
+                                "content": json_content({"oneOf": [ref("SyncError"), ref("GenericError")]})},
+        "SchemaUpgradeRequired": {"description": "X-Schema-Version is below the space's minVersion: the app must be "
+                                                 "updated; nothing changed (the body names the versions the space "
+                                                 "accepts). synclog extension.",
+                                  "content": json_content(ref("SchemaUpgradeError"))},
+    })
     return r
 
 
@@ -322,6 +623,232 @@ def read_responses(schema, etag=False, not_modified=False):
                     "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}}
     r.update(error_refs(*READ_ERRORS))
     return r
+
+
+def space_ok(schema, description="OK", headers=(), names=None):
+    """`ok` for shared spaces: X-Mutation-At and X-Modified-By are the space's (or, by `names`, other) components."""
+    names = SPACE_HEADERS if names is None else names
+    r = ok(schema, description)
+    for h in headers:
+        r["headers"][h] = {"$ref": f"#/components/headers/{names.get(h, h)}"}
+    return r
+
+
+SPACE_ERRORS = {403: "SpaceForbidden", 412: "SpacePreconditionFailed", 426: "SchemaUpgradeRequired"}
+
+
+def space_errors(*codes, **names):
+    """error_refs for shared spaces, ascending: 403 may be SpaceAccessRevoked, 412 carries a space's clash. `names`
+    (as "e403"="SpaceWriteForbidden") overrides a status's response."""
+    out = {}
+    for c in sorted(codes):
+        name = names.get(f"e{c}") or SPACE_ERRORS.get(c)
+        out[str(c)] = {"$ref": f"#/components/responses/{name}"} if name else error_refs(c)[str(c)]
+    return out
+
+
+def space_paths(sync_get):
+    """The shared spaces' and schemas' paths (docs/api.md, "Shared spaces"); `sync_get` is GET /v1/sync, whose
+    pull parameters a space's pull and the feed share."""
+    p = {}
+    schemas_tag = ["Schemas (synclog extension)"]
+    spaces_tag = ["Shared spaces (synclog extension)"]
+    pull = {prm["name"]: prm for prm in sync_get["parameters"]}
+
+    schema_read = {"200": ok(success(ref("SchemaDocument")), headers=["X-Schema-Version"]),
+                   **space_errors(*COMMON_ERRORS, 404, e403="Forbidden")}
+    p["/v1/schemas"] = {
+        "post": op("Register a schema", "Registers a schema document, or its next version (the `admin` scope: a schema "
+                   "serves every space that uses it). A next version whose minVersion is at most the previous version "
+                   "must keep what the devices still in its window can write: every type and field (under its name or a "
+                   "declared rename) with the same field type, every value accepted before still accepted, new fields "
+                   "optional or with a default; otherwise 422, listing each break. A document that breaks any rule is a "
+                   "422 naming the place (`Invalid schema: types.site.fields.name.maxLength: ...`).",
+                   schemas_tag, body=ref("SchemaDocument"),
+                   responses_={"200": ok(success(ref("SchemaRegistration")),
+                                         "That version is registered already with the same document (registered: false)."),
+                               "201": ok(success(ref("SchemaRegistration")), "Registered (registered: true)."),
+                               **space_errors(*COMMON_ERRORS, 409, 422, e403="Forbidden", e409="Taken")},
+                   extension=True),
+        "get": op("List schemas", "Every registered schema: its versions, latest version, minVersion and the latest "
+                  "version's types.", schemas_tag,
+                  responses_={"200": ok(success(obj({"schemas": arr(ref("SchemaSummary"))}, ["schemas"]))),
+                              **space_errors(*COMMON_ERRORS, e403="Forbidden")},
+                  extension=True),
+    }
+    p["/v1/schemas/{name}"] = {"get": op(
+        "Get a schema", "The latest version's document.", schemas_tag, [path_param("name", "The schema's name.")],
+        responses_=schema_read, extension=True)}
+    p["/v1/schemas/{name}/{version}"] = {"get": op(
+        "Get a schema version", "One version's document (404 when the schema has no such version).", schemas_tag,
+        [path_param("name", "The schema's name."),
+         {"in": "path", "name": "version", "required": True, "schema": {"type": "integer", "minimum": 1},
+          "description": "The version."}],
+        responses_=schema_read, extension=True)}
+
+    p["/v1/spaces"] = {
+        "post": op("Create a space", "The creator is its owner. 422 for an unknown schema or a bad spaceId.", spaces_tag,
+                   body=ref("SpaceCreateBody"),
+                   responses_={"201": ok(success(ref("Space")), "Created."),
+                               **space_errors(*COMMON_ERRORS, 409, 422, e403="Forbidden", e409="Taken")},
+                   extension=True),
+        "get": op("The person's feed of spaces", "A pull of the person's spaces, with the parameters, pages, "
+                  "metadataOnly, envelope and lastMutationAt of GET /v1/sync: `resource` is `SPACE`, `resourceId` the "
+                  "space's id; a CREATE is a space the person was added to since the cursor, an UPDATE a role (or name) "
+                  "that changed, a DELETE a space they were removed from. Devices keep its lastMutationAt as their "
+                  "cursor.", spaces_tag,
+                  [pull["mutationsSince"], pull["metadataOnly"], pull["limit"], pull["page"]],
+                  responses_={"200": space_ok(success(ref("SpaceFeedData")), headers=["X-Mutation-At"],
+                                              names={"X-Mutation-At": "X-Mutation-At.feed"}),
+                              **space_errors(*COMMON_ERRORS, 410, 422, e403="Forbidden")},
+                  extension=True),
+    }
+    p["/v1/spaces/events"] = {"get": op(
+        "Change stream of spaces", "Server-Sent Events for every space the person belongs to and for their feed. First "
+        "`retry: <ms>`; then `event: space` with `data: {\"spaceId\":<id>,\"lastMutationAt\":<head>}` whenever a "
+        "space's head moves (pull it), and `event: spaces` with `data: {\"lastMutationAt\":<head>}` when the feed moves "
+        "(the person was added to a space, removed from one, or their role changed): the stream then ends, and the "
+        "client pulls its feed and connects again, to follow its new list of spaces. Moves during a write coalesce "
+        "into the highest. Events carry no id: a client opens the stream, then pulls everything it follows once. "
+        "Heartbeats, the per-person cap (--events-per-user), draining and vanished clients work as for GET "
+        "/v1/sync/events; errors before the stream are ordinary JSON answers.",
+        spaces_tag,
+        responses_={"200": {"description": "An endless text/event-stream body (chunked).",
+                            "content": {"text/event-stream": {"schema": STRING}},
+                            "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+                                        "Cache-Control": header("Cache-Control", "`no-store`."),
+                                        "X-Accel-Buffering": header("X-Accel-Buffering",
+                                                                    "`no`: nginx passes events on without buffering.")}},
+                    **space_errors(*COMMON_ERRORS, e403="Forbidden")},
+        extension=True)}
+    p["/v1/spaces/{spaceId}"] = {"get": op(
+        "Get a space", "The space, the person's role, its schema's versions and its head (any member).", spaces_tag,
+        [SPACE_ID], responses_={"200": ok(success(ref("SpaceDetail"))), **space_errors(*COMMON_ERRORS, 404)},
+        extension=True)}
+    p["/v1/spaces/{spaceId}/members"] = {
+        "get": op("List members", "Any member.", spaces_tag, [SPACE_ID],
+                  responses_={"200": ok(success(obj({"members": arr(ref("Member"))}, ["members"]))),
+                              **space_errors(*COMMON_ERRORS, 404)},
+                  extension=True),
+        "put": op("Add a member or change their role", "Owners only. A space always keeps an owner: the last one cannot "
+                  "be demoted (422); beyond the server's limits of members per space or spaces per person, 422. The "
+                  "change applies to the person's very next request, and moves their feed.", spaces_tag, [SPACE_ID],
+                  ref("MemberBody"),
+                  {"200": ok(success(obj({"member": ref("Member"), "added": {"type": "boolean", "description":
+                                          "true: the person was added; false: their role changed (or was already it)."}},
+                                         ["member", "added"]))),
+                   **space_errors(*COMMON_ERRORS, 404, 422)},
+                  extension=True),
+        "delete": op("Remove a member", "Owners remove anyone; anyone may remove themselves (leave). The last owner "
+                     "cannot be removed (422). The person's devices learn it from their feed; their later requests to "
+                     "the space are 403 SpaceAccessRevoked.", spaces_tag,
+                     [SPACE_ID, query("person", {"type": "string", "minLength": 1, "maxLength": 255},
+                                      "The person to remove (400 when absent).", required=True)],
+                     responses_={"200": ok(success(obj({"removed": {"type": "string", "description": "The person."}},
+                                                       ["removed"]))),
+                                 **space_errors(*COMMON_ERRORS, 404, 422)},
+                     extension=True),
+    }
+    p["/v1/spaces/{spaceId}/review"] = {"get": op(
+        "List refused writes", "Leads and owners: the pushes and record writes refused because their writer had been "
+        "removed, oldest first, kept whole so that nothing is silently dropped.", spaces_tag, [SPACE_ID],
+        responses_={"200": ok(success(obj({"items": arr(ref("ReviewItem"))}, ["items"]))),
+                    **space_errors(*COMMON_ERRORS, 404)},
+        extension=True)}
+    p["/v1/spaces/{spaceId}/review/{itemId}"] = {"delete": op(
+        "Dismiss a refused write", "Leads and owners, after acting on it; 404 when there is no such item.", spaces_tag,
+        [SPACE_ID, path_param("itemId", "The review item.")],
+        responses_={"200": ok(success(obj({"dismissed": {"type": "string", "description": "The item's id."}},
+                                          ["dismissed"]))),
+                    **space_errors(*COMMON_ERRORS, 404)},
+        extension=True)}
+
+    p["/v1/spaces/{spaceId}/sync"] = {
+        "get": op(
+            "Pull a space's mutations", "GET /v1/sync for the space's log (any member): the same parameters, rules "
+            "(410 ResyncRequired, capped pulls, offset pages) and envelope. `resource` is a type's name; pulled records "
+            "show their fields in the current schema version's shape, then clientCreatedAt, clientUpdatedAt and "
+            "updatedBy (a device on an older version gets fields it does not know, and should keep them).", spaces_tag,
+            [SPACE_ID, pull["mutationsSince"],
+             query("resources", STRING, "Comma-separated type names of the space's schema; default all. An unknown one "
+                                        "is 422."),
+             pull["metadataOnly"], pull["limit"], pull["page"]],
+            responses_={"200": space_ok(success(ref("SpacePullData")), headers=["X-Mutation-At"]),
+                        **space_errors(*COMMON_ERRORS, 404, 410, 422)},
+            extension=True),
+        "post": op(
+            "Push mutations to a space", "POST /v1/sync for the space's log. In strict mode (the default) the batch is "
+            "all or nothing: `lastMutationAt` must be the space's head (409), and anything a mutation may not do fails "
+            "it (422 naming the mutation, 403 for a type the role may not write, 404 for an UPDATE of a missing "
+            "record). With conflictMode=field every mutation gets its own outcome and none holds back the rest, which "
+            "commit atomically: `applied`; `merged` (other fields changed since its base, or a clash the type's "
+            "policy settled: `settled`); `softMerged` (the same person changed a field from another device: the later "
+            "capture wins, `settled`); `conflict` (another person changed a field it changes, or the record was "
+            "deleted: `conflict` with both sides, not applied); `rejected` (`rejection`, not applied; its data given "
+            "back as sent). Viewers write nothing. A push by a person removed from the space is 403 "
+            "SpaceAccessRevoked, and what it carried is kept for review. With dryRun=true the answer is exactly what "
+            "the push would answer, with `\"dryRun\":true` in `data`, and nothing is written (no X-Mutation-At; "
+            "Idempotency-Key is not used).", spaces_tag,
+            [SPACE_ID,
+             query("lastMutationAt", {"type": "number"}, "The space's head, or -1 while the space has no mutations "
+                   "(with conflictMode=field: the device's cursor, at most the head).", required=True),
+             {**CONFLICT_MODE, "description": "`field`: every mutation is judged from its base and gets its own "
+                                              "outcome (docs/api.md, \"Outcomes\"); default `strict`. Anything else "
+                                              "is 422 ValidationError. synclog extension."},
+             query("dryRun", BOOL, "Answer what the push would answer, and write nothing (in either mode)."),
+             SPACE_IDEMPOTENCY_KEY, SCHEMA_VERSION],
+            body=obj({"mutations": {**arr(ref("SpacePushMutation")), "maxItems": 100}}, ["mutations"], additional=True),
+            responses_={"200": space_ok(success(ref("SpacePushData")), "OK (a dry run: nothing written, no X-Mutation-At).",
+                                        headers=["X-Mutation-At", "Idempotent-Replayed"]),
+                        **space_errors(*COMMON_ERRORS, 404, 409, 426, e403="SpaceWriteForbidden"),
+                        "422": {"$ref": "#/components/responses/SpaceSyncValidation"}},
+            extension=True),
+    }
+
+    record = success(ref("SpaceRecord"))
+    write_headers = ["X-Mutation-At", "Idempotent-Replayed", "ETag", "X-Modified-By", "X-Conflict-Outcome"]
+    write_errors = space_errors(*(WRITE_ERRORS + (426,)), e403="SpaceWriteForbidden")
+    p["/v1/spaces/{spaceId}/records/{type}"] = {
+        "get": op("List a space's records", "A page of the type's records, by id (cursor pages as the direct lists; at "
+                  "most 100). Any member.", spaces_tag, [SPACE_ID, SPACE_TYPE, *PAGE],
+                  responses_={"200": ok(success(arr(ref("SpaceRecord")), pagination=True)),
+                              **space_errors(*READ_ERRORS)},
+                  extension=True),
+        "post": op("Create a space's record", "With an id the server mints. The space's rules apply as to a push's "
+                   "CREATE: the role (403), fields and references (422), X-Schema-Version (426).", spaces_tag,
+                   [SPACE_ID, SPACE_TYPE, *SPACE_CONDITIONAL_WRITE], ref("SpaceRecordBody"),
+                   {"201": space_ok(record, "Created.", write_headers[:4]), **write_errors},
+                   extension=True),
+    }
+    p["/v1/spaces/{spaceId}/records/{type}/{recordId}"] = {
+        "get": op("Get a space's record", "With its version (ETag) and the person who last changed it "
+                  "(X-Modified-By). Any member.", spaces_tag, [SPACE_ID, SPACE_TYPE, RECORD_ID, *CONDITIONAL_READ],
+                  responses_={"200": space_ok(record, headers=["ETag", "X-Modified-By"]),
+                              "304": {"description": "Not modified: If-None-Match names the current ETag.",
+                                      "headers": {h: {"$ref": f"#/components/headers/{SPACE_HEADERS.get(h, h)}"}
+                                                  for h in ("ETag", "X-Modified-By")}},
+                              **space_errors(*READ_ERRORS)},
+                  extension=True),
+        "put": op("Create or update a space's record", "Creates it with this id (201), or sets the fields given on the "
+                  "existing one (200). The space's rules apply as to a push's mutation.", spaces_tag,
+                  [SPACE_ID, SPACE_TYPE, RECORD_ID, *SPACE_JUDGED_WRITE], ref("SpaceRecordBody"),
+                  {"200": space_ok(record, "Updated.", write_headers), "201": space_ok(record, "Created.", write_headers[:4]),
+                   **write_errors},
+                  extension=True),
+        "patch": op("Update a space's record", "Sets the fields given (404 when the record does not exist). The space's "
+                    "rules apply as to a push's UPDATE.", spaces_tag,
+                    [SPACE_ID, SPACE_TYPE, RECORD_ID, *SPACE_JUDGED_WRITE], ref("SpaceRecordBody"),
+                    {"200": space_ok(record, headers=write_headers), **write_errors},
+                    extension=True),
+        "delete": op("Delete a space's record", "The space's rules apply as to a push's DELETE.", spaces_tag,
+                     [SPACE_ID, SPACE_TYPE, RECORD_ID, *SPACE_JUDGED_WRITE],
+                     responses_={"200": space_ok(success(obj({"id": STRING, "deleted": {"type": "boolean", "enum": [True]}},
+                                                             ["id", "deleted"])),
+                                                 headers=["X-Mutation-At", "Idempotent-Replayed", "X-Conflict-Outcome"]),
+                                 **write_errors},
+                     extension=True),
+    }
+    return p
 
 
 def paths():
@@ -505,6 +1032,8 @@ def paths():
         "Set preferences by group", "Not a sync resource: moves no head.", ["Preferences"], [pref_mushaf, IDEMPOTENCY_KEY],
         ref("Preference"), {"200": ok(message("preferences updated"), headers=["Idempotent-Replayed"]), **pref_errors})}
 
+    p.update(space_paths(sync_get))
+
     def unauthenticated(summary, description, schema, content_type="application/json"):
         o = op(summary, description, ["Operations"],
                responses_={"200": {"description": "OK", "content": {content_type: {"schema": schema}}}}, extension=True)
@@ -529,11 +1058,13 @@ def document():
             "description": "The Quran Foundation Sync API (pre-live /v1/sync and its direct endpoints) as synclog serves it, "
                            "with synclog's extensions marked: ETags and conditional requests, client-chosen ids, lastMutationAt "
                            "on direct writes, Idempotency-Key on every write, retention (410 ResyncRequired), the change stream "
-                           "(GET /v1/sync/events). docs/api.md describes every decision.",
+                           "(GET /v1/sync/events), and shared spaces: teams syncing records of the types their app's schema "
+                           "declares (/v1/spaces, /v1/schemas). docs/api.md describes every decision.",
         },
         "servers": [{"url": "/"}],
         "security": [{"xAuthToken": []}, {"bearer": []}],
-        "tags": [{"name": t} for t in ["Sync", "Bookmarks", "Collections", "Notes", "Reading sessions", "Preferences", "Operations"]],
+        "tags": [{"name": t} for t in ["Sync", "Bookmarks", "Collections", "Notes", "Reading sessions", "Preferences",
+                                       "Shared spaces (synclog extension)", "Schemas (synclog extension)", "Operations"]],
         "paths": paths(),
         "components": {
             "securitySchemes": {

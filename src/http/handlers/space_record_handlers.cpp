@@ -137,10 +137,13 @@ void list_records(Services& s, const std::shared_ptr<Exchange>& ex) {
   });
 }
 
-// A 412 for a write judged under conflictMode=field that clashes, with both sides.
+// A 412 for a write judged under conflictMode=field that clashes, with both sides, and the
+// record's current version.
 WriteAnswer conflict_answer(const domain::Conflict& conflict) {
   WriteAnswer a;
   a.status = 412;
+  a.headers.emplace_back("X-Conflict-Outcome", "conflict");
+  a.headers.emplace_back("ETag", domain::etag_for(conflict.version));
   JsonObjectWriter w;
   w.str("message", "If-Match: the record has changed since that version, and the change clashes")
       .str("type", error_type(412)).boolean("success", false).raw("conflict", domain::conflict_json(conflict));
@@ -220,6 +223,7 @@ void run_record_write(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTar
         if (ledger.head() != h.head) SYNCLOG_RETURN_IF_ERROR(txn.set_head(ledger.head()));
         WriteAnswer answer;
         answer.headers.emplace_back("X-Mutation-At", std::to_string(ledger.head()));
+        if (base) answer.headers.emplace_back("X-Conflict-Outcome", domain::outcome_name(judged->back().outcome));
         if (m.type == domain::MutationType::kDelete) {
           JsonObjectWriter d;
           d.str("id", ack.resource_id).boolean("deleted", true);
@@ -232,7 +236,6 @@ void run_record_write(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTar
         answer.status = version ? 200 : 201;
         answer.headers.emplace_back("ETag", domain::etag_for(rec.version));
         answer.headers.emplace_back("X-Modified-By", rec.modified_person);
-        if (base) answer.headers.emplace_back("X-Conflict-Outcome", domain::outcome_name(judged->back().outcome));
         answer.body = domain::success_body(record_json(rec));
         return answer;
       },
