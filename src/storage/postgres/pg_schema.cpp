@@ -13,8 +13,11 @@
 //   SELECT create_distributed_table('idempotency', 'uid', colocate_with => 'users');
 // Every transaction of the store touches one user (its users row, then its rows in the
 // co-located tables: one shard group), except resolve_user, which writes subjects and users
-// in one statement, and maintenance's selection of candidates, which scans all shards and
-// then works user by user. Unique indexes all start with their table's distribution column.
+// in one statement, maintenance's selection of candidates, which scans all shards and then
+// works user by user, and a space's membership change, which reaches the member's feed
+// (WriteTxn::also: two users, two shard groups). Spaces, feeds and the schema catalog are
+// users in this sense (docs/storage.md, "Log owners"), so every space table is keyed by space
+// first. Unique indexes all start with their table's distribution column.
 // Identifiers and keys are COLLATE "C": ordered by bytes, as SQLite orders them, whatever the
 // database's default collation.
 #include "storage/postgres/pg_schema.hpp"
