@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "common/ids.hpp"
+#include "domain/detail/push_items.hpp"
 #include "domain/field_reader.hpp"
 #include "domain/quran.hpp"
 #include "domain/tuning.hpp"
@@ -13,15 +14,9 @@ namespace synclog::domain {
 namespace json = boost::json;
 namespace {
 
-Error validation(std::string message) { return make_error(ErrorCode::kValidation, std::move(message)); }
-
-std::string at(std::size_t i) { return " at mutation[" + std::to_string(i) + "]"; }
-
-// `"<value>"` for a string, the JSON text otherwise (still wrapped in quotes, as upstream does).
-std::string quoted(const json::value& v) {
-  if (v.is_string()) return "\"" + std::string(v.get_string()) + "\"";
-  return "\"" + json::serialize(v) + "\"";
-}
+using detail::at;
+using detail::quoted;
+using detail::validation;
 
 bool needs_resource_id(MutationType t, Resource r) {
   return t != MutationType::kCreate && r != Resource::kCollectionBookmark;
@@ -209,7 +204,18 @@ Result<MutationData> read_mutation_data(MutationType type, Resource resource, Fi
   return make_error(ErrorCode::kInternal, "unknown resource");
 }
 
-Result<std::vector<Mutation>> parse_push_body(const json::value& body, ConflictMode mode) {
+namespace detail {
+
+Error validation(std::string message) { return make_error(ErrorCode::kValidation, std::move(message)); }
+
+std::string at(std::size_t i) { return " at mutation[" + std::to_string(i) + "]"; }
+
+std::string quoted(const json::value& v) {
+  if (v.is_string()) return "\"" + std::string(v.get_string()) + "\"";
+  return "\"" + json::serialize(v) + "\"";
+}
+
+Result<const json::array*> push_items(const json::value& body) {
   const auto* root = body.if_object();
   if (!root) return validation("Invalid mutations");
   const auto* list_value = root->if_contains("mutations");
@@ -218,6 +224,31 @@ Result<std::vector<Mutation>> parse_push_body(const json::value& body, ConflictM
   if (list.size() > kMaxMutationsPerPush) {
     return validation("Mutations must not exceed " + std::to_string(kMaxMutationsPerPush));
   }
+  return &list;
+}
+
+Result<MutationType> item_type(const json::object& item, std::size_t i) {
+  const auto* type = item.if_contains("type");
+  if (!type || type->is_null()) return validation("Missing mutation type" + at(i));
+  const auto parsed = type->is_string() ? parse_mutation_type(std::string_view(type->get_string())) : std::nullopt;
+  if (!parsed) return validation("Invalid mutation type: " + quoted(*type) + at(i));
+  return *parsed;
+}
+
+Result<std::optional<std::int64_t>> item_base(const json::object& item, std::size_t i) {
+  const auto* base = item.if_contains("baseTimestamp");
+  if (!base || base->is_null()) return std::optional<std::int64_t>();
+  if (!base->is_int64() || base->get_int64() < 0) {
+    return validation("Invalid baseTimestamp" + at(i) + ": must be a timestamp in milliseconds");
+  }
+  return std::optional<std::int64_t>(base->get_int64());
+}
+
+}  // namespace detail
+
+Result<std::vector<Mutation>> parse_push_body(const json::value& body, ConflictMode mode) {
+  SYNCLOG_ASSIGN_OR_RETURN(const json::array* items, detail::push_items(body));
+  const auto& list = *items;
   std::vector<Mutation> out;
   out.reserve(list.size());
   static const json::object kEmpty;
@@ -234,12 +265,7 @@ Result<std::vector<Mutation>> parse_push_body(const json::value& body, ConflictM
     if (!parsed_resource) return validation("Invalid resource: " + quoted(*resource) + at(i));
     m.resource = *parsed_resource;
 
-    const auto* type = item->if_contains("type");
-    if (!type || type->is_null()) return validation("Missing mutation type" + at(i));
-    const auto parsed_type =
-        type->is_string() ? parse_mutation_type(std::string_view(type->get_string())) : std::nullopt;
-    if (!parsed_type) return validation("Invalid mutation type: " + quoted(*type) + at(i));
-    m.type = *parsed_type;
+    SYNCLOG_ASSIGN_OR_RETURN(m.type, detail::item_type(*item, i));
     if (m.resource == Resource::kCollectionBookmark && m.type == MutationType::kUpdate) {
       return validation("Invalid mutation type: \"UPDATE\"" + at(i) +
                         ": COLLECTION_BOOKMARK supports CREATE and DELETE only");
@@ -274,12 +300,7 @@ Result<std::vector<Mutation>> parse_push_body(const json::value& body, ConflictM
     SYNCLOG_ASSIGN_OR_RETURN(m.data, read_mutation_data(m.type, m.resource, reader, mode));
     if (has_data) m.ack_data = reader.echo_json();
     if (mode == ConflictMode::kField) {
-      if (const auto* base = item->if_contains("baseTimestamp"); base && !base->is_null()) {
-        if (!base->is_int64() || base->get_int64() < 0) {
-          return validation("Invalid baseTimestamp" + at(i) + ": must be a timestamp in milliseconds");
-        }
-        m.base_ts = base->get_int64();
-      }
+      SYNCLOG_ASSIGN_OR_RETURN(m.base_ts, detail::item_base(*item, i));
     }
     out.push_back(std::move(m));
   }

@@ -5,33 +5,22 @@
 
 #include "common/ids.hpp"
 #include "domain/declared_fields.hpp"
-#include "domain/tuning.hpp"
+#include "domain/detail/push_items.hpp"
 
 namespace synclog::domain {
 namespace json = boost::json;
 namespace {
 
-Error validation(std::string message) { return make_error(ErrorCode::kValidation, std::move(message)); }
-
-std::string at(std::size_t i) { return " at mutation[" + std::to_string(i) + "]"; }
-
-std::string quoted(const json::value& v) {
-  if (v.is_string()) return "\"" + std::string(v.get_string()) + "\"";
-  return "\"" + json::serialize(v) + "\"";
-}
+using detail::at;
+using detail::quoted;
+using detail::validation;
 
 }  // namespace
 
 Result<std::vector<Mutation>> parse_space_push_body(const json::value& body, ConflictMode mode,
                                                     const Schema& device, const CompiledSchema& current) {
-  const auto* root = body.if_object();
-  if (!root) return validation("Invalid mutations");
-  const auto* list_value = root->if_contains("mutations");
-  if (!list_value || !list_value->is_array()) return validation("Invalid mutations");
-  const auto& list = list_value->get_array();
-  if (list.size() > kMaxMutationsPerPush) {
-    return validation("Mutations must not exceed " + std::to_string(kMaxMutationsPerPush));
-  }
+  SYNCLOG_ASSIGN_OR_RETURN(const json::array* items, detail::push_items(body));
+  const auto& list = *items;
   const bool field_mode = mode == ConflictMode::kField;
   std::vector<Mutation> out;
   out.reserve(list.size());
@@ -46,12 +35,7 @@ Result<std::vector<Mutation>> parse_space_push_body(const json::value& body, Con
       return Status();
     };
 
-    const auto* type = item->if_contains("type");
-    if (!type || type->is_null()) return validation("Missing mutation type" + at(i));
-    const auto parsed_type =
-        type->is_string() ? parse_mutation_type(std::string_view(type->get_string())) : std::nullopt;
-    if (!parsed_type) return validation("Invalid mutation type: " + quoted(*type) + at(i));
-    m.type = *parsed_type;
+    SYNCLOG_ASSIGN_OR_RETURN(m.type, detail::item_type(*item, i));
 
     const auto* rid = item->if_contains("resourceId");
     const bool rid_present = rid && !rid->is_null() && !(rid->is_string() && rid->get_string().empty());
@@ -69,12 +53,7 @@ Result<std::vector<Mutation>> parse_space_push_body(const json::value& body, Con
     if (m.type != MutationType::kDelete && !has_data) return validation("Missing data" + at(i));
 
     if (field_mode) {
-      if (const auto* base = item->if_contains("baseTimestamp"); base && !base->is_null()) {
-        if (!base->is_int64() || base->get_int64() < 0) {
-          return validation("Invalid baseTimestamp" + at(i) + ": must be a timestamp in milliseconds");
-        }
-        m.base_ts = base->get_int64();
-      }
+      SYNCLOG_ASSIGN_OR_RETURN(m.base_ts, detail::item_base(*item, i));
     }
 
     const auto* resource = item->if_contains("resource");

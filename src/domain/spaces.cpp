@@ -111,6 +111,15 @@ Status feed_put(storage::WriteTxn& feed, const SpaceInfo& info, std::optional<Ro
   return feed.set_head(ts);
 }
 
+// A space's members as a membership change needs them: the person's membership, and how many
+// owners there are (a space keeps one).
+struct Tally {
+  std::size_t members = 0;
+  std::optional<Member> current;
+  std::size_t owners = 0;
+};
+Result<Tally> tally(storage::ReadTxn& space, std::string_view person);
+
 class FeedSpaceType final : public RecordType {
  public:
   FeedSpaceType() : RecordType(kFeedSpaceKind, "SPACE") {}
@@ -160,6 +169,21 @@ Result<std::vector<Member>> list_members(storage::ReadTxn& space) {
   return out;
 }
 
+namespace {
+
+Result<Tally> tally(storage::ReadTxn& space, std::string_view person) {
+  Tally t;
+  SYNCLOG_ASSIGN_OR_RETURN(auto members, list_members(space));
+  t.members = members.size();
+  for (auto& m : members) {
+    if (m.role == Role::kOwner) ++t.owners;
+    if (m.person == person) t.current = std::move(m);
+  }
+  return t;
+}
+
+}  // namespace
+
 Status create_space(storage::WriteTxn& space, storage::WriteTxn& owner_feed, const SpaceInfo& info,
                     const SpaceLimits& limits, std::int64_t now_ms) {
   SYNCLOG_ASSIGN_OR_RETURN(auto existing, space.get(kSpaceInfoKind, kInfoId));
@@ -174,21 +198,17 @@ Status create_space(storage::WriteTxn& space, storage::WriteTxn& owner_feed, con
 Result<bool> set_member(storage::WriteTxn& space, storage::WriteTxn& feed, const SpaceInfo& info,
                         std::string_view person, Role role, std::string_view by, const SpaceLimits& limits,
                         std::int64_t now_ms) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto members, list_members(space));
-  const Member* current = nullptr;
-  std::size_t owners = 0;
-  for (const auto& m : members) {
-    if (m.person == person) current = &m;
-    if (m.role == Role::kOwner) ++owners;
-  }
+  SYNCLOG_ASSIGN_OR_RETURN(const Tally t, tally(space, person));
+  const auto& current = t.current;
+  const std::size_t owners = t.owners;
   if (current && current->role == role) return false;
   if (current && current->role == Role::kOwner && role != Role::kOwner && owners == 1) {
     return make_error(ErrorCode::kUnprocessable,
                       "A space needs an owner: make another member an owner before changing the role of its last one");
   }
   if (!current) {
-    if (members.size() >= limits.members_per_space) {
-      return make_error(ErrorCode::kUnprocessable, "Space " + info.id + " has " + std::to_string(members.size()) +
+    if (t.members >= limits.members_per_space) {
+      return make_error(ErrorCode::kUnprocessable, "Space " + info.id + " has " + std::to_string(t.members) +
                                                        " members, the most this server allows (--max-members-per-space)");
     }
     SYNCLOG_ASSIGN_OR_RETURN(auto spaces, feed.list(kFeedSpaceKind));
@@ -206,18 +226,14 @@ Result<bool> set_member(storage::WriteTxn& space, storage::WriteTxn& feed, const
   SYNCLOG_RETURN_IF_ERROR(space.put(member_record(m)));
   if (!current) SYNCLOG_RETURN_IF_ERROR(space.erase(kFormerMemberKind, person));
   SYNCLOG_RETURN_IF_ERROR(feed_put(feed, info, role, now_ms));
-  return current == nullptr;
+  return !current.has_value();
 }
 
 Status remove_member(storage::WriteTxn& space, storage::WriteTxn& feed, const SpaceInfo& info,
                      std::string_view person, std::string_view by, std::int64_t now_ms) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto members, list_members(space));
-  const Member* current = nullptr;
-  std::size_t owners = 0;
-  for (const auto& m : members) {
-    if (m.person == person) current = &m;
-    if (m.role == Role::kOwner) ++owners;
-  }
+  SYNCLOG_ASSIGN_OR_RETURN(const Tally t, tally(space, person));
+  const auto& current = t.current;
+  const std::size_t owners = t.owners;
   if (!current) return make_error(ErrorCode::kNotFound, std::string(person) + " is not a member of space " + info.id);
   if (current->role == Role::kOwner && owners == 1) {
     return make_error(ErrorCode::kUnprocessable,

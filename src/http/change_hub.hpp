@@ -27,6 +27,15 @@ class Gauge;
 void read_head(storage::Store& store, storage::UserKey user,
                std::function<void(Result<std::int64_t>)> done);
 
+// Raises `latest` to `head` when that is higher (listeners keep the highest head told, from any
+// thread); whether it rose.
+inline bool raise_to(std::atomic<std::int64_t>& latest, std::int64_t head) {
+  std::int64_t known = latest.load(std::memory_order_relaxed);
+  while (head > known && !latest.compare_exchange_weak(known, head, std::memory_order_acq_rel)) {
+  }
+  return head > known;
+}
+
 class ChangeHub {
  public:
   class Listener {

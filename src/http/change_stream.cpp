@@ -26,11 +26,7 @@ void ChangeStream::begin(std::int64_t head, std::optional<std::int64_t> seen) {
 }
 
 void ChangeStream::head_moved(std::int64_t head) {
-  std::int64_t known = latest_.load(std::memory_order_relaxed);
-  while (head > known && !latest_.compare_exchange_weak(known, head, std::memory_order_acq_rel)) {
-  }
-  if (head <= known) return;  // nothing new for this stream
-  wake();
+  if (raise_to(latest_, head)) wake();  // else nothing new for this stream
 }
 
 void ChangeStream::evicted() {

@@ -32,10 +32,7 @@ void SpacesChangeStream::begin(std::int64_t feed_head) {
 }
 
 void SpacesChangeStream::Channel::head_moved(std::int64_t head) {
-  std::int64_t known = latest.load(std::memory_order_relaxed);
-  while (head > known && !latest.compare_exchange_weak(known, head, std::memory_order_acq_rel)) {
-  }
-  if (head > known) stream.wake();
+  if (raise_to(latest, head)) stream.wake();
 }
 
 void SpacesChangeStream::Channel::evicted() {

@@ -108,6 +108,29 @@ Status admit(const domain::Standing& standing, std::string_view space_id, domain
   return Status();
 }
 
+Result<WriterStanding> admit_writer(storage::WriteTxn& txn, std::string_view space_id, std::string_view person,
+                                    std::string_view client, std::string_view request, std::size_t changes,
+                                    std::int64_t now_ms) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, person));
+  WriterStanding out;
+  if (standing.info && standing.removed) {
+    SYNCLOG_ASSIGN_OR_RETURN(auto review, domain::keep_for_review(txn, person, client, request, now_ms));
+    const std::string what = changes == 1 ? "this change was" : "these " + std::to_string(changes) + " changes were";
+    const std::string message = "You were removed from space " + std::string(space_id) + ": " + what +
+                                " not applied; kept for the space's leads to review";
+    JsonObjectWriter inner;
+    inner.str("code", "SpaceAccessRevoked").str("message", message).str("spaceId", space_id)
+        .num("kept", static_cast<std::int64_t>(changes)).str("reviewId", review);
+    JsonObjectWriter w;
+    w.boolean("success", false).raw("error", std::move(inner).finish());
+    out.revoked = WriteAnswer{403, {}, std::move(w).finish()};
+    return out;
+  }
+  SYNCLOG_RETURN_IF_ERROR(admit(standing, space_id, domain::Role::kViewer));
+  out.member = std::move(*standing.member);
+  return out;
+}
+
 void with_device_schema(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t,
                         std::function<void(domain::SchemaPtr device, domain::SchemaPtr current)> then) {
   const auto header = ex->request().header("x-schema-version");

@@ -13,6 +13,7 @@
 #include "domain/spaces.hpp"
 #include "http/app.hpp"
 #include "http/exchange.hpp"
+#include "http/handlers/answered_write.hpp"
 
 namespace synclog::http::handlers {
 
@@ -38,6 +39,18 @@ Status admit(const domain::Standing& standing, std::string_view space_id, domain
 // reload may have moved on).
 void with_device_schema(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t,
                         std::function<void(domain::SchemaPtr device, domain::SchemaPtr current)> then);
+
+// What a write to a space does first, in its own transaction: reads the writer's standing and,
+// when they were removed, keeps `request` (carrying `changes` changes) in the space's review
+// list and gives the 403 SpaceAccessRevoked answer that says so, committed with the review
+// item; otherwise admits them (404 for a stranger) and gives their membership.
+struct WriterStanding {
+  domain::Member member;
+  std::optional<WriteAnswer> revoked;
+};
+Result<WriterStanding> admit_writer(storage::WriteTxn& txn, std::string_view space_id, std::string_view person,
+                                    std::string_view client, std::string_view request, std::size_t changes,
+                                    std::int64_t now_ms);
 
 // 403 unless the token has the sync scope (spaces are synced data like the user's own).
 Status require_sync_scope(const RequestContext& ctx);

@@ -151,20 +151,6 @@ WriteAnswer conflict_answer(const domain::Conflict& conflict) {
   return a;
 }
 
-WriteAnswer revoked_answer(std::string_view space_id, std::string_view review) {
-  const std::string message = "You were removed from space " + std::string(space_id) +
-                              ": this change was not applied; kept for the space's leads to review";
-  JsonObjectWriter inner;
-  inner.str("code", "SpaceAccessRevoked").str("message", message).str("spaceId", space_id)
-      .num("kept", 1).str("reviewId", review);
-  JsonObjectWriter w;
-  w.boolean("success", false).raw("error", std::move(inner).finish());
-  WriteAnswer a;
-  a.status = 403;
-  a.body = std::move(w).finish();
-  return a;
-}
-
 struct WriteRequest {
   domain::Mutation mutation;
   domain::Preconditions pre;
@@ -181,13 +167,9 @@ void run_record_write(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTar
   run_answered_write(
       s, ex, OtherLog{t.known.key, person},
       [t, w, person, client, now, judged, body = ex->request().body](storage::WriteTxn& txn) -> Result<WriteAnswer> {
-        SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, person));
-        if (standing.info && standing.removed) {
-          SYNCLOG_ASSIGN_OR_RETURN(auto review, domain::keep_for_review(txn, person, client, body, now));
-          return revoked_answer(t.id, review);
-        }
-        SYNCLOG_RETURN_IF_ERROR(admit(standing, t.id, domain::Role::kViewer));
-        const domain::Role role = standing.member->role;
+        SYNCLOG_ASSIGN_OR_RETURN(auto writer, admit_writer(txn, t.id, person, client, body, 1, now));
+        if (writer.revoked) return std::move(*writer.revoked);
+        const domain::Role role = writer.member.role;
         SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead h, txn.head());
         // In field mode a stale lastMutationAt is no conflict by itself.
         if (w->last && !(w->field_mode && *w->last <= h.head)) {

@@ -79,23 +79,6 @@ void get_space_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   });
 }
 
-// The answer to a push by a person removed from the space: refused, and what it carried kept
-// for the space's leads (`review` is the item's id).
-WriteAnswer revoked_answer(std::string_view space_id, std::size_t mutations, std::string_view review) {
-  const std::string what = mutations == 1 ? "this change was" : "these " + std::to_string(mutations) + " changes were";
-  const std::string message = "You were removed from space " + std::string(space_id) + ": " + what +
-                              " not applied; kept for the space's leads to review";
-  JsonObjectWriter inner;
-  inner.str("code", "SpaceAccessRevoked").str("message", message).str("spaceId", space_id)
-      .num("kept", static_cast<std::int64_t>(mutations)).str("reviewId", review);
-  JsonObjectWriter w;
-  w.boolean("success", false).raw("error", std::move(inner).finish());
-  WriteAnswer a;
-  a.status = 403;
-  a.body = std::move(w).finish();
-  return a;
-}
-
 // A push's acks for the metrics and the log line.
 Judged judged_of(const domain::PushResult& result) {
   Judged judged;
@@ -142,13 +125,9 @@ void push(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t
       s, ex, OtherLog{t.known.key, person},
       [req, t, person, client, judged, first_sync, now, body = ex->request().body](
           storage::WriteTxn& txn) -> Result<WriteAnswer> {
-        SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, person));
-        if (standing.info && standing.removed) {
-          SYNCLOG_ASSIGN_OR_RETURN(auto review, domain::keep_for_review(txn, person, client, body, now));
-          return revoked_answer(t.id, req->mutations.size(), review);
-        }
-        SYNCLOG_RETURN_IF_ERROR(admit(standing, t.id, domain::Role::kViewer));
-        req->role = standing.member->role;
+        SYNCLOG_ASSIGN_OR_RETURN(auto writer, admit_writer(txn, t.id, person, client, body, req->mutations.size(), now));
+        if (writer.revoked) return std::move(*writer.revoked);
+        req->role = writer.member.role;
         auto result = domain::apply_push(txn, *req, now);
         if (!result.ok()) {
           *first_sync = result.error().message == domain::kFirstSyncMessage;
