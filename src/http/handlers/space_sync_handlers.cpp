@@ -49,33 +49,43 @@ Result<domain::ResourceSet> parse_types(std::optional<std::string_view> param, c
   return set;
 }
 
+// The pull itself, once the space and the device's schema version are known.
+void pull_space(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTarget t) {
+  auto parsed = parse_pull_params(ex->request(), s.options, [&](domain::PullRequest& p) -> Status {
+    p.types = &t.schema->types;
+    SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_types(ex->request().param("resources"), *t.schema));
+    return Status();
+  });
+  if (!parsed.ok()) return ex->fail(parsed.error());
+  auto result = std::make_shared<domain::PullResult>();
+  const std::string person = ex->ctx().subject;
+  s.store.read(
+      t.known.key,
+      [req = *parsed, result, t, person](storage::ReadTxn& txn) -> Status {
+        SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, person));
+        SYNCLOG_RETURN_IF_ERROR(admit(standing, t.id, domain::Role::kViewer));
+        SYNCLOG_ASSIGN_OR_RETURN(*result, domain::run_pull(txn, req));
+        if (result->more_pages) txn.mark_traversal();
+        return Status();
+      },
+      [&s, ex, result](Status st) {
+        ex->resume([&s, ex, result, st] {
+          if (!st.ok()) return ex->fail(st.error());
+          ex->ctx().entries = static_cast<std::int64_t>(result->entries);
+          s.metrics.counter("synclog_space_pull_entries_total", "Entries returned by spaces' pulls").inc(result->entries);
+          ex->respond(pull_response(std::move(*result)));
+        });
+      });
+}
+
 void get_space_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   with_space(s, ex, [&s, ex](SpaceTarget t) {
-    auto parsed = parse_pull_params(ex->request(), s.options, [&](domain::PullRequest& p) -> Status {
-      p.types = &t.schema->types;
-      SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_types(ex->request().param("resources"), *t.schema));
-      return Status();
+    // An app too old for the space's schema is told so on its pulls too: it would read shapes it
+    // does not know. Its writes wait on the device until it is updated.
+    with_device_schema(s, ex, t, [&s, ex, t](domain::SchemaPtr, domain::SchemaPtr current) mutable {
+      t.schema = current;
+      pull_space(s, ex, std::move(t));
     });
-    if (!parsed.ok()) return ex->fail(parsed.error());
-    auto result = std::make_shared<domain::PullResult>();
-    const std::string person = ex->ctx().subject;
-    s.store.read(
-        t.known.key,
-        [req = *parsed, result, t, person](storage::ReadTxn& txn) -> Status {
-          SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, person));
-          SYNCLOG_RETURN_IF_ERROR(admit(standing, t.id, domain::Role::kViewer));
-          SYNCLOG_ASSIGN_OR_RETURN(*result, domain::run_pull(txn, req));
-          if (result->more_pages) txn.mark_traversal();
-          return Status();
-        },
-        [&s, ex, result](Status st) {
-          ex->resume([&s, ex, result, st] {
-            if (!st.ok()) return ex->fail(st.error());
-            ex->ctx().entries = static_cast<std::int64_t>(result->entries);
-            s.metrics.counter("synclog_space_pull_entries_total", "Entries returned by spaces' pulls").inc(result->entries);
-            ex->respond(pull_response(std::move(*result)));
-          });
-        });
   });
 }
 
