@@ -103,7 +103,10 @@ Status SchemaCatalog::load(std::vector<std::string> documents) {
     SYNCLOG_ASSIGN_OR_RETURN(compiled[name], compile_versions(std::move(docs), limits_));
   }
   std::unique_lock lock(mu_);
-  by_name_ = std::move(compiled);
+  for (auto& [name, versions] : compiled) {
+    auto& held = by_name_[name];
+    if (held.size() <= versions.size()) held = std::move(versions);
+  }
   return Status();
 }
 

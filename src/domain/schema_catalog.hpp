@@ -49,7 +49,9 @@ class SchemaCatalog {
   explicit SchemaCatalog(SchemaLimits limits = {}) : limits_(limits) {}
   const SchemaLimits& limits() const { return limits_; }
 
-  // Replaces everything with the compiled `documents` (all of them, any order).
+  // Takes the compiled `documents` (all of them, any order). Versions are only ever added, so
+  // a schema keeps the longer of the two lists: a reload that read its documents before a
+  // registration this server has put since must not take that registration back.
   Status load(std::vector<std::string> documents);
   // Takes the versions of one schema, as a registration returned them.
   void put(std::vector<SchemaPtr> versions);
