@@ -35,7 +35,6 @@ std::variant<ReadFields, FieldProblem> read_declared_fields(MutationType type, c
   auto times = reader.client_times();
   if (!times.ok()) return FieldProblem{"", times.error().message};
   out.fields.times = *times;
-  std::vector<bool> sent(current.fields.size(), false);
   for (const auto& kv : data) {
     const std::string key(kv.key());
     if (key == "clientCreatedAt" || key == "clientUpdatedAt" || key == "updatedBy" || key == "id") continue;
@@ -58,16 +57,8 @@ std::variant<ReadFields, FieldProblem> read_declared_fields(MutationType type, c
       // A field the current version dropped (the device is outside the window that kept it).
       return problem(key, "the space's schema no longer has this field; update the app");
     }
-    sent[*index] = true;
     echo.raw(f.name, value);
     out.fields.values.emplace_back(*index, std::move(value));
-  }
-  if (type == MutationType::kCreate) {
-    for (std::size_t i = 0; i < current.fields.size(); ++i) {
-      if (!sent[i] && !current.fields[i].default_json.empty()) {
-        out.fields.values.emplace_back(i, current.fields[i].default_json);
-      }
-    }
   }
   if (times->created) echo.str("clientCreatedAt", format_iso8601_ms(*times->created));
   if (times->updated) echo.str("clientUpdatedAt", format_iso8601_ms(*times->updated));

@@ -1,7 +1,8 @@
 // Reading a record's fields as a device sent them (a space's push, a direct record write),
 // against the schema version the device was built for, and upgrading them to the space's
-// current version: renamed fields take their new names, and a CREATE gets the declared
-// defaults of fields it did not send (docs/api.md, "Schema versions").
+// current version: renamed fields take their new names (docs/api.md, "Schema versions"). The
+// declared defaults are not filled in here: only a CREATE that makes a new record gets them,
+// which the plan knows (declared_type.cpp) and the device does not.
 #pragma once
 
 #include <boost/json/fwd.hpp>

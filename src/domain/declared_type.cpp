@@ -95,11 +95,15 @@ class DeclaredRecordType final : public RecordType {
       }
     }
     if (!p.current) {
+      // A new record: the declared defaults fill what was not given (never on an existing one,
+      // where a field not sent keeps its value, whichever the device's schema version), and
+      // its capture is its creation when the device said only when it was last changed.
       for (std::size_t i = 0; i < spec_.fields.size(); ++i) {
-        if (spec_.fields[i].required && !next.values[i]) {
-          return rejected("validation", spec_.fields[i].name, "Missing " + spec_.fields[i].name);
-        }
+        const FieldSpec& f = spec_.fields[i];
+        if (!next.values[i] && !f.default_json.empty()) next.values[i] = f.default_json;
+        if (f.required && !next.values[i]) return rejected("validation", f.name, "Missing " + f.name);
       }
+      if (!p.times.created) p.times.created = p.times.updated;
     }
     p.ack_id = next.id;
     p.step = Plan::Step::kSave;
@@ -112,7 +116,16 @@ class DeclaredRecordType final : public RecordType {
     switch (plan.step) {
       case Plan::Step::kRejected:
       case Plan::Step::kNothing: return Judgement{};
-      case Plan::Step::kMissing: return judge_plan(view, m, plan, who);
+      case Plan::Step::kMissing: {
+        // Deleted since the base: a conflict. Never there: the change is refused on its own,
+        // so that it holds back nothing else the device sent.
+        SYNCLOG_ASSIGN_OR_RETURN(Judgement j, judge_plan(view, m, plan, who));
+        if (j.conflict) return j;
+        j.rejection = Rejection{"reference", "",
+                                "No " + spec_.name + " has the id " + m.resource_id +
+                                    " in this space: the change cannot apply to it; nothing you entered was lost"};
+        return j;
+      }
       case Plan::Step::kSave:
         if (!plan.current) return judge_plan(view, m, plan, who);
         return judge_edit(std::get<DeclaredRecord>(*plan.current), std::get<DeclaredRecord>(*plan.next), who);

@@ -122,6 +122,13 @@ Result<JudgedPlan> judge_and_plan(ResourceView& view, const RecordType& type, co
   }
   SYNCLOG_ASSIGN_OR_RETURN(Judgement j, type.judge(view, m, *plan, who));
   if (j.conflict) return JudgedPlan{std::move(j), std::nullopt};
+  if (j.rejection) {
+    j.outcome = Outcome::kRejected;
+    plan->step = Plan::Step::kRejected;
+    plan->rejection = std::move(j.rejection);
+    j.rejection.reset();
+    return JudgedPlan{std::move(j), std::move(*plan)};
+  }
   // What the settling of clashes kept of the server's values stays as it is.
   if (j.settled_to_nothing) {
     plan->step = Plan::Step::kNothing;

@@ -63,6 +63,9 @@ struct Judgement {
   std::vector<FieldClash> settled;
   std::optional<AnyRecord> settled_next;
   bool settled_to_nothing = false;
+  // Declared types: a change the judge found cannot apply, refused on its own rather than
+  // failing its batch (an UPDATE of a record the space never had).
+  std::optional<Rejection> rejection;
 };
 
 // Who is asking and what they had seen.

@@ -4,8 +4,9 @@
 // another person's a conflict with both sides; lastWriteWins and serverWins types never conflict;
 // a delete meets every unseen change. Plans reject a role that may not write the type, a
 // reference that does not resolve (one created earlier in the batch does) and a required field
-// left out or cleared, as outcomes in field mode and as the batch's failure in strict mode. A
-// renamed field's stored records read under the new name.
+// left out or cleared, and an UPDATE of a record that was never there, as outcomes in field
+// mode and as the batch's failure in strict mode. Defaults fill new records only. A renamed
+// field's stored records read under the new name.
 #include "domain/declared_type.hpp"
 
 #include <boost/json.hpp>
@@ -35,7 +36,8 @@ constexpr const char* kSchema = R"({"name":"team","version":1,"types":{
   "site":{"masterData":true,"fields":{"name":{"type":"string"}}},
   "job":{"fields":{"site":{"type":"reference","to":"site","required":true},
                    "status":{"type":"enum","values":["open","done"]},
-                   "notes":{"type":"string"}}},
+                   "notes":{"type":"string"},
+                   "priority":{"type":"enum","values":["low","normal","urgent"],"default":"normal"}}},
   "reading":{"conflictPolicy":"lastWriteWins","fields":{"value":{"type":"number"}}},
   "setting":{"conflictPolicy":"serverWins","fields":{"value":{"type":"string"}}}}})";
 
@@ -283,12 +285,59 @@ TEST_F(DeclaredTypeTest, InStrictModeARejectionFailsTheWholeBatch) {
   EXPECT_EQ(no_role.error().code, ErrorCode::kForbidden);
 }
 
+TEST_F(DeclaredTypeTest, DefaultsFillANewRecordOnlyAndAnUpsertKeepsWhatItDoesNotSend) {
+  EXPECT_EQ(value("job", "j1", "priority"), R"("normal")");
+  ASSERT_EQ(one(lead_, update("job", "j1", R"("priority":"urgent")", 10)).outcome, Outcome::kApplied);
+  // ben's device re-sends its CREATE of j1 (a retry, or an app that knows no priority): it sets
+  // what it sends and nothing else.
+  const Ack upsert = one(ben_, R"({"type":"CREATE","resource":"job","resourceId":"j1",
+                                   "data":{"site":"s1","notes":"again"}})");
+  EXPECT_EQ(upsert.outcome, Outcome::kMerged);
+  EXPECT_EQ(value("job", "j1", "priority"), R"("urgent")");
+  EXPECT_EQ(value("job", "j1", "notes"), R"("again")");
+  // Strict mode alike.
+  ASSERT_TRUE(push(ben_, R"({"type":"CREATE","resource":"job","resourceId":"j1","data":{"site":"s1"}})",
+                   ConflictMode::kStrict)
+                  .ok());
+  EXPECT_EQ(value("job", "j1", "priority"), R"("urgent")");
+}
+
+TEST_F(DeclaredTypeTest, ANewRecordCapturedWithOnlyItsUpdateTimeWasCreatedThen) {
+  ASSERT_EQ(one(ben_, R"({"type":"CREATE","resource":"job","resourceId":"j6",
+                          "data":{"site":"s1","clientUpdatedAt":)" + at_minute(5) + "}}")
+                .outcome,
+            Outcome::kApplied);
+  const auto j6 = record("job", "j6");
+  ASSERT_TRUE(j6);
+  EXPECT_EQ(j6->client.created_ms, kMorning + 5 * 60'000LL);
+  EXPECT_EQ(j6->client.updated_ms, kMorning + 5 * 60'000LL);
+}
+
+TEST_F(DeclaredTypeTest, AnUpdateOfARecordNeverThereIsRejectedAloneInFieldModeAnd404InStrict) {
+  const auto r = push_ok(ben_, R"({"type":"UPDATE","resource":"job","resourceId":"j-none","data":{"notes":"x"}},
+                                  {"type":"CREATE","resource":"job","resourceId":"j6","data":{"site":"s1"}})");
+  ASSERT_EQ(r.acks.size(), 2u);
+  ASSERT_TRUE(r.acks[0].rejection);
+  EXPECT_EQ(r.acks[0].outcome, Outcome::kRejected);
+  EXPECT_EQ(r.acks[0].rejection->reason, "reference");
+  EXPECT_EQ(r.acks[0].rejection->message,
+            "No job has the id j-none in this space: the change cannot apply to it; nothing you entered was lost");
+  EXPECT_EQ(r.acks[1].outcome, Outcome::kApplied);
+  EXPECT_FALSE(record("job", "j-none"));
+  EXPECT_TRUE(record("job", "j6"));
+  const auto strict = push(ben_, R"({"type":"UPDATE","resource":"job","resourceId":"j-none","data":{"notes":"x"}})",
+                           ConflictMode::kStrict);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_EQ(strict.error().code, ErrorCode::kNotFound);
+}
+
 TEST_F(DeclaredTypeTest, RecordsStoredUnderAFormerFieldNameReadUnderTheNewOne) {
   const std::string v2 = R"({"name":"team","version":2,"types":{
     "site":{"masterData":true,"fields":{"name":{"type":"string"}}},
     "job":{"fields":{"site":{"type":"reference","to":"site","required":true},
                      "status":{"type":"enum","values":["open","done"]},
-                     "remarks":{"type":"string","renamedFrom":"notes"}}},
+                     "remarks":{"type":"string","renamedFrom":"notes"},
+                     "priority":{"type":"enum","values":["low","normal","urgent"],"default":"normal"}}},
     "reading":{"conflictPolicy":"lastWriteWins","fields":{"value":{"type":"number"}}},
     "setting":{"conflictPolicy":"serverWins","fields":{"value":{"type":"string"}}}}})";
   auto versions = compile_versions({kSchema, v2}, SchemaLimits{});
