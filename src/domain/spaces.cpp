@@ -246,11 +246,11 @@ Status remove_member(storage::WriteTxn& space, storage::WriteTxn& feed, const Sp
   return feed_put(feed, info, std::nullopt, now_ms);
 }
 
-Result<std::string> keep_for_review(storage::WriteTxn& space, std::string_view person, std::string_view client,
-                                    std::string_view request, std::int64_t now_ms) {
+Result<std::string> keep_for_review(storage::WriteTxn& space, const RefusedWrite& write, std::int64_t now_ms) {
   const std::string id = new_resource_id();
-  JsonObjectWriter w(request.size() + 128);
-  w.str("person", person).str("client", client).num("at", now_ms).str("request", request);
+  JsonObjectWriter w(write.body.size() + write.target.size() + 128);
+  w.str("person", write.person).str("client", write.client).num("at", now_ms).str("method", write.method)
+      .str("target", write.target).str("request", write.body);
   SYNCLOG_RETURN_IF_ERROR(space.put(plain_record(kReviewKind, id, now_ms, std::move(w).finish())));
   return id;
 }
@@ -260,7 +260,9 @@ Result<std::vector<ReviewItem>> list_review(storage::ReadTxn& space) {
   std::vector<ReviewItem> out;
   for (const auto& r : records) {
     SYNCLOG_ASSIGN_OR_RETURN(auto o, fields_of(r));
-    out.push_back(ReviewItem{r.id, str(o, "person"), str(o, "client"), num(o, "at"), str(o, "request")});
+    out.push_back(ReviewItem{r.id, num(o, "at"),
+                             RefusedWrite{str(o, "person"), str(o, "client"), str(o, "method"), str(o, "target"),
+                                          str(o, "request")}});
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.at_ms < b.at_ms; });
   return out;
@@ -297,15 +299,22 @@ std::string member_json(const Member& m) {
 }
 
 std::string review_json(const ReviewItem& r) {
-  JsonObjectWriter w(r.request.size() + 160);
-  w.str("id", r.id).str("person", r.person).str("client", r.client).str("at", format_iso8601_ms(r.at_ms));
-  // The request as sent; when it is JSON (it should be), as JSON rather than a string.
+  const RefusedWrite& write = r.write;
+  JsonObjectWriter w(write.body.size() + write.target.size() + 192);
+  w.str("id", r.id).str("person", write.person).str("client", write.client).str("at", format_iso8601_ms(r.at_ms))
+      .str("method", write.method).str("target", write.target);
+  // The body as sent; when it is JSON (it should be), as JSON rather than a string. A DELETE has
+  // none: null.
+  if (write.body.empty()) {
+    w.raw("request", "null");
+    return std::move(w).finish();
+  }
   json::error_code ec;
-  (void)json::parse(r.request, ec);
+  (void)json::parse(write.body, ec);
   if (ec) {
-    w.str("request", r.request);
+    w.str("request", write.body);
   } else {
-    w.raw("request", r.request);
+    w.raw("request", write.body);
   }
   return std::move(w).finish();
 }

@@ -79,16 +79,22 @@ Result<bool> set_member(storage::WriteTxn& space, storage::WriteTxn& feed, const
 Status remove_member(storage::WriteTxn& space, storage::WriteTxn& feed, const SpaceInfo& info,
                      std::string_view person, std::string_view by, std::int64_t now_ms);
 
-// A write refused because its writer had been removed, kept for the space's leads and owners.
-struct ReviewItem {
-  std::string id;
+// A write refused because its writer had been removed, as it arrived: who sent it, from which
+// device, and the request itself (method, target and body), so the space's leads and owners can
+// see what it would have done and redo it if they agree.
+struct RefusedWrite {
   std::string person;
   std::string client;
-  std::int64_t at_ms = 0;
-  std::string request;  // the push's body, as sent
+  std::string method;  // "POST", "PATCH", ...
+  std::string target;  // the request's path and query, as sent
+  std::string body;    // as sent; empty for a DELETE
 };
-Result<std::string> keep_for_review(storage::WriteTxn& space, std::string_view person, std::string_view client,
-                                    std::string_view request, std::int64_t now_ms);
+struct ReviewItem {
+  std::string id;
+  std::int64_t at_ms = 0;
+  RefusedWrite write;
+};
+Result<std::string> keep_for_review(storage::WriteTxn& space, const RefusedWrite& write, std::int64_t now_ms);
 Result<std::vector<ReviewItem>> list_review(storage::ReadTxn& space);
 // kNotFound when there is no such item.
 Status drop_review(storage::WriteTxn& space, std::string_view id);

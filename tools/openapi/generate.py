@@ -400,14 +400,19 @@ def space_schemas():
             "person": {"type": "string", "description": "The removed member who sent it."},
             "client": {"type": "string", "description": "Their x-client-id."},
             "at": DATE_TIME,
-            "request": {"description": "The refused request's body as sent: JSON, or a string when it was not JSON."},
-        }, ["id", "person", "client", "at", "request"], description="A write refused because its writer had been removed."),
+            "method": {"type": "string", "description": "The refused request's method (POST, PUT, PATCH, DELETE)."},
+            "target": {"type": "string",
+                       "description": "Its path and query as sent: which space, type and record it was for."},
+            "request": {"description": "Its body as sent: JSON, a string when it was not JSON, or null when it had "
+                                      "none (a DELETE)."},
+        }, ["id", "person", "client", "at", "method", "target", "request"],
+            description="A write refused because its writer had been removed."),
         "SpaceFeedEntry": obj({
             "type": mutation_type,
             "resource": {"type": "string", "enum": ["SPACE"]},
             "resourceId": {"type": "string", "description": "The space's id."},
             "data": obj({"name": STRING, "schema": STRING, "role": {"type": "string", "enum": ROLES}},
-                        description="CREATE (added to the space) and UPDATE (role or name changed): the space's name "
+                        description="CREATE (added to the space) and UPDATE (role changed): the space's name "
                                     "and schema and the person's role; DELETE (removed): {}."),
             "timestamp": TIMESTAMP,
         }, ["type", "resource", "resourceId", "data", "timestamp"]),

@@ -57,6 +57,7 @@ void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, const 
   s.store.write(
       log.owner,
       [fn = std::move(fn), keyed = std::move(keyed), answer, replayed, &clock](storage::WriteTxn& txn) -> Status {
+        *answer = WriteAnswer{};  // a transaction run again must not see the last run's answer
         if (keyed) {
           SYNCLOG_ASSIGN_OR_RETURN(auto stored, domain::find_replay(txn, *keyed));
           if (stored) {
@@ -66,6 +67,7 @@ void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, const 
           }
         }
         SYNCLOG_ASSIGN_OR_RETURN(*answer, fn(txn));
+        if (!answer->commit) return make_error(ErrorCode::kInternal, "refused: rolled back");
         if (keyed) {
           storage::StoredResponse stored;
           stored.status = answer->status;
@@ -78,7 +80,7 @@ void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, const 
       [&s, ex, answer, replayed, observe = std::move(observe)](Status st) {
         ex->resume([&s, ex, answer, replayed, observe, st] {
           if (observe) observe(st, *replayed);
-          if (!st.ok()) return ex->fail(st.error());
+          if (!st.ok() && answer->commit) return ex->fail(st.error());
           if (*replayed) {
             s.metrics.counter("synclog_idempotent_replays_total", "Writes answered from a stored Idempotency-Key answer")
                 .inc();

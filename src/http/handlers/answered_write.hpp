@@ -22,6 +22,9 @@ struct WriteAnswer {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // False for a refusal decided inside the transaction that must write nothing: the
+  // transaction is rolled back and the answer is sent but not kept under the request's key.
+  bool commit = true;
 };
 
 // Runs in the user's write transaction and returns the answer to send (and store).

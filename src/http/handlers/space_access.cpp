@@ -33,18 +33,19 @@ void with_schema(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTarget t
   });
 }
 
-void upgrade_required(const std::shared_ptr<Exchange>& ex, const domain::Schema& current, std::int64_t device) {
-  const std::string message = "This app is built for version " + std::to_string(device) + " of schema " +
-                              current.name + "; the space accepts versions " + std::to_string(current.min_version) +
-                              " to " + std::to_string(current.version) +
-                              ". Update the app: nothing was changed, and the device keeps its changes until then.";
+Refusal upgrade_required(const domain::Schema& current, std::int64_t device) {
+  Refusal r;
+  r.message = "This app is built for version " + std::to_string(device) + " of schema " + current.name +
+              "; the space accepts versions " + std::to_string(current.min_version) + " to " +
+              std::to_string(current.version) +
+              ". Update the app: nothing was changed, and the device keeps its changes until then.";
   JsonObjectWriter inner;
-  inner.str("code", "SchemaUpgradeRequired").str("message", message).str("schema", current.name)
+  inner.str("code", "SchemaUpgradeRequired").str("message", r.message).str("schema", current.name)
       .num("minVersion", current.min_version).num("version", current.version);
   JsonObjectWriter w;
   w.boolean("success", false).raw("error", std::move(inner).finish());
-  ex->ctx().error = message;
-  ex->respond(json_response(426, std::move(w).finish()));
+  r.response = json_response(426, std::move(w).finish());
+  return r;
 }
 
 }  // namespace
@@ -108,13 +109,17 @@ Status admit(const domain::Standing& standing, std::string_view space_id, domain
   return Status();
 }
 
-Result<WriterStanding> admit_writer(storage::WriteTxn& txn, std::string_view space_id, std::string_view person,
-                                    std::string_view client, std::string_view request, std::size_t changes,
-                                    std::int64_t now_ms) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, person));
+domain::RefusedWrite refused_write(const Exchange& ex) {
+  const HttpRequest& req = ex.request();
+  return domain::RefusedWrite{ex.ctx().subject, ex.ctx().client_id, req.method, req.target, req.body};
+}
+
+Result<WriterStanding> admit_writer(storage::WriteTxn& txn, std::string_view space_id,
+                                    const domain::RefusedWrite& write, std::size_t changes, std::int64_t now_ms) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, write.person));
   WriterStanding out;
   if (standing.info && standing.removed) {
-    SYNCLOG_ASSIGN_OR_RETURN(auto review, domain::keep_for_review(txn, person, client, request, now_ms));
+    SYNCLOG_ASSIGN_OR_RETURN(auto review, domain::keep_for_review(txn, write, now_ms));
     const std::string what = changes == 1 ? "this change was" : "these " + std::to_string(changes) + " changes were";
     const std::string message = "You were removed from space " + std::string(space_id) + ": " + what +
                                 " not applied; kept for the space's leads to review";
@@ -131,26 +136,72 @@ Result<WriterStanding> admit_writer(storage::WriteTxn& txn, std::string_view spa
   return out;
 }
 
-void with_device_schema(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t,
+Refusal refusal(const Error& error) { return Refusal{error_response(error), error.message}; }
+
+void refuse_in_space(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t, Refusal refusal,
+                     std::size_t kept) {
+  auto answer = std::make_shared<Refusal>(std::move(refusal));
+  if (kept > 0) {
+    // In a write transaction, so that a removed member's write is kept exactly as their valid
+    // ones are, and a retry under its key is answered rather than kept again.
+    const std::int64_t now = s.clock.now_ms();
+    auto refused = std::make_shared<bool>(false);
+    run_answered_write(
+        s, ex, OtherLog{t.known.key, ex->ctx().subject},
+        [t, answer, refused, kept, now, write = refused_write(*ex)](storage::WriteTxn& txn) -> Result<WriteAnswer> {
+          SYNCLOG_ASSIGN_OR_RETURN(auto writer, admit_writer(txn, t.id, write, kept, now));
+          if (writer.revoked) return std::move(*writer.revoked);
+          *refused = true;
+          WriteAnswer a{answer->response.status, answer->response.headers, answer->response.body, /*commit=*/false};
+          return a;
+        },
+        [ex, answer, refused](const Status&, bool) {
+          if (*refused) ex->ctx().error = answer->message;
+        });
+    return;
+  }
+  const std::string person = ex->ctx().subject;
+  s.store.read(
+      t.known.key,
+      [t, person](storage::ReadTxn& txn) -> Status {
+        SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, person));
+        return admit(standing, t.id, domain::Role::kViewer);
+      },
+      [ex, answer](Status st) {
+        ex->resume([ex, answer, st] {
+          if (!st.ok()) return ex->fail(st.error());
+          ex->ctx().error = answer->message;
+          ex->respond(std::move(answer->response));
+        });
+      });
+}
+
+void with_device_schema(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t, std::size_t kept,
                         std::function<void(domain::SchemaPtr device, domain::SchemaPtr current)> then) {
   const auto header = ex->request().header("x-schema-version");
   if (!header) return then(t.schema, t.schema);
   const auto version = parse_int(*header);
   if (!version || *version < 1) {
-    return ex->fail(make_error(ErrorCode::kInvalidRequest, "X-Schema-Version must be a whole number from 1"));
+    return refuse_in_space(
+        s, ex, t, refusal(make_error(ErrorCode::kInvalidRequest, "X-Schema-Version must be a whole number from 1")),
+        kept);
   }
   const domain::Schema& current = t.schema->schema;
-  if (*version < current.min_version) return upgrade_required(ex, current, *version);
+  if (*version < current.min_version) return refuse_in_space(s, ex, t, upgrade_required(current, *version), kept);
   if (auto device = s.schemas.version(current.name, *version)) return then(device, t.schema);
   // Newer than this server knows: registered on another node a moment ago, perhaps.
-  reload_schemas(s, [&s, ex, name = current.name, v = *version, then = std::move(then)](Status st) {
-    ex->resume([&s, ex, name, v, then, st] {
+  reload_schemas(s, [&s, ex, t, kept, name = current.name, v = *version, then = std::move(then)](Status st) {
+    ex->resume([&s, ex, t, kept, name, v, then, st] {
       if (!st.ok()) return ex->fail(st.error());
       const auto latest = s.schemas.latest(name);
       if (auto device = s.schemas.version(name, v)) return then(device, latest);
-      ex->fail(make_error(ErrorCode::kUnprocessable,
-                          "X-Schema-Version " + std::to_string(v) + ": schema " + name + " has no such version" +
-                              (latest ? " (the latest is " + std::to_string(latest->schema.version) + ")" : "")));
+      refuse_in_space(s, ex, t,
+                      refusal(make_error(ErrorCode::kUnprocessable,
+                                         "X-Schema-Version " + std::to_string(v) + ": schema " + name +
+                                             " has no such version" +
+                                             (latest ? " (the latest is " + std::to_string(latest->schema.version) + ")"
+                                                     : ""))),
+                      kept);
     });
   });
 }

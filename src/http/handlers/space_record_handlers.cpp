@@ -68,7 +68,7 @@ void get_record(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!pre.ok()) return ex->fail(pre.error());
   with_space(s, ex, [&s, ex, id = *id, pre = *pre](SpaceTarget t) {
     auto type = type_of(*ex, *t.schema);
-    if (!type.ok()) return ex->fail(type.error());
+    if (!type.ok()) return refuse_in_space(s, ex, t, refusal(type.error()), 0);
     auto found = std::make_shared<std::optional<domain::DeclaredRecord>>();
     const std::string person = ex->ctx().subject;
     s.store.read(
@@ -104,7 +104,7 @@ void list_records(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!page.ok()) return ex->fail(page.error());
   with_space(s, ex, [&s, ex, page = *page](SpaceTarget t) {
     auto type = type_of(*ex, *t.schema);
-    if (!type.ok()) return ex->fail(type.error());
+    if (!type.ok()) return refuse_in_space(s, ex, t, refusal(type.error()), 0);
     auto body = std::make_shared<std::string>();
     const std::string person = ex->ctx().subject;
     s.store.read(
@@ -160,14 +160,14 @@ struct WriteRequest {
 
 void run_record_write(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTarget t,
                       std::shared_ptr<WriteRequest> w) {
-  const std::string person = ex->ctx().subject;
-  const std::string client = ex->ctx().client_id;
   const std::int64_t now = s.clock.now_ms();
   auto judged = std::make_shared<Judged>();
   run_answered_write(
-      s, ex, OtherLog{t.known.key, person},
-      [t, w, person, client, now, judged, body = ex->request().body](storage::WriteTxn& txn) -> Result<WriteAnswer> {
-        SYNCLOG_ASSIGN_OR_RETURN(auto writer, admit_writer(txn, t.id, person, client, body, 1, now));
+      s, ex, OtherLog{t.known.key, ex->ctx().subject},
+      [t, w, now, judged, write = refused_write(*ex)](storage::WriteTxn& txn) -> Result<WriteAnswer> {
+        SYNCLOG_ASSIGN_OR_RETURN(auto writer, admit_writer(txn, t.id, write, 1, now));
+        const std::string& person = write.person;
+        const std::string& client = write.client;
         if (writer.revoked) return std::move(*writer.revoked);
         const domain::Role role = writer.member.role;
         SYNCLOG_ASSIGN_OR_RETURN(const storage::UserHead h, txn.head());
@@ -254,14 +254,17 @@ void write_record(Services& s, const std::shared_ptr<Exchange>& ex, domain::Muta
     body = std::move(*parsed);
   }
   with_space(s, ex, [&s, ex, w, body = std::move(body)](SpaceTarget t) {
-    with_device_schema(s, ex, t, [&s, ex, w, body, t](domain::SchemaPtr device, domain::SchemaPtr current) {
+    with_device_schema(s, ex, t, 1, [&s, ex, w, body, t](domain::SchemaPtr device, domain::SchemaPtr current) {
       auto current_type = type_of(*ex, *current);
-      if (!current_type.ok()) return ex->fail(current_type.error());
+      if (!current_type.ok()) return refuse_in_space(s, ex, t, refusal(current_type.error()), 1);
       const domain::TypeSpec* device_type = device->schema.type((*current_type)->name);
       if (!device_type) {
-        return ex->fail(make_error(ErrorCode::kUnprocessable, "Schema " + device->schema.name + " version " +
-                                                                  std::to_string(device->schema.version) +
-                                                                  " has no type " + (*current_type)->name));
+        return refuse_in_space(s, ex, t,
+                               refusal(make_error(ErrorCode::kUnprocessable,
+                                                  "Schema " + device->schema.name + " version " +
+                                                      std::to_string(device->schema.version) + " has no type " +
+                                                      (*current_type)->name)),
+                               1);
       }
       domain::Mutation& m = w->mutation;
       m.resource = static_cast<domain::Resource>((*current_type)->kind);
@@ -270,7 +273,7 @@ void write_record(Services& s, const std::shared_ptr<Exchange>& ex, domain::Muta
       auto read = domain::read_declared_fields(m.type, *device_type, **current_type,
                                                body ? body->get_object() : kEmpty, "", "");
       if (auto* problem = std::get_if<domain::FieldProblem>(&read)) {
-        return ex->fail(make_error(ErrorCode::kUnprocessable, problem->message));
+        return refuse_in_space(s, ex, t, refusal(make_error(ErrorCode::kUnprocessable, problem->message)), 1);
       }
       auto& fields = std::get<domain::ReadFields>(read);
       m.data = std::move(fields.fields);

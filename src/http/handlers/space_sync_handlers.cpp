@@ -56,7 +56,7 @@ void pull_space(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTarget t)
     SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_types(ex->request().param("resources"), *t.schema));
     return Status();
   });
-  if (!parsed.ok()) return ex->fail(parsed.error());
+  if (!parsed.ok()) return refuse_in_space(s, ex, t, refusal(parsed.error()), 0);
   auto result = std::make_shared<domain::PullResult>();
   const std::string person = ex->ctx().subject;
   s.store.read(
@@ -82,11 +82,20 @@ void get_space_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   with_space(s, ex, [&s, ex](SpaceTarget t) {
     // An app too old for the space's schema is told so on its pulls too: it would read shapes it
     // does not know. Its writes wait on the device until it is updated.
-    with_device_schema(s, ex, t, [&s, ex, t](domain::SchemaPtr, domain::SchemaPtr current) mutable {
+    with_device_schema(s, ex, t, 0, [&s, ex, t](domain::SchemaPtr, domain::SchemaPtr current) mutable {
       t.schema = current;
       pull_space(s, ex, std::move(t));
     });
   });
+}
+
+// How many changes a push's body carries, as far as can be told before reading them: its
+// mutations, or one.
+std::size_t changes_sent(const boost::json::value& body) {
+  const auto* o = body.if_object();
+  const auto* m = o ? o->if_contains("mutations") : nullptr;
+  const auto* list = m ? m->if_array() : nullptr;
+  return list && !list->empty() ? list->size() : 1;
 }
 
 // A push's acks for the metrics and the log line.
@@ -133,9 +142,8 @@ void push(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t
   auto first_sync = std::make_shared<bool>(false);
   run_answered_write(
       s, ex, OtherLog{t.known.key, person},
-      [req, t, person, client, judged, first_sync, now, body = ex->request().body](
-          storage::WriteTxn& txn) -> Result<WriteAnswer> {
-        SYNCLOG_ASSIGN_OR_RETURN(auto writer, admit_writer(txn, t.id, person, client, body, req->mutations.size(), now));
+      [req, t, judged, first_sync, now, write = refused_write(*ex)](storage::WriteTxn& txn) -> Result<WriteAnswer> {
+        SYNCLOG_ASSIGN_OR_RETURN(auto writer, admit_writer(txn, t.id, write, req->mutations.size(), now));
         if (writer.revoked) return std::move(*writer.revoked);
         req->role = writer.member.role;
         auto result = domain::apply_push(txn, *req, now);
@@ -171,12 +179,14 @@ void post_space_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
     const bool syntax = body.error().message.rfind(domain::kNotJsonMessage, 0) == 0;
     return ex->fail(syntax ? make_error(ErrorCode::kValidation, "Invalid mutations") : body.error());
   }
-  with_space(s, ex, [&s, ex, last = *last_value, mode = *mode, dry_run = dry_run->value_or(false),
+  // What a removed member's push is kept as when it is refused before its mutations are read.
+  const std::size_t kept = dry_run->value_or(false) ? 0 : changes_sent(*body);
+  with_space(s, ex, [&s, ex, last = *last_value, mode = *mode, dry_run = dry_run->value_or(false), kept,
                      body = std::move(*body)](SpaceTarget t) {
-    with_device_schema(s, ex, t, [&s, ex, t, last, mode, dry_run, body](domain::SchemaPtr device,
-                                                                        domain::SchemaPtr current) {
+    with_device_schema(s, ex, t, kept, [&s, ex, t, last, mode, dry_run, kept, body](domain::SchemaPtr device,
+                                                                                    domain::SchemaPtr current) {
       auto mutations = domain::parse_space_push_body(body, mode, device->schema, *current);
-      if (!mutations.ok()) return ex->fail(mutations.error());
+      if (!mutations.ok()) return refuse_in_space(s, ex, t, refusal(mutations.error()), kept);
       ex->ctx().mutations = static_cast<std::int64_t>(mutations->size());
       auto request = std::make_shared<domain::PushRequest>();
       request->last_mutation_at = last;
