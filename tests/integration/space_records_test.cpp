@@ -265,6 +265,28 @@ TEST_F(SpaceRecordsTest, FieldModeSamePersonOnAnotherDeviceIsSoftMerged) {
   EXPECT_EQ(bob_.record(kSpace, "inspection", "i1").at("status"), "submitted");
 }
 
+TEST_F(SpaceRecordsTest, AFieldModeDeleteSettledForTheServerAnswersTheRecordItKept) {
+  // bob's tablet changed the inspection, captured after the phone's DELETE (which is captured
+  // when it arrives): the later capture wins, the record stays, and the phone must not be told
+  // it was deleted.
+  const std::string old = etag("i1");
+  Device bob_tablet(server_, "bob", "bob-tablet");
+  ASSERT_EQ(bob_tablet
+                .patch_record(kSpace, "inspection", "i1",
+                              R"({"notes":"kept","clientUpdatedAt":"2099-01-01T00:00:00Z"})")
+                .status,
+            200);
+  const auto r = bob_.delete_record(kSpace, "inspection", "i1", {{"If-Match", old}}, "?conflictMode=field");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-conflict-outcome"), "softMerged");
+  const auto d = r.json().at("data").as_object();
+  EXPECT_FALSE(d.contains("deleted")) << r.body;
+  EXPECT_EQ(d.at("id"), "i1");
+  EXPECT_EQ(d.at("notes"), "kept");
+  EXPECT_EQ(r.header("etag"), etag("i1"));
+  EXPECT_EQ(bob_.get_record(kSpace, "inspection", "i1").status, 200);
+}
+
 TEST_F(SpaceRecordsTest, DeleteRemovesTheRecord) {
   const auto r = bob_.delete_record(kSpace, "inspection", "i1");
   ASSERT_EQ(r.status, 200) << r.body;

@@ -186,6 +186,9 @@ void run_record_write(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTar
         }
         const domain::FieldContext ctx{ErrorCode::kUnprocessable, "", ""};
         domain::Ack ack;
+        // A DELETE the judge settled in the server's favour removes nothing: its answer is the
+        // record as kept, not "deleted", or the device would drop a record the space still has.
+        bool kept = false;
         const auto base = version ? w->pre.merge_base(*version) : std::nullopt;
         if (base) {
           domain::Vantage who{*base, h.horizon, client, h.head};
@@ -197,6 +200,7 @@ void run_record_write(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTar
           judged->clear();
           judged->emplace_back(m.resource, jp.judgement.outcome, std::string_view(m.type_name));
           if (jp.judgement.conflict) return conflict_answer(*jp.judgement.conflict);
+          kept = jp.plan->step == domain::Plan::Step::kNothing && jp.plan->current.has_value();
           SYNCLOG_ASSIGN_OR_RETURN(ack, domain::apply_plan(ledger, *type, m, *jp.plan, ctx));
         } else {
           SYNCLOG_RETURN_IF_ERROR(w->pre.check_write(version));
@@ -206,7 +210,7 @@ void run_record_write(Services& s, const std::shared_ptr<Exchange>& ex, SpaceTar
         WriteAnswer answer;
         answer.headers.emplace_back("X-Mutation-At", std::to_string(ledger.head()));
         if (base) answer.headers.emplace_back("X-Conflict-Outcome", domain::outcome_name(judged->back().outcome));
-        if (m.type == domain::MutationType::kDelete) {
+        if (m.type == domain::MutationType::kDelete && !kept) {
           JsonObjectWriter d;
           d.str("id", ack.resource_id).boolean("deleted", true);
           answer.body = domain::success_body(std::move(d).finish());
