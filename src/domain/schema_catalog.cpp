@@ -92,7 +92,7 @@ Result<std::vector<std::string>> read_documents(storage::ReadTxn& catalog) {
   return out;
 }
 
-Status SchemaCatalog::load(std::vector<std::string> documents) {
+Status SchemaCatalog::load(std::vector<std::string> documents, std::int64_t head) {
   std::map<std::string, std::vector<std::string>, std::less<>> grouped;
   for (auto& d : documents) {
     SYNCLOG_ASSIGN_OR_RETURN(auto s, parse_schema(d, limits_));
@@ -107,7 +107,13 @@ Status SchemaCatalog::load(std::vector<std::string> documents) {
     auto& held = by_name_[name];
     if (held.size() <= versions.size()) held = std::move(versions);
   }
+  head_ = std::max(head_, head);
   return Status();
+}
+
+std::int64_t SchemaCatalog::loaded_head() const {
+  std::shared_lock lock(mu_);
+  return head_;
 }
 
 void SchemaCatalog::put(std::vector<SchemaPtr> versions) {

@@ -49,10 +49,14 @@ class SchemaCatalog {
   explicit SchemaCatalog(SchemaLimits limits = {}) : limits_(limits) {}
   const SchemaLimits& limits() const { return limits_; }
 
-  // Takes the compiled `documents` (all of them, any order). Versions are only ever added, so
-  // a schema keeps the longer of the two lists: a reload that read its documents before a
-  // registration this server has put since must not take that registration back.
-  Status load(std::vector<std::string> documents);
+  // Takes the compiled `documents` (all of them, any order), read from the catalog's log at
+  // `head`. Versions are only ever added, so a schema keeps the longer of the two lists: a
+  // reload that read its documents before a registration this server has put since must not
+  // take that registration back.
+  Status load(std::vector<std::string> documents, std::int64_t head);
+  // The catalog log's head of the latest load: a reload that finds the log there has nothing
+  // to read (asking for an unknown schema version costs one head read, not a recompilation).
+  std::int64_t loaded_head() const;
   // Takes the versions of one schema, as a registration returned them.
   void put(std::vector<SchemaPtr> versions);
 
@@ -65,6 +69,7 @@ class SchemaCatalog {
   const SchemaLimits limits_;
   mutable std::shared_mutex mu_;
   std::map<std::string, std::vector<SchemaPtr>, std::less<>> by_name_;  // guarded by mu_
+  std::int64_t head_ = -1;                                              // guarded by mu_
 };
 
 }  // namespace synclog::domain

@@ -2,19 +2,27 @@
 #include "http/schema_sync.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace synclog::http {
 
 void reload_schemas(Services& s, std::function<void(Status)> done) {
-  auto documents = std::make_shared<std::vector<std::string>>();
+  struct Read {
+    std::int64_t head = 0;
+    std::optional<std::vector<std::string>> documents;  // none: the catalog is as loaded
+  };
+  auto read = std::make_shared<Read>();
   s.store.read(
       s.catalog_key.load(),
-      [documents](storage::ReadTxn& txn) -> Status {
-        SYNCLOG_ASSIGN_OR_RETURN(*documents, domain::read_documents(txn));
+      [&s, read](storage::ReadTxn& txn) -> Status {
+        SYNCLOG_ASSIGN_OR_RETURN(const auto h, txn.head());
+        read->head = h.head;
+        if (h.head <= s.schemas.loaded_head()) return Status();
+        SYNCLOG_ASSIGN_OR_RETURN(read->documents, domain::read_documents(txn));
         return Status();
       },
-      [&s, documents, done = std::move(done)](Status st) {
-        if (st.ok()) st = s.schemas.load(std::move(*documents));
+      [&s, read, done = std::move(done)](Status st) {
+        if (st.ok() && read->documents) st = s.schemas.load(std::move(*read->documents), read->head);
         if (!st.ok()) s.log.error("schema_reload_failed", st.message());
         if (done) done(st);
       });
