@@ -48,6 +48,11 @@ std::optional<std::string_view> Exchange::path_param(std::string_view name) cons
   return std::nullopt;
 }
 
+Status require_scope(const RequestContext& ctx, std::string_view scope) {
+  if (ctx.scopes.has(scope)) return Status();
+  return make_error(ErrorCode::kForbidden, "The access token lacks the " + std::string(scope) + " scope");
+}
+
 void Exchange::fail(const Error& error) {
   ctx_.error = error.message;
   respond(error_response(error));

@@ -41,6 +41,9 @@ struct RequestContext {
   std::string error;  // the message of an error response
 };
 
+// 403 unless the token has `scope` ("The access token lacks the sync scope").
+Status require_scope(const RequestContext& ctx, std::string_view scope);
+
 class Exchange {
  public:
   Exchange(HttpRequest request, std::function<void(HttpResponse)> sink,

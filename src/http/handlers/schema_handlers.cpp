@@ -71,7 +71,7 @@ void post_schema(Services& s, const std::shared_ptr<Exchange>& ex) {
 }
 
 void list_schemas(Services& s, const std::shared_ptr<Exchange>& ex) {
-  if (auto st = require_sync_scope(ex->ctx()); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ex->ctx(), "sync"); !st.ok()) return ex->fail(st.error());
   std::string list = "[";
   for (const auto& [name, versions] : s.schemas.all()) {
     if (versions.empty()) continue;
@@ -85,7 +85,7 @@ void list_schemas(Services& s, const std::shared_ptr<Exchange>& ex) {
 }
 
 void get_schema(Services& s, const std::shared_ptr<Exchange>& ex) {
-  if (auto st = require_sync_scope(ex->ctx()); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ex->ctx(), "sync"); !st.ok()) return ex->fail(st.error());
   const std::string name(ex->path_param("name").value_or(""));
   domain::SchemaPtr schema;
   if (auto v = ex->path_param("version")) {

@@ -50,13 +50,8 @@ Refusal upgrade_required(const domain::Schema& current, std::int64_t device) {
 
 }  // namespace
 
-Status require_sync_scope(const RequestContext& ctx) {
-  if (ctx.scopes.has("sync")) return Status();
-  return make_error(ErrorCode::kForbidden, "The access token lacks the sync scope");
-}
-
 void with_space(Services& s, const std::shared_ptr<Exchange>& ex, std::function<void(SpaceTarget)> then) {
-  if (auto st = require_sync_scope(ex->ctx()); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ex->ctx(), "sync"); !st.ok()) return ex->fail(st.error());
   const auto id = ex->path_param("spaceId");
   if (!id || !is_valid_id(*id)) return ex->fail(not_found(id.value_or("")));
   SpaceTarget t;

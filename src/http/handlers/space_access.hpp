@@ -70,7 +70,4 @@ struct WriterStanding {
 Result<WriterStanding> admit_writer(storage::WriteTxn& txn, std::string_view space_id,
                                     const domain::RefusedWrite& write, std::size_t changes, std::int64_t now_ms);
 
-// 403 unless the token has the sync scope (spaces are synced data like the user's own).
-Status require_sync_scope(const RequestContext& ctx);
-
 }  // namespace synclog::http::handlers

@@ -109,7 +109,7 @@ Result<std::string> person_value(std::string_view v) {
 }
 
 void create_space(Services& s, const std::shared_ptr<Exchange>& ex) {
-  if (auto st = require_sync_scope(ex->ctx()); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ex->ctx(), "sync"); !st.ok()) return ex->fail(st.error());
   auto body = json_object_body(ex->request());
   if (!body.ok()) return ex->fail(body.error());
   const auto& o = body->get_object();
@@ -151,7 +151,7 @@ void create_space(Services& s, const std::shared_ptr<Exchange>& ex) {
 }
 
 void get_feed(Services& s, const std::shared_ptr<Exchange>& ex) {
-  if (auto st = require_sync_scope(ex->ctx()); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ex->ctx(), "sync"); !st.ok()) return ex->fail(st.error());
   auto parsed = parse_pull_params(ex->request(), s.options, [](domain::PullRequest& p) -> Status {
     p.types = &domain::feed_types();
     p.resources = domain::ResourceSet::all();

@@ -224,7 +224,7 @@ void find_space_keys(Services& s, std::shared_ptr<std::vector<std::string>> ids,
 }
 
 void get_spaces_events(Services& s, const std::shared_ptr<Exchange>& ex) {
-  if (auto st = require_sync_scope(ex->ctx()); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ex->ctx(), "sync"); !st.ok()) return ex->fail(st.error());
   if (s.draining.load()) {
     return ex->fail(make_error(ErrorCode::kUnavailable, "The server is shutting down, please connect again"));
   }

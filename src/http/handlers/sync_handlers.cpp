@@ -55,11 +55,6 @@ Result<domain::ResourceSet> parse_resources(std::optional<std::string_view> para
   return set;
 }
 
-Status require_sync_scope(const RequestContext& ctx) {
-  if (ctx.scopes.has("sync")) return Status();
-  return make_error(ErrorCode::kForbidden, "The access token lacks the sync scope");
-}
-
 Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestContext& ctx,
                                        const AppOptions& options) {
   return parse_pull_params(req, options, [&](domain::PullRequest& p) -> Status {
@@ -71,7 +66,7 @@ Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestCont
 
 void get_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   auto& ctx = ex->ctx();
-  if (auto st = require_sync_scope(ctx); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ctx, "sync"); !st.ok()) return ex->fail(st.error());
   auto parsed = parse_pull(ex->request(), ctx, s.options);
   if (!parsed.ok()) return ex->fail(parsed.error());
   // A metadataOnly poll needs the head alone; a backend that knows it without a transaction
@@ -130,7 +125,7 @@ void count_push_outcome(Services& s, const Error& e, bool first_sync) {
 void post_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   auto& ctx = ex->ctx();
   const HttpRequest& req = ex->request();
-  if (auto st = require_sync_scope(ctx); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ctx, "sync"); !st.ok()) return ex->fail(st.error());
   const auto last = req.param("lastMutationAt");
   if (!last) return ex->fail(make_error(ErrorCode::kInvalidRequest, "lastMutationAt is required"));
   domain::PushRequest push;
@@ -219,7 +214,7 @@ Result<std::optional<std::int64_t>> parse_seen_head(const HttpRequest& req) {
 
 void get_events(Services& s, const std::shared_ptr<Exchange>& ex) {
   auto& ctx = ex->ctx();
-  if (auto st = require_sync_scope(ctx); !st.ok()) return ex->fail(st.error());
+  if (auto st = require_scope(ctx, "sync"); !st.ok()) return ex->fail(st.error());
   auto seen = parse_seen_head(ex->request());
   if (!seen.ok()) return ex->fail(seen.error());
   if (s.draining.load()) {
