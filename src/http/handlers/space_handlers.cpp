@@ -42,6 +42,25 @@ void with_log(Services& s, const std::shared_ptr<Exchange>& ex, std::string subj
                        });
 }
 
+// Calls `then` on the request's strand once the person is admitted to the space with at least
+// `least`; answers admit's refusal otherwise. For what must not happen on a stranger's word
+// before the write's own transaction checks again (creating another person's feed).
+void with_admitted(Services& s, const std::shared_ptr<Exchange>& ex, const SpaceTarget& t, domain::Role least,
+                   std::function<void()> then) {
+  s.store.read(
+      t.known.key,
+      [t, least, person = ex->ctx().subject](storage::ReadTxn& txn) -> Status {
+        SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, person));
+        return admit(standing, t.id, least);
+      },
+      [ex, then = std::move(then)](Status st) {
+        ex->resume([ex, then, st] {
+          if (!st.ok()) return ex->fail(st.error());
+          then();
+        });
+      });
+}
+
 // Runs `fn` in the space's write transaction and answers `status` with what it returns, or its
 // error; `committed` runs first when it succeeded.
 void write_space(Services& s, const std::shared_ptr<Exchange>& ex, storage::UserKey space,
@@ -230,20 +249,22 @@ void put_member(Services& s, const std::shared_ptr<Exchange>& ex) {
   const auto role = domain::parse_role(*role_text);
   if (!role) return ex->fail(make_error(ErrorCode::kUnprocessable, "Invalid role: must be owner, lead, member or viewer"));
   with_space(s, ex, [&s, ex, person = *person, role = *role](SpaceTarget t) {
-    with_log(s, ex, domain::feed_subject(person), [&s, ex, t, person, role](storage::UserKey feed) {
-      const std::string by = ex->ctx().subject;
-      const auto limits = s.options.space_limits;
-      const std::int64_t now = s.clock.now_ms();
-      write_space(s, ex, t.known.key, [t, by, person, role, feed, limits, now](storage::WriteTxn& txn) -> Result<std::string> {
-        SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, by));
-        SYNCLOG_RETURN_IF_ERROR(admit(standing, t.id, domain::Role::kOwner));
-        SYNCLOG_ASSIGN_OR_RETURN(storage::WriteTxn * their_feed, txn.also(feed));
-        SYNCLOG_ASSIGN_OR_RETURN(const bool added,
-                                 domain::set_member(txn, *their_feed, *standing.info, person, role, by, limits, now));
-        SYNCLOG_ASSIGN_OR_RETURN(auto after, domain::read_standing(txn, person));
-        JsonObjectWriter w;
-        w.raw("member", domain::member_json(*after.member)).boolean("added", added);
-        return std::move(w).finish();
+    with_admitted(s, ex, t, domain::Role::kOwner, [&s, ex, t, person, role] {
+      with_log(s, ex, domain::feed_subject(person), [&s, ex, t, person, role](storage::UserKey feed) {
+        const std::string by = ex->ctx().subject;
+        const auto limits = s.options.space_limits;
+        const std::int64_t now = s.clock.now_ms();
+        write_space(s, ex, t.known.key, [t, by, person, role, feed, limits, now](storage::WriteTxn& txn) -> Result<std::string> {
+          SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, by));
+          SYNCLOG_RETURN_IF_ERROR(admit(standing, t.id, domain::Role::kOwner));
+          SYNCLOG_ASSIGN_OR_RETURN(storage::WriteTxn * their_feed, txn.also(feed));
+          SYNCLOG_ASSIGN_OR_RETURN(const bool added,
+                                   domain::set_member(txn, *their_feed, *standing.info, person, role, by, limits, now));
+          SYNCLOG_ASSIGN_OR_RETURN(auto after, domain::read_standing(txn, person));
+          JsonObjectWriter w;
+          w.raw("member", domain::member_json(*after.member)).boolean("added", added);
+          return std::move(w).finish();
+        });
       });
     });
   });
@@ -255,18 +276,21 @@ void delete_member(Services& s, const std::shared_ptr<Exchange>& ex) {
   auto person = person_value(*param);
   if (!person.ok()) return ex->fail(person.error());
   with_space(s, ex, [&s, ex, person = *person](SpaceTarget t) {
-    with_log(s, ex, domain::feed_subject(person), [&s, ex, t, person](storage::UserKey feed) {
-      const std::string by = ex->ctx().subject;
-      const std::int64_t now = s.clock.now_ms();
-      write_space(s, ex, t.known.key, [t, by, person, feed, now](storage::WriteTxn& txn) -> Result<std::string> {
-        SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, by));
-        // Anyone may leave; only owners remove others.
-        SYNCLOG_RETURN_IF_ERROR(admit(standing, t.id, person == by ? domain::Role::kViewer : domain::Role::kOwner));
-        SYNCLOG_ASSIGN_OR_RETURN(storage::WriteTxn * their_feed, txn.also(feed));
-        SYNCLOG_RETURN_IF_ERROR(domain::remove_member(txn, *their_feed, *standing.info, person, by, now));
-        JsonObjectWriter w;
-        w.str("removed", person);
-        return std::move(w).finish();
+    // Anyone may leave; only owners remove others.
+    const domain::Role least = person == ex->ctx().subject ? domain::Role::kViewer : domain::Role::kOwner;
+    with_admitted(s, ex, t, least, [&s, ex, t, person, least] {
+      with_log(s, ex, domain::feed_subject(person), [&s, ex, t, person, least](storage::UserKey feed) {
+        const std::string by = ex->ctx().subject;
+        const std::int64_t now = s.clock.now_ms();
+        write_space(s, ex, t.known.key, [t, by, person, least, feed, now](storage::WriteTxn& txn) -> Result<std::string> {
+          SYNCLOG_ASSIGN_OR_RETURN(auto standing, domain::read_standing(txn, by));
+          SYNCLOG_RETURN_IF_ERROR(admit(standing, t.id, least));
+          SYNCLOG_ASSIGN_OR_RETURN(storage::WriteTxn * their_feed, txn.also(feed));
+          SYNCLOG_RETURN_IF_ERROR(domain::remove_member(txn, *their_feed, *standing.info, person, by, now));
+          JsonObjectWriter w;
+          w.str("removed", person);
+          return std::move(w).finish();
+        });
       });
     });
   });
