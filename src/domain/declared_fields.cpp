@@ -10,17 +10,6 @@
 
 namespace synclog::domain {
 namespace json = boost::json;
-namespace {
-
-// The index in `current` of the field `device_field` of the device's version: the field it was
-// renamed to since, or the field of that name (a former name is never reused, assign_kinds).
-std::optional<std::size_t> current_index(const TypeSpec& current, const std::string& device_field) {
-  const auto it = current.former_names.find(device_field);
-  if (it != current.former_names.end()) return it->second;
-  return current.field_index(device_field);
-}
-
-}  // namespace
 
 std::variant<ReadFields, FieldProblem> read_declared_fields(MutationType type, const TypeSpec& device,
                                                             const TypeSpec& current, const json::object& data,
@@ -52,7 +41,8 @@ std::variant<ReadFields, FieldProblem> read_declared_fields(MutationType type, c
     } else if (type == MutationType::kCreate) {
       continue;  // absent, as if not sent
     }
-    const auto index = current_index(current, f.name);
+    // The field it was renamed to since, or the field of that name.
+    const auto index = current.field_known_as(f.name);
     if (!index) {
       // A field the current version dropped (the device is outside the window that kept it).
       return problem(key, "the space's schema no longer has this field; update the app");

@@ -15,14 +15,6 @@ Error corrupt(const storage::Record& r, std::string_view what) {
                                               "): " + std::string(what));
 }
 
-// The field `name` denotes in `type`: its current name or a former one.
-std::optional<std::size_t> field_named(const TypeSpec& type, std::string_view name) {
-  if (auto i = type.field_index(name)) return i;
-  const auto it = type.former_names.find(std::string(name));
-  if (it == type.former_names.end()) return std::nullopt;
-  return it->second;
-}
-
 }  // namespace
 
 storage::Record to_record(const DeclaredRecord& r) {
@@ -87,7 +79,7 @@ Result<DeclaredRecord> declared_record_from(const storage::Record& r, const Type
       if (!split_json_object(text, values)) return corrupt(r, "bad values");
       // A field no longer in the schema (outside every device's window now) is not shown.
       for (const auto& [name, value] : values) {
-        if (const auto i = field_named(type, name)) d.values[*i] = std::string(value);
+        if (const auto i = type.field_known_as(name)) d.values[*i] = std::string(value);
       }
       ++seen;
       continue;
@@ -97,7 +89,7 @@ Result<DeclaredRecord> declared_record_from(const storage::Record& r, const Type
     if (ec) return corrupt(r, "bad member");
     if (key == "stamps" && v.is_object()) {
       for (const auto& kv : v.get_object()) {
-        const auto i = field_named(type, kv.key());
+        const auto i = type.field_known_as(kv.key());
         if (!i) continue;
         const auto* a = kv.value().if_array();
         if (!a || a->size() != 4 || !(*a)[0].is_int64() || !(*a)[1].is_string() || !(*a)[2].is_string() ||
@@ -146,9 +138,8 @@ std::string current_wire_data(std::string_view stored, const TypeSpec& type) {
   std::string out = "{";
   for (const auto& [key, value] : members) {
     std::string_view name = key;
-    const auto it = type.former_names.find(std::string(key));
-    if (it != type.former_names.end() && !type.field_index(key)) {
-      name = type.fields[it->second].name;
+    if (const auto i = type.field_known_as(key); i && type.fields[*i].name != key) {
+      name = type.fields[*i].name;
       renamed = true;
     }
     if (out.size() > 1) out.push_back(',');

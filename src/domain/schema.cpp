@@ -322,6 +322,14 @@ std::optional<std::size_t> TypeSpec::field_index(std::string_view field) const {
   return std::nullopt;
 }
 
+std::optional<std::size_t> TypeSpec::field_known_as(std::string_view field) const {
+  if (auto i = field_index(field)) return i;
+  // A former name is never given to another field (assign_kinds), so the two cannot disagree.
+  const auto it = former_names.find(std::string(field));
+  if (it == former_names.end()) return std::nullopt;
+  return it->second;
+}
+
 bool TypeSpec::writable_by(Role r) const {
   return std::find(writers.begin(), writers.end(), r) != writers.end();
 }
@@ -329,13 +337,6 @@ bool TypeSpec::writable_by(Role r) const {
 const TypeSpec* Schema::type(std::string_view n) const {
   for (const auto& t : types) {
     if (t.name == n) return &t;
-  }
-  return nullptr;
-}
-
-const TypeSpec* Schema::type(std::uint8_t kind) const {
-  for (const auto& t : types) {
-    if (t.kind == kind) return &t;
   }
   return nullptr;
 }

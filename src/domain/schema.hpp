@@ -88,6 +88,9 @@ struct TypeSpec {
 
   // The index of the field called `name` now, if any.
   std::optional<std::size_t> field_index(std::string_view name) const;
+  // The index of the field called `field` now or in an earlier version (what a stored record,
+  // a log entry or an older device's mutation may call it), if any.
+  std::optional<std::size_t> field_known_as(std::string_view field) const;
   bool writable_by(Role r) const;
 };
 
@@ -101,7 +104,6 @@ struct Schema {
   std::string document;  // the document as registered (canonical JSON)
 
   const TypeSpec* type(std::string_view name) const;
-  const TypeSpec* type(std::uint8_t kind) const;
 };
 
 struct SchemaLimits {
