@@ -51,26 +51,14 @@ std::vector<std::string> field_values(const DeclaredRecord& r) {
   return out;
 }
 
-void stamp_changes(DeclaredRecord& r, std::int64_t ts, const std::string& by, const std::string& person,
-                   std::int64_t captured) {
-  auto values = field_values(r);
-  auto& st = r.stamps;
-  const bool loaded = st.loaded.size() == values.size() && st.at.size() == values.size();
-  st.at.resize(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!loaded || values[i] != st.loaded[i]) st.at[i] = FieldStamp{ts, by, person, captured};
-  }
-  st.loaded = std::move(values);
-}
-
 template <class T>
-void stamp_changes(T& v, std::int64_t ts, const std::string& by) {
+void stamp_changes(T& v, const FieldStamp& stamp) {
   auto values = field_values(v);
   auto& st = v.stamps;
   const bool loaded = st.loaded.size() == values.size() && st.at.size() == values.size();
   st.at.resize(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
-    if (!loaded || values[i] != st.loaded[i]) st.at[i] = FieldStamp{ts, by};
+    if (!loaded || values[i] != st.loaded[i]) st.at[i] = stamp;
   }
   st.loaded = std::move(values);
 }
@@ -84,8 +72,8 @@ void finish_loading(T& v, std::vector<FieldStamp> stored) {
   v.stamps.loaded = std::move(values);
 }
 
-#define SYNCLOG_FIELD_STAMPS_FOR(T)                                  \
-  template void stamp_changes(T&, std::int64_t, const std::string&); \
+#define SYNCLOG_FIELD_STAMPS_FOR(T)                   \
+  template void stamp_changes(T&, const FieldStamp&); \
   template void finish_loading(T&, std::vector<FieldStamp>);
 SYNCLOG_FIELD_STAMPS_FOR(Bookmark)
 SYNCLOG_FIELD_STAMPS_FOR(Collection)
@@ -93,5 +81,6 @@ SYNCLOG_FIELD_STAMPS_FOR(Membership)
 SYNCLOG_FIELD_STAMPS_FOR(Note)
 SYNCLOG_FIELD_STAMPS_FOR(ReadingSession)
 #undef SYNCLOG_FIELD_STAMPS_FOR
+template void stamp_changes(DeclaredRecord&, const FieldStamp&);
 
 }  // namespace synclog::domain

@@ -32,18 +32,15 @@ inline constexpr std::size_t kBookmarkInDefaultField = 2;
 template <class T>
 std::vector<std::string> field_values(const T& v);
 
-// After `v` was changed by a write at `ts` from client `by`: stamps each field whose value
-// differs from the one loaded (every field of a resource that was not loaded), and takes the
-// current values as the loaded ones, so a second save in the same transaction compares with it.
-template <class T>
-void stamp_changes(T& v, std::int64_t ts, const std::string& by);
-
 // A declared record's fields' values (absent ones as empty text, which no canonical value is).
 std::vector<std::string> field_values(const DeclaredRecord& r);
-// stamp_changes for a declared record: each changed field also records the person and the
-// capture time (clientUpdatedAt) of the change.
-void stamp_changes(DeclaredRecord& r, std::int64_t ts, const std::string& by, const std::string& person,
-                   std::int64_t captured);
+
+// After `v` was changed by the write `stamp` describes (its time and client; for a declared
+// record also the person and the capture time): stamps each field whose value differs from the
+// one loaded (every field of a resource that was not loaded), and takes the current values as
+// the loaded ones, so a second save in the same transaction compares with it.
+template <class T>
+void stamp_changes(T& v, const FieldStamp& stamp);
 
 // After decoding `v` with the stamps its record held (possibly none: a record written before
 // stamps existed gets its version and no writer for every field, so every client that edited

@@ -24,12 +24,14 @@ Result<std::int64_t> Ledger::save(T& v, MutationType op, const ClientTimes& time
   v.client.updated_ms = times.updated.value_or(ts);
   v.version = ts;
   v.modified_by = client_id_;
+  FieldStamp stamp{ts, client_id_};
   if constexpr (std::is_same_v<T, DeclaredRecord>) {
+    // In a space, each change also records who made it and when their device captured it.
     v.modified_person = person_;
-    stamp_changes(v, ts, client_id_, person_, v.client.updated_ms);
-  } else {
-    stamp_changes(v, ts, client_id_);
+    stamp.person = person_;
+    stamp.captured = v.client.updated_ms;
   }
+  stamp_changes(v, stamp);
   storage::Entry e;
   e.ts = ts;
   e.kind = Traits<T>::kind(v);

@@ -37,7 +37,6 @@ class Ledger : public ResourceView {
   const std::string& client_id() const { return client_id_; }
   // In a space's log, the person writing (the token's subject), recorded with each change.
   void set_person(std::string person) { person_ = std::move(person); }
-  const std::string& person() const { return person_; }
 
   // Stamps `v` (version = a new ts, modifiedBy), stores it and logs it as `op`. The ts is
   // returned. `times` fills the client times; absent ones default to the ts.
