@@ -3,12 +3,6 @@
 
 namespace synclog::domain {
 
-Result<const RecordType*> type_of(const ResourceView& view, const Mutation& m) {
-  const RecordType* type = view.types().find(static_cast<std::uint8_t>(m.resource));
-  if (!type) return make_error(ErrorCode::kInternal, "unknown record type");
-  return type;
-}
-
 Result<Ack> apply_mutation(Ledger& ledger, const Mutation& m, const FieldContext& ctx,
                            std::optional<Role> role) {
   if (m.rejected) return detail::refused(*m.rejected, ctx);

@@ -48,8 +48,6 @@ struct Ack {
 Result<Ack> apply_mutation(Ledger& ledger, const Mutation& m, const FieldContext& ctx,
                            std::optional<Role> role = std::nullopt);
 
-// The type of `m` in `ledger`'s log (kInternal when the log has no such kind).
-Result<const RecordType*> type_of(const ResourceView& view, const Mutation& m);
 // Carries out `plan`, which `type` made for `m`: the cascades, then the save or removal.
 Result<Ack> apply_plan(Ledger& ledger, const RecordType& type, const Mutation& m, Plan& plan,
                        const FieldContext& ctx);

@@ -43,7 +43,6 @@ class DeclaredRecordType final : public RecordType {
   }
 
   Result<Plan> plan(ResourceView& view, const Mutation& m, const PlanContext& ctx) const override {
-    if (m.rejected) return rejected(m.rejected->reason, m.rejected->field, m.rejected->message);
     if (!ctx.role || !spec_.writable_by(*ctx.role)) {
       const std::string role(ctx.role ? role_name(*ctx.role) : "non-member");
       return rejected("permission", "",

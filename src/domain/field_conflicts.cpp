@@ -140,8 +140,7 @@ Result<JudgedPlan> judge_and_plan(ResourceView& view, const RecordType& type, co
 }
 
 Result<Judgement> judge_mutation(ResourceView& view, const Mutation& m, const Vantage& who) {
-  const RecordType* type = view.types().find(static_cast<std::uint8_t>(m.resource));
-  if (!type) return make_error(ErrorCode::kInternal, "unknown record type");
+  SYNCLOG_ASSIGN_OR_RETURN(const RecordType* type, type_of(view, m));
   const FieldContext ctx;
   auto judged = judge_and_plan(view, *type, m, PlanContext{ctx, who.client}, who);
   if (!judged.ok()) {

@@ -25,15 +25,19 @@ Status check_field_cursor(const storage::UserHead& head, std::int64_t last) {
   return Status();
 }
 
-// The judged path of one mutation: a conflict is answered, not applied.
+Ack rejected_ack(const Mutation& m, std::optional<Rejection> rejection) {
+  Ack ack = detail::make_ack(m, m.resource_id, 0);
+  ack.outcome = Outcome::kRejected;
+  ack.rejection = std::move(rejection);
+  return ack;
+}
+
+// The judged path of one mutation: a conflict is answered, not applied. A mutation the parser
+// refused (its type is not in the schema, a field its version refuses) is answered without
+// being planned: it may have no type to plan with.
 Result<Ack> judge_and_apply(Ledger& ledger, const Mutation& m, const FieldContext& ctx,
                             const Vantage& who, std::optional<Role> role) {
-  if (m.rejected) {
-    Ack ack = detail::make_ack(m, m.resource_id, 0);
-    ack.outcome = Outcome::kRejected;
-    ack.rejection = m.rejected;
-    return ack;
-  }
+  if (m.rejected) return rejected_ack(m, m.rejected);
   SYNCLOG_ASSIGN_OR_RETURN(const RecordType* type, type_of(ledger, m));
   SYNCLOG_ASSIGN_OR_RETURN(auto judged,
                            judge_and_plan(ledger, *type, m, PlanContext{ctx, ledger.client_id(), role}, who));
@@ -44,12 +48,7 @@ Result<Ack> judge_and_apply(Ledger& ledger, const Mutation& m, const FieldContex
     ack.conflict = std::move(judgement.conflict);
     return ack;
   }
-  if (judged.plan->step == Plan::Step::kRejected) {
-    Ack ack = detail::make_ack(m, m.resource_id, 0);
-    ack.outcome = Outcome::kRejected;
-    ack.rejection = std::move(judged.plan->rejection);
-    return ack;
-  }
+  if (judged.plan->step == Plan::Step::kRejected) return rejected_ack(m, std::move(judged.plan->rejection));
   SYNCLOG_ASSIGN_OR_RETURN(auto ack, apply_plan(ledger, *type, m, *judged.plan, ctx));
   ack.outcome = judgement.outcome;
   ack.settled = std::move(judgement.settled);

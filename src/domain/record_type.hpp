@@ -100,13 +100,19 @@ class TypeRegistry {
   void add(std::unique_ptr<RecordType> type);
   const RecordType* find(std::uint8_t kind) const;
   const RecordType* find(std::string_view name) const;
-  const std::vector<std::unique_ptr<RecordType>>& all() const { return types_; }
 
  private:
   std::vector<std::unique_ptr<RecordType>> types_;
   std::vector<const RecordType*> by_kind_ = std::vector<const RecordType*>(256, nullptr);
   std::unordered_map<std::string_view, const RecordType*> by_name_;
 };
+
+// The type of `m` in `view`'s log (kInternal when the log has no such kind).
+inline Result<const RecordType*> type_of(const ResourceView& view, const Mutation& m) {
+  const RecordType* type = view.types().find(static_cast<std::uint8_t>(m.resource));
+  if (!type) return make_error(ErrorCode::kInternal, "unknown record type");
+  return type;
+}
 
 // conflictMode=field: `m` judged, and, unless it is a conflict, the plan that carries it out
 // (apply_plan). A mutation that cannot apply (its plan fails: a reference that does not

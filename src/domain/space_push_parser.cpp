@@ -69,8 +69,6 @@ Result<std::vector<Mutation>> parse_space_push_body(const json::value& body, Con
           !device_type ? "Invalid resource: " + quoted(*resource) + at(i) + ": schema " + device.name +
                              " version " + std::to_string(device.version) + " has no such type"
                        : "Invalid resource: " + quoted(*resource) + at(i) + ": the space's schema no longer has it";
-      // Which kind it is does not matter for a rejection; the first type's is as good as any.
-      m.resource = static_cast<Resource>(current.schema.types.front().kind);
       SYNCLOG_RETURN_IF_ERROR(refuse("schema", "", message));
       if (has_data) m.ack_data = json::serialize(data->get_object());
       out.push_back(std::move(m));

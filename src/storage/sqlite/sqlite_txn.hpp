@@ -51,8 +51,6 @@ class SqliteTxn final : public WriteTxn {
   Result<WriteTxn*> also(UserKey other) override;
 
   bool traversal_marked() const { return traversal_; }
-  // The head this transaction set (0: none), told to HeadEvents once it commits.
-  std::int64_t head_set() const { return head_set_; }
   // Every (user, head) this transaction and those it reached with also() set.
   void heads_set(std::vector<std::pair<UserKey, std::int64_t>>& out) const;
 
