@@ -31,9 +31,12 @@ install(FILES
 set_target_properties(synclog_client PROPERTIES EXPORT_NAME client)
 set_target_properties(synclog_client_rules PROPERTIES EXPORT_NAME client_rules)
 set_target_properties(synclog_common PROPERTIES EXPORT_NAME common)
+# The domain's schema rules: the device checks a space's records with the server's own.
+set_target_properties(synclog_domain PROPERTIES EXPORT_NAME domain)
 set_target_properties(synclog_sqlite PROPERTIES EXPORT_NAME sqlite)
 set_target_properties(synclog_options PROPERTIES EXPORT_NAME options)
-install(TARGETS synclog_client synclog_client_rules synclog_common synclog_sqlite synclog_options
+install(TARGETS synclog_client synclog_client_rules synclog_common synclog_domain synclog_sqlite
+  synclog_options
   EXPORT synclogTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT sdk)
 install(EXPORT synclogTargets

@@ -292,6 +292,7 @@ Status LocalStore::atomically(const std::function<Status()>& body) {
   ++depth_;
   Status s = body();
   --depth_;
+  if (s.ok() && outermost && options_.before_commit) s = options_.before_commit();
   if (s.ok()) s = c_->exec(outermost ? "COMMIT" : "RELEASE step");
   if (!s.ok()) {
     if (outermost) {

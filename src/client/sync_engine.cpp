@@ -44,6 +44,8 @@
 #include "client/change_listener.hpp"
 #include "client/http_transport.hpp"
 #include "client/resolve.hpp"
+#include "client/space_file.hpp"
+#include "client/space_sync.hpp"
 #include "client/sync_wire.hpp"
 #include "common/ids.hpp"
 
@@ -157,10 +159,11 @@ struct SyncEngine::Impl {
   std::function<void(const SyncProgress&)> progress_cb;
   std::function<void(const SyncEvent&)> event_cb;
   ManualResolver resolver;
+  std::function<bool(const std::vector<SyncEvent>&)> presync_check;
   std::mt19937_64 rng;
 
   // One sync()'s state.
-  std::unique_ptr<Transport> transport;
+  std::shared_ptr<Transport> transport;
   std::string token;
   std::string client_id;
   SyncReport report;
@@ -172,6 +175,10 @@ struct SyncEngine::Impl {
   // an outcome the file then rolled back.
   std::vector<SyncEvent> events;
 
+  std::int64_t now_ms() const {
+    return options.clock ? options.clock->now_ms() : SystemClock().now_ms();
+  }
+
   void emit_events() {
     auto out = std::move(events);
     events.clear();
@@ -182,7 +189,13 @@ struct SyncEngine::Impl {
     if (progress_cb) progress_cb(progress);
   }
   void event(Outcome o, Resource r, std::string id, std::string reason, std::int64_t seq = 0) {
-    events.push_back(SyncEvent{o, r, std::move(id), std::move(reason), seq});
+    SyncEvent e;
+    e.outcome = o;
+    e.resource = r;
+    e.id = std::move(id);
+    e.reason = std::move(reason);
+    e.conflict_seq = seq;
+    events.push_back(std::move(e));
   }
 
   //////// Requests
@@ -239,11 +252,14 @@ struct SyncEngine::Impl {
   // The change stream, opened with the credentials the store holds now.
   Result<std::unique_ptr<ResponseStream>> open_stream(HttpRequest req, std::stop_token stop) {
     SYNCLOG_ASSIGN_OR_RETURN(std::string url, store.server_url());
-    if (url.empty()) return make_error(ErrorCode::kInvalidRequest, "no server URL set");
+    if (url.empty() && !options.transport) {
+      return make_error(ErrorCode::kInvalidRequest, "no server URL set");
+    }
     SYNCLOG_ASSIGN_OR_RETURN(std::string stream_token, store.token());
     SYNCLOG_ASSIGN_OR_RETURN(std::string stream_client_id, store.client_id());
     req.headers.emplace_back("x-auth-token", std::move(stream_token));
     req.headers.emplace_back("x-client-id", std::move(stream_client_id));
+    if (options.transport) return options.transport->open_stream(req, std::move(stop));
     SYNCLOG_ASSIGN_OR_RETURN(auto t, make_http_transport(url, transport_options()));
     return t->open_stream(req, std::move(stop));
   }
@@ -671,6 +687,25 @@ struct SyncEngine::Impl {
     return field_push_body(mutations, bases);
   }
 
+  Status sync_spaces(std::int64_t last_sync) {
+    SpaceFile file(store);
+    SpaceSyncContext ctx{file, options, report, {}, {}, {}, {}, 0, now_ms()};
+    ctx.send = [this](HttpRequest req) {
+      req.headers.emplace_back("x-auth-token", token);
+      req.headers.emplace_back("x-client-id", client_id);
+      return send(req);
+    };
+    ctx.event = [this](const SyncEvent& e) {
+      if (event_cb) event_cb(e);
+    };
+    ctx.progress = [this](const SyncProgress& p) {
+      if (progress_cb) progress_cb(p);
+    };
+    ctx.presync_check = presync_check;
+    ctx.last_sync_ms = last_sync;
+    return client::sync_spaces(ctx);
+  }
+
   Result<SyncReport> sync() {
     report = SyncReport{};
     push_head = 0;
@@ -679,9 +714,16 @@ struct SyncEngine::Impl {
     SYNCLOG_ASSIGN_OR_RETURN(std::string url, store.server_url());
     SYNCLOG_ASSIGN_OR_RETURN(token, store.token());
     SYNCLOG_ASSIGN_OR_RETURN(client_id, store.client_id());
-    if (url.empty()) return make_error(ErrorCode::kInvalidRequest, "no server URL set");
-    SYNCLOG_ASSIGN_OR_RETURN(transport, make_http_transport(url, transport_options()));
+    if (url.empty() && !options.transport) {
+      return make_error(ErrorCode::kInvalidRequest, "no server URL set");
+    }
+    if (options.transport) {
+      transport = options.transport;
+    } else {
+      SYNCLOG_ASSIGN_OR_RETURN(transport, make_http_transport(url, transport_options()));
+    }
 
+    SYNCLOG_ASSIGN_OR_RETURN(const std::int64_t last_sync, store.last_sync_ms());
     // 1. A batch an earlier sync (or process) left in flight goes first, exactly as it was.
     SYNCLOG_ASSIGN_OR_RETURN(auto inflight, store.inflight_batch());
     if (inflight) {
@@ -743,10 +785,9 @@ struct SyncEngine::Impl {
     // 4. Pull what the pushes did on the server (cascades, derived fields, own entries), so the
     // device ends where the server is.
     if (push_head > 0) SYNCLOG_RETURN_IF_ERROR(pull());
-    SYNCLOG_RETURN_IF_ERROR(store.set_last_sync_ms(
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count()));
+    // 5. The shared spaces.
+    if (options.spaces) SYNCLOG_RETURN_IF_ERROR(sync_spaces(last_sync));
+    SYNCLOG_RETURN_IF_ERROR(store.set_last_sync_ms(now_ms()));
     SYNCLOG_ASSIGN_OR_RETURN(report.cursor, store.cursor());
     transport.reset();
     return report;
@@ -762,6 +803,9 @@ void SyncEngine::on_progress(std::function<void(const SyncProgress&)> callback) 
 }
 void SyncEngine::on_event(std::function<void(const SyncEvent&)> callback) {
   impl_->event_cb = std::move(callback);
+}
+void SyncEngine::set_presync_check(std::function<bool(const std::vector<SyncEvent>&)> check) {
+  impl_->presync_check = std::move(check);
 }
 void SyncEngine::set_manual_resolver(ManualResolver resolver) {
   impl_->resolver = std::move(resolver);

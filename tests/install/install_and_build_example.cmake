@@ -84,4 +84,17 @@ if(NOT run_output MATCHES "2 note\\(s\\) on this device" OR NOT run_output MATCH
   fail("the second run did not list both notes:\n${run_output}")
 endif()
 
+# 4. The shared-spaces example, offline: the schema the app was built for is on the device, and
+# it follows no space yet.
+file(GLOB_RECURSE inspector "${example_build}/inspection_device" "${example_build}/inspection_device.exe")
+list(LENGTH inspector found)
+if(NOT found EQUAL 1)
+  fail("the example build has no single inspection_device: ${inspector}")
+endif()
+run("inspection_device" "${inspector}" "${work}/inspector.db" --schema "${EXAMPLE_SOURCE_DIR}/inspections/schema.json")
+message(STATUS "inspection_device:\n${run_output}")
+if(NOT run_output MATCHES "schema inspections version 1 on this device" OR NOT run_output MATCHES "0 space\\(s\\) on this device")
+  fail("inspection_device did not report its schema and no spaces:\n${run_output}")
+endif()
+
 file(REMOVE_RECURSE "${work}")

@@ -102,6 +102,11 @@ class LocalStore {
     /// The clock for client times and the conflict log; nullptr: the system clock. Must
     /// outlive the store.
     const Clock* clock = nullptr;
+    /// Called before each transaction commits (not before the savepoints nested in one): an
+    /// error makes the commit fail, the transaction rolls back and the call that ran it fails
+    /// with that error. A seam for tests that fail the Nth local commit of a sync; empty in
+    /// an app.
+    std::function<Status()> before_commit;
   };
 
   /// Opens the file at `path`, creating it (and a new client id) when missing, and brings its
@@ -268,6 +273,9 @@ class LocalStore {
   Status answer_conflict(std::int64_t seq, std::string_view answer);
 
  private:
+  // The shared spaces live in the same file and transactions (spaces.hpp, space_file.hpp).
+  friend class SpaceStore;
+  friend class SpaceFile;
   LocalStore(std::unique_ptr<storage::sqlite::Connection> c, Options options);
 
   std::int64_t now_ms() const;

@@ -13,8 +13,10 @@
 #pragma once
 
 #include "synclog/client/local_store.hpp"
+#include "synclog/client/transport.hpp"
 #include "synclog/client/types.hpp"
 
+#include "common/clock.hpp"
 #include "common/status.hpp"
 
 #include <chrono>
@@ -24,6 +26,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 namespace synclog::client {
 
@@ -43,12 +46,28 @@ struct SyncOptions {
   // strategies settle. A server that does not know the mode answers as in strict mode and the
   // engine copes (it then sends whole records, as strict mode does). false: strict mode only.
   bool field_mode = true;
+  // Follow the person's shared spaces (docs/client.md, "Shared spaces") in every sync(). A
+  // server without spaces (404 on the feed) is skipped quietly.
+  bool spaces = true;
+  // A device that has not completed a sync for this long asks the server's pre-sync
+  // validation (dryRun) before pushing a space's edits, and reports what would fail
+  // (SyncEvent kind "presync") before anything is sent. 0: never.
+  std::chrono::milliseconds presync_after{std::chrono::hours(1)};
+  // How requests reach the server. nullptr: the SDK's HTTP/1.1 client, connected to the store's
+  // server URL at each sync(). Given, it is used for every request and stream instead (an app's
+  // own HTTP stack, a test's in-process server), and the store needs no server URL.
+  // The engine calls it from one thread at a time.
+  std::shared_ptr<Transport> transport;
+  // The wall clock (the last sync's time, how long the device was offline). nullptr: the
+  // system clock. Must outlive the engine.
+  const Clock* clock = nullptr;
 };
 
 // Progress of one sync() for a long first sync: entries pulled of the server's total, and
 // batches pushed.
 struct SyncProgress {
   enum class Phase { kPull, kPush } phase = Phase::kPull;
+  std::string space;  // the space being pulled or pushed; empty: the per-user data
   std::int64_t pulled = 0;
   std::int64_t total = 0;  // the server's count of entries after the cursor, when known
   std::int64_t batches_pushed = 0;
@@ -56,13 +75,33 @@ struct SyncProgress {
   std::int64_t queued = 0;  // mutations still queued
 };
 
-// What the app shows for one record.
+// What the app shows for one record (or, in a space, for the space itself).
 struct SyncEvent {
   Outcome outcome = Outcome::kSynced;
-  Resource resource = Resource::kNote;
+  Resource resource = Resource::kNote;  // the per-user data's resource; unused in a space
   std::string id;
   std::string reason;
   std::int64_t conflict_seq = 0;  // its row in the conflict log; 0 when it was no conflict
+
+  // In a shared space (docs/client.md, "Shared spaces"): the space's id (empty for the
+  // per-user data), the record's type, and what happened:
+  //   "applied"          the server took the edit (kSynced)
+  //   "softMerged"       the person's own edit from another device clashed; the later capture
+  //                      won (kMerged; `fields` names them)
+  //   "settled"          a clash the type's policy settled (kMerged; `fields`)
+  //   "conflict"         another person changed the same fields (kNeedsUser; `fields`,
+  //                      conflict_seq is the SpaceStore::conflicts() row)
+  //   "rejected"         the server refused the edit (kNeedsUser; conflict_seq is the
+  //                      SpaceStore::rejections() row; `reason` says what to do)
+  //   "presync"          a pre-sync check predicts a conflict or rejection (kNeedsUser);
+  //                      nothing was sent yet
+  //   "update-required"  the space needs a newer app (kNeedsUser; id empty)
+  //   "space-added", "space-removed" (kSynced; kNeedsUser when edits went to quarantine),
+  //   "role-changed"
+  std::string space;
+  std::string type;
+  std::string kind;
+  std::vector<std::string> fields;
 };
 
 struct SyncReport {
@@ -76,6 +115,12 @@ struct SyncReport {
   std::int64_t retries = 0;         // requests sent again (lost answers, 5xx, 429)
   bool resynced = false;            // a 410 made it pull from 0
   std::int64_t cursor = 0;          // the server head the device is at now
+  // Shared spaces.
+  std::int64_t spaces = 0;          // spaces synced
+  std::int64_t space_pulled = 0;    // space entries applied
+  std::int64_t space_pushed = 0;    // space edits the server took (applied or merged)
+  std::int64_t quarantined = 0;     // edits moved to the quarantine (removed from a space)
+  std::int64_t update_required = 0;  // spaces waiting for an app update
 };
 
 // How SyncEngine::listen() listens (docs/client.md, "Listening for changes").
@@ -116,6 +161,12 @@ class SyncEngine {
   void on_progress(std::function<void(const SyncProgress&)> callback);
   void on_event(std::function<void(const SyncEvent&)> callback);
   void set_manual_resolver(ManualResolver resolver);
+  // Asked, before a space's edits are pushed after a long time offline
+  // (SyncOptions::presync_after), with the conflicts and rejections the server's pre-sync
+  // validation predicts (events of kind "presync", also sent to on_event): true pushes anyway
+  // (their data is kept either way), false keeps that space's edits queued until the next
+  // sync, e.g. for the person to review them first. Unset: push.
+  void set_presync_check(std::function<bool(const std::vector<SyncEvent>&)> check);
 
   // Pull, apply, push until the queue is empty (or only waits for the user). Needs the store's
   // server URL and token (LocalStore::set_server_url/set_token). Errors: kUnauthorized (the

@@ -69,7 +69,9 @@ class LocalStoreTest : public ::testing::Test {
 
   void reopen() {
     store_.reset();
-    auto s = LocalStore::open(path(), LocalStore::Options{&clock_});
+    LocalStore::Options options;
+    options.clock = &clock_;
+    auto s = LocalStore::open(path(), options);
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
   }
@@ -136,14 +138,14 @@ TEST_F(LocalStoreTest, TwoFilesHaveDifferentClientIds) {
 
 // The file header (https://www.sqlite.org/fileformat.html): bytes 18-19 are 2 in WAL mode, and
 // bytes 60-63 hold user_version, big-endian.
-TEST_F(LocalStoreTest, TheFileIsInWalModeAtSchemaVersionTwo) {
+TEST_F(LocalStoreTest, TheFileIsInWalModeAtSchemaVersionThree) {
   store_.reset();  // the last connection checkpoints the WAL into the file
   std::ifstream in(path(), std::ios::binary);
   std::string header(100, '\0');
   ASSERT_TRUE(in.read(header.data(), 100));
   EXPECT_EQ(header[18], 2);
   EXPECT_EQ(header[19], 2);
-  EXPECT_EQ(header.substr(60, 4), std::string("\0\0\0\2", 4));
+  EXPECT_EQ(header.substr(60, 4), std::string("\0\0\0\3", 4));  // 3: shared spaces
 }
 
 TEST_F(LocalStoreTest, AFileFromANewerSynclogIsRefused) {

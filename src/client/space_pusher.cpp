@@ -1,0 +1,162 @@
+// Pushing a shared space's queue (space_pusher.hpp).
+#include "client/space_pusher.hpp"
+
+#include "client/sync_wire.hpp"
+#include "client/space_wire.hpp"
+#include "common/ids.hpp"
+
+#include <algorithm>
+
+namespace synclog::client {
+namespace {
+
+// As the per-user engine: under the server's default 1 MiB body limit, with room for headers.
+constexpr std::size_t kMaxSpacePushBytes = 900 * 1024;
+constexpr std::size_t kMaxSpaceBatch = 100;
+
+HttpRequest post(const SpaceBatch& batch) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = batch.target;
+  req.body = batch.body;
+  req.headers = {{"content-type", "application/json"}, {"idempotency-key", batch.key}};
+  return req;
+}
+
+}  // namespace
+
+std::string SpacePusher::target(const SpaceRow& row) const {
+  return "/v1/spaces/" + row.id + "/sync?conflictMode=field&lastMutationAt=" +
+         std::to_string(row.cursor > 0 ? row.cursor : -1);
+}
+
+Result<SpaceStep> SpacePusher::send(SpaceRow& row, const SpaceBatch& batch) {
+  HttpRequest req = post(batch);
+  add_schema_header(ctx_.file, row, req);
+  SYNCLOG_ASSIGN_OR_RETURN(HttpResponse r, ctx_.send(std::move(req)));
+  std::vector<SyncEvent> events;
+  if (r.status == 413 || r.status == 422) {
+    // The server refused the batch as a whole (its envelope, its size): nothing of it was
+    // applied. The edit it names, or every edit when it names none, is refused, and the rest
+    // goes again: one bad edit never wedges the queue.
+    SYNCLOG_RETURN_IF_ERROR(ctx_.file.abandon_batch(batch.key));
+    const std::string message = error_message(r.body);
+    const auto index = refused_index(message);
+    for (std::size_t i = 0; i < batch.edits.size(); ++i) {
+      if (index && *index != i) continue;
+      if (r.status == 413 && batch.edits.size() > 1) break;  // split below, by the caller
+      SYNCLOG_ASSIGN_OR_RETURN(SyncEvent ev,
+                               ctx_.file.reject(batch.edits[i], "validation", "", message));
+      ctx_.event(ev);
+    }
+    return SpaceStep::kDone;
+  }
+  SYNCLOG_ASSIGN_OR_RETURN(SpaceStep step, space_answer(r, "pushing to space " + row.id, min_version_));
+  if (step == SpaceStep::kUpgradeRequired || step == SpaceStep::kResync) {
+    SYNCLOG_RETURN_IF_ERROR(ctx_.file.abandon_batch(batch.key));
+    if (step == SpaceStep::kUpgradeRequired) row.needed_version = min_version_;
+  }
+  // kGone keeps the batch in flight: the purge moves it to the quarantine with the rest.
+  if (step != SpaceStep::kDone) return step;
+  SYNCLOG_ASSIGN_OR_RETURN(SpacePushAnswer answer, parse_space_push(r.body));
+  SYNCLOG_ASSIGN_OR_RETURN(events, ctx_.file.finish_batch(batch, answer.acks));
+  for (const auto& ev : events) {
+    if (ev.kind == "applied" || ev.kind == "softMerged" || ev.kind == "settled" ||
+        ev.kind == "merged") {
+      ++ctx_.report.space_pushed;
+    }
+    if (ev.outcome == Outcome::kNeedsUser) ++ctx_.report.needs_user;
+    if (ev.kind == "conflict") ++ctx_.report.server_conflicts;
+    ctx_.event(ev);
+  }
+  return SpaceStep::kDone;
+}
+
+Result<bool> SpacePusher::presync(SpaceRow& row, const std::vector<SpaceEdit>& edits) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = target(row) + "&dryRun=true";
+  req.body = space_push_body(edits, row.cursor);
+  req.headers = {{"content-type", "application/json"}};
+  add_schema_header(ctx_.file, row, req);
+  SYNCLOG_ASSIGN_OR_RETURN(HttpResponse r, ctx_.send(std::move(req)));
+  std::int64_t ignored = 0;
+  if (r.status != 200) {
+    // The real push will meet the same answer and handle it; a check is only advice.
+    (void)space_answer(r, "checking space " + row.id, ignored);
+    return true;
+  }
+  SYNCLOG_ASSIGN_OR_RETURN(SpacePushAnswer answer, parse_space_push(r.body));
+  std::vector<SyncEvent> problems;
+  for (std::size_t i = 0; i < answer.acks.size() && i < edits.size(); ++i) {
+    const SpaceAck& a = answer.acks[i];
+    if (a.outcome != "conflict" && a.outcome != "rejected") continue;
+    SyncEvent ev;
+    ev.outcome = Outcome::kNeedsUser;
+    ev.kind = "presync";
+    ev.space = row.id;
+    ev.type = edits[i].type;
+    ev.id = edits[i].id;
+    ev.fields = a.fields;
+    if (a.outcome == "rejected" && !a.field.empty()) ev.fields = {a.field};
+    ev.reason = a.outcome == "conflict"
+                    ? "Would conflict: someone else changed the same fields."
+                    : "Would be refused: " + a.message + " " + rejection_advice(a.reason, a.field);
+    problems.push_back(std::move(ev));
+  }
+  for (const auto& ev : problems) ctx_.event(ev);
+  if (problems.empty() || !ctx_.presync_check) return true;
+  return ctx_.presync_check(problems);
+}
+
+Result<SpaceStep> SpacePusher::push(SpaceRow& row, bool& pushed) {
+  pushed = false;
+  SYNCLOG_ASSIGN_OR_RETURN(auto inflight, ctx_.file.inflight(row.id));
+  if (inflight) {
+    // Exactly what was sent, under its key: the server answers it again if it applied it.
+    pushed = true;
+    SYNCLOG_ASSIGN_OR_RETURN(SpaceStep step, send(row, *inflight));
+    if (step != SpaceStep::kDone) return step;
+  }
+  const std::int64_t offline_for = ctx_.now_ms - ctx_.last_sync_ms;
+  bool check = ctx_.options.presync_after.count() > 0 && ctx_.last_sync_ms > 0 &&
+               offline_for > ctx_.options.presync_after.count();
+  std::size_t max = kMaxSpaceBatch;
+  for (;;) {
+    SpaceBatch batch;
+    SYNCLOG_ASSIGN_OR_RETURN(batch.edits, ctx_.file.next_edits(row.id, max));
+    if (batch.edits.empty()) return SpaceStep::kDone;
+    batch.body = space_push_body(batch.edits, row.cursor);
+    while (batch.body.size() > kMaxSpacePushBytes && batch.edits.size() > 1) {
+      batch.edits.resize(batch.edits.size() / 2);
+      batch.body = space_push_body(batch.edits, row.cursor);
+    }
+    if (batch.body.size() > kMaxSpacePushBytes) {
+      SYNCLOG_ASSIGN_OR_RETURN(
+          SyncEvent ev, ctx_.file.reject(batch.edits.front(), "validation", "",
+                                         "The edit is larger than the server accepts."));
+      ctx_.event(ev);
+      continue;
+    }
+    if (check) {
+      check = false;
+      SYNCLOG_ASSIGN_OR_RETURN(bool go_on, presync(row, batch.edits));
+      if (!go_on) return SpaceStep::kDone;
+    }
+    batch.key = "space-" + new_resource_id();
+    batch.space = row.id;
+    batch.target = target(row);
+    SYNCLOG_RETURN_IF_ERROR(ctx_.file.begin_batch(batch));
+    pushed = true;
+    const std::size_t sent = batch.edits.size();
+    SYNCLOG_ASSIGN_OR_RETURN(SpaceStep step, send(row, batch));
+    if (step != SpaceStep::kDone) return step;
+    // A batch too large for the server goes again in halves.
+    SYNCLOG_ASSIGN_OR_RETURN(auto still, ctx_.file.next_edits(row.id, 1));
+    if (!still.empty() && still.front().seq == batch.edits.front().seq) {
+      max = std::max<std::size_t>(1, sent / 2);
+    }
+  }
+}
+
+}  // namespace synclog::client
