@@ -1,10 +1,12 @@
 // `synclog client --db FILE ...`: a command line that makes a local file behave like a device
 // (docs/client.md). It drives the client SDK: `init` points the file at a server with a token,
-// `put`/`delete`/`list` are the app's writes and reads (committed locally, queued for the
+// `put`/`delete`/`list`/`get` are the app's writes and reads (committed locally, queued for the
 // server), `sync` runs the sync engine once (a progress line on a terminal, then a summary),
 // `listen` syncs whenever the server's change stream says another device wrote (a summary line
-// per sync), `status`, `conflicts` and `strategy` show and set the sync state. Exit codes: 0 ok, 1 a
-// failure the command reports on stderr, 2 a usage error.
+// per sync), `status`, `conflicts` and `strategy` show and set the sync state. The same commands
+// with --space act on a shared space's records, and the commands only spaces have (`space`,
+// `schema`, `import`, `rejections`, `quarantine`) are in client_space_commands.cpp, registered
+// here. Exit codes: 0 ok, 1 a failure the command reports on stderr, 2 a usage error.
 #include <CLI/CLI.hpp>
 
 #include <pthread.h>
@@ -29,13 +31,15 @@
 #include <boost/json.hpp>
 
 #include "cli_values.hpp"
+#include "client_device.hpp"
+#include "client_space_commands.hpp"
 #include "commands.hpp"
 #include "common/base64url.hpp"
 #include "common/error_code.hpp"
 #include "common/json_text.hpp"
 #include "common/status.hpp"
-#include "common/time_format.hpp"
 #include "synclog/client/local_store.hpp"
+#include "synclog/client/spaces.hpp"
 #include "synclog/client/sync_engine.hpp"
 #include "synclog/client/types.hpp"
 
@@ -47,17 +51,28 @@ using client::LocalStore;
 using client::Outcome;
 using client::Resource;
 using client::Strategy;
+using client_cli::fail;
+using client_cli::iso_time;
+using client_cli::json_or_null;
+using client_cli::open_device;
+using client_cli::plural;
+using client_cli::usage;
 
 struct ClientFlags {
   std::string db;
   // init
   std::string server;
   std::string token;
-  // put, delete, list, strategy
+  // put, delete, list, get, strategy: RESOURCE, then the JSON (put) or the ID (delete, get);
+  // with --space, field=value... (put) or the ID (delete, get)
+  std::vector<std::string> args;
   std::string resource;
   std::string id;
   std::string data;
   bool json = false;
+  // put, delete, list, get, resolve: a shared space's record or conflict
+  std::string space;
+  std::string type;
   // strategy
   std::string strategy;
   // conflicts
@@ -66,31 +81,12 @@ struct ClientFlags {
   std::int64_t seq = 0;
   bool keep_local = false;
   bool keep_server = false;
+  bool accept_server = false;
+  std::vector<std::string> fields;
   // listen
   std::string listen_for;
   std::string idle_timeout;
 };
-
-int fail(std::string_view message) {
-  std::cerr << "synclog client: " << message << "\n";
-  return 1;
-}
-
-int fail(std::string_view what, const Error& error) {
-  return fail(std::string(what) + ": " + error.message);
-}
-
-std::string plural(std::int64_t n, std::string_view one, std::string_view many) {
-  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
-}
-
-std::string iso_time(std::int64_t ms) {
-  if (ms < kMinEpochMs || ms > kMaxEpochMs) return std::to_string(ms) + " ms";
-  return format_iso8601_ms(ms);
-}
-
-// Stored JSON text (written by the store, so valid) or `null` where there is none.
-std::string_view json_or_null(std::string_view text) { return text.empty() ? "null" : text; }
 
 CLI::Validator resource_validator() {
   return CLI::Validator(
@@ -137,24 +133,8 @@ CLI::Validator not_empty() {
       [](std::string& s) -> std::string { return s.empty() ? "must not be empty" : ""; }, "");
 }
 
-// The validators accepted the names, so these cannot fail.
+// The validators (or record_args) accepted the names, so these cannot fail.
 Resource resource_of(const ClientFlags& f) { return *client::parse_resource(f.resource); }
-
-// The device file, when `init` has been run on it. A missing file is never created here: a
-// mistyped --db must not leave an empty device behind.
-Result<std::unique_ptr<LocalStore>> open_device(const std::string& db) {
-  const Error not_initialised =
-      make_error(ErrorCode::kPreconditionFailed, "not initialised: run `synclog client --db " + db +
-                                                     " init --server URL --token TOKEN`");
-  std::error_code ec;
-  if (!fs::exists(db, ec)) return not_initialised;
-  auto store = LocalStore::open(db);
-  if (!store.ok()) return make_error(store.error().code, db + ": " + store.error().message);
-  auto server = (*store)->server_url();
-  if (!server.ok()) return make_error(server.error().code, db + ": " + server.error().message);
-  if (server->empty()) return not_initialised;
-  return std::move(*store);
-}
 
 // The token sits in the file as is (LocalStore::set_token), so the file and its WAL companions
 // are made readable by their owner only.
@@ -228,6 +208,55 @@ std::string put_data(const ClientFlags& f) {
   return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
 }
 
+// The positional arguments of put, delete, list and get take two forms: RESOURCE first for the
+// per-user data, or, with --space and --type naming a space's records, none of it. Fills
+// f.resource, f.id and f.data (or leaves f.args as the field=value list of a space's put);
+// returns a usage error's message, or "" when they fit.
+std::string record_args(ClientFlags& f, std::string_view command) {
+  const std::string cmd(command);
+  if (!f.space.empty() || !f.type.empty()) {
+    if (f.type.empty()) return cmd + ": --space needs --type, the records' type in the space's schema";
+    if (f.space.empty()) return cmd + ": --type names a space's records: give --space too";
+    if (command == "put") {
+      return f.args.empty() ? "put: give the fields to set, as field=value" : "";
+    }
+    if (command == "list") return f.args.empty() ? "" : "list: with --space, no RESOURCE (--type names the records)";
+    if (f.args.size() != 1 || f.args[0].empty()) return cmd + ": give the record's ID (and only it)";
+    f.id = f.args[0];
+    return "";
+  }
+  if (f.args.empty()) return cmd + ": give a RESOURCE, or --space SPACE --type TYPE for a space's records";
+  f.resource = f.args[0];
+  if (!client::parse_resource(f.resource)) {
+    return cmd + ": unknown resource '" + f.resource +
+           "': one of bookmark, collection, collection-bookmark, note, reading-session";
+  }
+  const std::size_t want = command == "list" ? 1 : 2;
+  if (f.args.size() != want) {
+    if (command == "put") return "put: give RESOURCE and its JSON";
+    if (command == "list") return "list: give only the RESOURCE";
+    return cmd + ": give RESOURCE and the record's ID";
+  }
+  if (command == "put") {
+    f.data = f.args[1];
+  } else if (want == 2) {
+    if (f.args[1].empty()) return cmd + ": the ID must not be empty";
+    f.id = f.args[1];
+  }
+  return "";
+}
+
+SpaceRecordArgs space_record(const ClientFlags& f) {
+  SpaceRecordArgs a;
+  a.db = f.db;
+  a.space = f.space;
+  a.type = f.type;
+  a.id = f.id;
+  a.assignments = f.args;
+  a.json = f.json;
+  return a;
+}
+
 int run_put(const ClientFlags& f) {
   auto store = open_device(f.db);
   if (!store.ok()) return fail(store.error().message);
@@ -280,18 +309,40 @@ int run_list(const ClientFlags& f) {
   return 0;
 }
 
+int run_get(const ClientFlags& f) {
+  auto store = open_device(f.db);
+  if (!store.ok()) return fail(store.error().message);
+  const Resource r = resource_of(f);
+  const std::string what = "get " + std::string(client::resource_name(r)) + " " + f.id;
+  auto record = (*store)->get(r, f.id);
+  if (!record.ok()) return fail(what, record.error());
+  if (!*record) return fail(what + ": this device has no such record");
+  JsonObjectWriter w;
+  w.str("id", (*record)->id)
+      .raw("data", json_or_null((*record)->data))
+      .num("version", (*record)->version)
+      .boolean("pending", (*record)->pending);
+  std::cout << std::move(w).finish() << "\n";
+  return 0;
+}
+
 // The redrawn progress line of `sync` on a terminal.
 class ProgressLine {
  public:
   explicit ProgressLine(bool enabled) : enabled_(enabled) {}
 
+  // The per-user data's progress.
   void draw(const client::SyncProgress& p) {
-    if (!enabled_) return;
     std::string line = "pulled " + std::to_string(p.pulled);
     if (p.total > 0 && p.total >= p.pulled) line += "/" + std::to_string(p.total);
     line += " entries, pushed " + plural(p.batches_pushed, "batch", "batches") + " (" +
             plural(p.mutations_pushed, "mutation", "mutations") + "), " + std::to_string(p.queued) +
             " queued";
+    show(line);
+  }
+  // Any line (a space's first pull: SpaceSyncOutput::progress_line).
+  void show(const std::string& line) {
+    if (!enabled_) return;
     std::cerr << "\r" << line << "\x1b[K" << std::flush;
     drawn_ = true;
   }
@@ -361,9 +412,13 @@ int run_sync(const ClientFlags& f) {
   if (!store.ok()) return fail(store.error().message);
   ProgressLine progress(::isatty(STDERR_FILENO) == 1);
   EventTally events;
+  SpaceSyncOutput spaces(**store);
   client::SyncEngine engine(**store);
-  engine.on_progress([&](const client::SyncProgress& p) { progress.draw(p); });
-  engine.on_event([&](const client::SyncEvent& e) { events.add(e); });
+  engine.on_progress([&](const client::SyncProgress& p) {
+    if (p.space.empty()) return progress.draw(p);
+    if (auto line = spaces.progress_line(p)) progress.show(*line);
+  });
+  engine.on_event([&](const client::SyncEvent& e) { e.space.empty() ? events.add(e) : spaces.add(e); });
   auto report = engine.sync();
   progress.clear();
   if (!report.ok()) return fail(sync_failure(f, **store, report.error()));
@@ -378,6 +433,7 @@ int run_sync(const ClientFlags& f) {
   if (!needs_user.empty()) {
     std::cout << "  see `synclog client --db " << f.db << " conflicts`\n";
   }
+  spaces.print(*report, f.db, std::cout);
   return 0;
 }
 
@@ -428,14 +484,18 @@ int run_listen(const ClientFlags& f) {
   client::ListenOptions options;
   if (!f.idle_timeout.empty()) options.idle_timeout = *parse_duration(f.idle_timeout);
   EventTally events;
+  SpaceSyncOutput spaces(**store);
   client::SyncEngine engine(**store);
-  engine.on_event([&](const client::SyncEvent& e) { events.add(e); });
+  engine.on_event([&](const client::SyncEvent& e) { e.space.empty() ? events.add(e) : spaces.add(e); });
   options.on_sync = [&](const Result<client::SyncReport>& report) {
     if (report.ok()) {
-      std::cout << sync_summary(*report, events) << std::endl;
+      std::cout << sync_summary(*report, events) << "\n";
+      spaces.print(*report, f.db, std::cout);
+      std::cout << std::flush;
     } else {
       std::cerr << "synclog client: " << sync_failure(f, **store, report.error())
                 << "; trying again" << std::endl;
+      spaces.forget();
     }
     events = EventTally{};
   };
@@ -533,7 +593,7 @@ std::string conflicts_json(const std::vector<client::ConflictRecord>& log) {
   return out + "]";
 }
 
-// The conflict log as a table, one row per conflict, columns padded to their widest cell.
+// The conflict log as a table, one row per conflict.
 void print_conflicts_table(const std::vector<client::ConflictRecord>& log) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back(
@@ -547,19 +607,7 @@ void print_conflicts_table(const std::vector<client::ConflictRecord>& log) {
                     std::string(client::outcome_name(c.outcome)), c.resolved ? "resolved" : "open",
                     fields.empty() ? "-" : fields, c.reason});
   }
-  std::vector<std::size_t> widths(rows.front().size(), 0);
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::cout << line << "\n";
-  }
+  client_cli::print_table(rows, std::cout);
 }
 
 int run_conflicts(const ClientFlags& f) {
@@ -567,12 +615,25 @@ int run_conflicts(const ClientFlags& f) {
   if (!store.ok()) return fail(store.error().message);
   auto log = (*store)->conflicts(f.unresolved);
   if (!log.ok()) return fail(f.db, log.error());
+  auto space_log = client::SpaceStore(**store).conflicts(f.unresolved);
+  if (!space_log.ok()) return fail(f.db, space_log.error());
   if (f.json) {
-    std::cout << conflicts_json(*log) << "\n";
-  } else if (log->empty()) {
+    // One array, the per-user rows as they always were, so a reader of those is unaffected.
+    std::string out = conflicts_json(*log);
+    out.pop_back();
+    for (const auto& c : *space_log) {
+      if (out.size() > 1) out += ",";
+      out += space_conflict_json(c);
+    }
+    std::cout << out << "]\n";
+  } else if (log->empty() && space_log->empty()) {
     std::cout << (f.unresolved ? "no unresolved conflicts" : "no conflicts") << "\n";
   } else {
-    print_conflicts_table(*log);
+    if (!log->empty()) print_conflicts_table(*log);
+    for (const auto& c : *space_log) {
+      if (&c != &space_log->front() || !log->empty()) std::cout << "\n";
+      print_space_conflict(c, f.db, std::cout);
+    }
   }
   return 0;
 }
@@ -592,6 +653,26 @@ int run_strategy(const ClientFlags& f) {
 }
 
 int run_resolve(const ClientFlags& f) {
+  // The per-user log and the spaces' number their conflicts apart: --space says which one SEQ
+  // is in, and each takes only its own answers.
+  if (!f.space.empty()) {
+    if (f.keep_server || !f.data.empty() || !(f.accept_server || f.keep_local || !f.fields.empty())) {
+      return usage("resolve --space: answer a space's conflict with --accept-server, --keep-local or "
+                   "--field name=value (--keep-server and --data answer the per-user data's)");
+    }
+    SpaceResolveArgs a;
+    a.db = f.db;
+    a.space = f.space;
+    a.seq = f.seq;
+    a.accept_server = f.accept_server;
+    a.keep_local = f.keep_local;
+    a.fields = f.fields;
+    return run_space_resolve(a);
+  }
+  if (f.accept_server || !f.fields.empty()) {
+    return usage("resolve: --accept-server and --field answer a shared space's conflict: give its --space "
+                 "(`conflicts` shows it)");
+  }
   auto store = open_device(f.db);
   if (!store.ok()) return fail(store.error().message);
   auto log = (*store)->conflicts(/*unresolved_only=*/false);
@@ -627,29 +708,41 @@ Command add_client_command(CLI::App& app) {
       ->required()
       ->check(not_empty());
 
-  auto* put = cmd->add_subcommand(
-      "put", "Write a record (fields laid over the current ones) and queue it; prints its id");
-  put->add_option("RESOURCE", f->resource,
-                  "bookmark, collection, collection-bookmark, note, "
-                  "reading-session")
-      ->required()
-      ->check(resource_validator());
+  // put, delete, list and get: RESOURCE first for the per-user data, or --space and --type for a
+  // space's records (record_args reads ARGS; CLI11 cannot tell the two forms apart).
+  const auto space_options = [f](CLI::App* c) {
+    c->add_option("--space", f->space, "A shared space's id: act on its records instead (with --type)");
+    c->add_option("--type", f->type, "With --space: the records' type in the space's schema");
+  };
+  auto* put = cmd->add_subcommand("put", "Write a record and queue it; prints its id");
+  put->footer(
+      "put RESOURCE [--id ID] JSON: the fields in the wire form, laid over the current ones (- reads stdin).\n"
+      "put --space S --type T [--id ID] field=value...: the fields to set in a space's record. A value is "
+      "JSON when it reads as a JSON number, true, false, null, array or \"string\", else plain text: "
+      "status=draft floor=3 active=false code='\"007\"'; null clears a field.");
+  put->add_option("ARGS", f->args, "RESOURCE JSON, or with --space: field=value...")->required();
   put->add_option("--id", f->id, "The record's id (default: a new record with a fresh id)");
-  put->add_option("JSON", f->data, "The record's fields in the wire form; - reads stdin")
-      ->required();
+  space_options(put);
 
   auto* del = cmd->add_subcommand("delete", "Delete a record and queue the deletion");
-  del->add_option("RESOURCE", f->resource, "The record's resource type")
-      ->required()
-      ->check(resource_validator());
-  del->add_option("ID", f->id, "The record's id")->required()->check(not_empty());
+  del->footer("delete RESOURCE ID, or delete --space S --type T ID");
+  del->add_option("ARGS", f->args, "RESOURCE ID, or with --space: ID")->required();
+  space_options(del);
 
-  auto* list = cmd->add_subcommand(
-      "list", "The device's records of a type: id, * when a change waits to be pushed, data");
-  list->add_option("RESOURCE", f->resource, "The resource type")
-      ->required()
-      ->check(resource_validator());
-  list->add_flag("--json", f->json, "A JSON array of {id, data, version, pending}");
+  auto* list = cmd->add_subcommand("list", "The device's records of a type: id, a state mark, data");
+  list->footer(
+      "list RESOURCE: '*' a change waits to be pushed, '-' not.\n"
+      "list --space S --type T: '!' in conflict, 'x' refused by the server, '*' waiting to be pushed, "
+      "'-' as the server has it.");
+  list->add_option("ARGS", f->args, "RESOURCE (none with --space)");
+  list->add_flag("--json", f->json,
+                 "A JSON array of {id, data, version, pending} (a space's records add inConflict and rejected)");
+  space_options(list);
+
+  auto* get = cmd->add_subcommand("get", "One record, as an element of `list --json`");
+  get->footer("get RESOURCE ID, or get --space S --type T ID");
+  get->add_option("ARGS", f->args, "RESOURCE ID, or with --space: ID")->required();
+  space_options(get);
 
   auto* sync = cmd->add_subcommand("sync", "Pull, settle conflicts and push the queue, once");
 
@@ -668,8 +761,14 @@ Command add_client_command(CLI::App& app) {
   auto* status = cmd->add_subcommand(
       "status", "Server, client id, cursor, queue, last sync, conflicts, strategies");
 
-  auto* conflicts = cmd->add_subcommand("conflicts", "The conflict log");
-  conflicts->add_flag("--json", f->json, "A JSON array instead of a table");
+  auto* conflicts = cmd->add_subcommand("conflicts", "The conflict log, and the shared spaces' conflicts");
+  conflicts->footer(
+      "The per-user data's log is a table. Each space conflict shows its clashing fields side by side: "
+      "the server's value, who changed it on which device and when; this device's value and when it "
+      "was captured; the value both started from; and the command that settles it.");
+  conflicts->add_flag("--json", f->json,
+                      "One JSON array: the per-user conflicts (with \"resource\"), then the spaces' (with "
+                      "\"space\" and \"clashes\")");
   conflicts->add_flag("--unresolved", f->unresolved, "Only the conflicts waiting for the user");
 
   auto* strategy = cmd->add_subcommand(
@@ -684,23 +783,48 @@ Command add_client_command(CLI::App& app) {
 
   auto* resolve = cmd->add_subcommand(
       "resolve", "Answer a conflict that waits for the user; what is kept is pushed at the next sync");
+  resolve->footer(
+      "resolve SEQ --keep-local | --keep-server | --data JSON: a conflict of the per-user data.\n"
+      "resolve --space S SEQ --accept-server | --keep-local | --field name=value...: a space's. The two "
+      "logs number their conflicts apart: --space says which one SEQ is in.");
   resolve->add_option("SEQ", f->seq, "The conflict's number (see `conflicts --unresolved`)")->required();
+  resolve->add_option("--space", f->space, "The space whose conflict SEQ is (as `conflicts` shows it)");
   auto* keep = resolve->add_option_group("answer", "What to keep")->require_option(1);
-  keep->add_flag("--keep-local", f->keep_local, "This device's version");
-  keep->add_flag("--keep-server", f->keep_server, "The server's version");
-  keep->add_option("--data", f->data, "A state of your own: the record's fields (JSON), or null to delete it");
+  keep->add_flag("--keep-local", f->keep_local, "This device's version (its values of the clashing fields)");
+  keep->add_flag("--keep-server", f->keep_server, "The server's version (per-user data)");
+  keep->add_option("--data", f->data, "A state of your own: the record's fields (JSON), or null to delete it (per-user data)");
+  keep->add_flag("--accept-server", f->accept_server, "The server's values of the clashing fields (a space's)");
+  keep->add_option("--field", f->fields,
+                   "A space's clashing field and the value to keep, as field=value (repeatable; a clashing "
+                   "field not named keeps this device's value)")
+      ->allow_extra_args(false);  // one value per --field, so a SEQ after it stays the SEQ
 
-  return [f, init, put, del, list, sync, listen, status, conflicts, strategy, resolve]() -> int {
+  const auto space_commands = add_client_space_commands(*cmd);
+
+  return [f, init, put, del, list, get, sync, listen, status, conflicts, strategy, resolve, space_commands]() -> int {
+    // A shared space's record: record_args says which form was meant.
+    for (const auto& [c, name] : {std::pair{put, "put"}, std::pair{del, "delete"}, std::pair{list, "list"},
+                                  std::pair{get, "get"}}) {
+      if (!c->parsed()) continue;
+      if (const std::string bad = record_args(*f, name); !bad.empty()) return usage(bad);
+      if (f->space.empty()) break;
+      if (c == put) return run_space_put(space_record(*f));
+      if (c == del) return run_space_delete(space_record(*f));
+      if (c == list) return run_space_list(space_record(*f));
+      return run_space_get(space_record(*f));
+    }
     if (init->parsed()) return run_init(*f);
     if (put->parsed()) return run_put(*f);
     if (del->parsed()) return run_delete(*f);
     if (list->parsed()) return run_list(*f);
+    if (get->parsed()) return run_get(*f);
     if (sync->parsed()) return run_sync(*f);
     if (listen->parsed()) return run_listen(*f);
     if (status->parsed()) return run_status(*f);
     if (conflicts->parsed()) return run_conflicts(*f);
     if (strategy->parsed()) return run_strategy(*f);
     if (resolve->parsed()) return run_resolve(*f);
+    if (auto code = space_commands(f->db)) return *code;
     return 2;  // require_subcommand(1) makes this unreachable
   };
 }

@@ -1,311 +1,53 @@
 // `synclog import`: loads master data (sites, assets, checklist templates...) from a CSV or JSON
-// file into a space, through the server's own API, as a lead or owner would push it: batches of
-// up to 100 CREATEs in conflictMode=field, each with an Idempotency-Key derived from the file
-// and the batch, so an interrupted import can simply be run again. A CREATE of an id that exists
-// sets the fields given (an upsert), so importing a corrected file updates what changed.
-//
-// CSV: a header row; an `id` column (the record's id; without it the server mints ids and a
-// second run creates the records again); the other columns are field names. An empty cell is a
-// field the record does not have; a stringList cell is split on '|'; integers, numbers and
-// booleans are read as such (by the space's schema), the rest are text. JSON: an array of
-// objects, each one record with an optional "id".
+// file into a space, through the server's own API, as a lead or owner would push it. The work is
+// import_records (import_records.cpp, which says how files are read), shared with
+// `synclog client import`; this file is its flags: the server, the token and the device name
+// given on the command line.
 #include <CLI/CLI.hpp>
 
-#include <boost/json.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
 
-#include <charconv>
-#include <fstream>
-#include <iostream>
-#include <map>
-#include <sstream>
-
-#include <unistd.h>
-
-#include "client/http_transport.hpp"
 #include "commands.hpp"
-#include "common/csv_reader.hpp"
-#include "common/json_text.hpp"
-#include "common/sha256.hpp"
+#include "import_records.hpp"
 
 namespace synclog::cli {
-namespace json = boost::json;
 namespace {
 
+// The job, as the flags fill it in, and the one flag that is not the job's own.
 struct ImportFlags {
-  std::string server = "http://127.0.0.1:8080";
-  std::string token;
-  std::string space;
-  std::string type;
-  std::string file;
-  std::string format;  // csv or json; default: by the file's extension
-  int batch = 100;
-  int schema_version = 0;
-  std::string client_id = "synclog-import";
-  bool quiet = false;
+  ImportFlags() {
+    job.server = "http://127.0.0.1:8080";
+    job.client_id = "synclog-import";
+    job.program = "synclog import";
+  }
+  ImportJob job;
+  int schema_version = 0;  // 0: the space's latest
 };
-
-int fail(const std::string& message, int code = 2) {
-  std::cerr << "synclog import: " << message << "\n";
-  return code;
-}
-
-// One record to import, and where it came from (for messages).
-struct Row {
-  std::size_t line = 0;  // CSV line, or array index + 1
-  std::string id;
-  json::object data;
-};
-
-class Api {
- public:
-  Api(std::unique_ptr<client::Transport> t, std::string token, std::string client_id, int schema_version)
-      : t_(std::move(t)), token_(std::move(token)), client_id_(std::move(client_id)), schema_version_(schema_version) {}
-
-  // Sends a request, trying again (with the same request) when no answer arrived.
-  Result<client::HttpResponse> send(std::string method, std::string target, std::string body = {},
-                                    std::string idempotency_key = {}) {
-    client::HttpRequest req;
-    req.method = std::move(method);
-    req.target = std::move(target);
-    req.body = std::move(body);
-    req.headers = {{"x-auth-token", token_}, {"x-client-id", client_id_}, {"content-type", "application/json"}};
-    if (!idempotency_key.empty()) req.headers.emplace_back("Idempotency-Key", idempotency_key);
-    if (schema_version_ > 0) req.headers.emplace_back("X-Schema-Version", std::to_string(schema_version_));
-    Result<client::HttpResponse> r = make_error(ErrorCode::kUnavailable, "not sent");
-    for (int attempt = 0; attempt < 5; ++attempt) {
-      r = t_->send(req);
-      if (r.ok() && r->status != 503 && r->status != 429) return r;
-    }
-    return r;
-  }
-
- private:
-  std::unique_ptr<client::Transport> t_;
-  std::string token_;
-  std::string client_id_;
-  int schema_version_;
-};
-
-std::string message_of(const client::HttpResponse& r) {
-  json::error_code ec;
-  const auto v = json::parse(r.body, ec);
-  if (!ec && v.is_object()) {
-    const auto& o = v.get_object();
-    if (const auto* m = o.if_contains("message"); m && m->is_string()) return std::string(m->get_string());
-    if (const auto* e = o.if_contains("error"); e && e->is_object()) {
-      if (const auto* m = e->get_object().if_contains("message"); m && m->is_string()) return std::string(m->get_string());
-    }
-  }
-  return "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200);
-}
-
-// The type's fields and their kinds ("string", "integer", ...), from the schema document.
-Result<std::map<std::string, std::string>> field_kinds(const json::value& document, const std::string& type) {
-  const auto* types = document.is_object() ? document.get_object().if_contains("types") : nullptr;
-  const auto* t = types && types->is_object() ? types->get_object().if_contains(type) : nullptr;
-  const auto* fields = t && t->is_object() ? t->get_object().if_contains("fields") : nullptr;
-  if (!fields || !fields->is_object()) return make_error(ErrorCode::kNotFound, "the space's schema has no type " + type);
-  std::map<std::string, std::string> out;
-  for (const auto& kv : fields->get_object()) {
-    const auto* kind = kv.value().is_object() ? kv.value().get_object().if_contains("type") : nullptr;
-    if (kind && kind->is_string()) out[std::string(kv.key())] = std::string(kind->get_string());
-  }
-  return out;
-}
-
-// A CSV cell as the field's JSON value.
-Result<json::value> cell_value(const std::string& kind, const std::string& cell) {
-  if (kind == "integer" || kind == "number") {
-    double d = 0;
-    const auto r = std::from_chars(cell.data(), cell.data() + cell.size(), d);
-    if (r.ec != std::errc() || r.ptr != cell.data() + cell.size()) {
-      return make_error(ErrorCode::kInvalidRequest, "\"" + cell + "\" is not a number");
-    }
-    if (kind == "integer" && d == static_cast<double>(static_cast<std::int64_t>(d))) {
-      return json::value(static_cast<std::int64_t>(d));
-    }
-    return json::value(d);
-  }
-  if (kind == "boolean") {
-    if (cell == "true") return json::value(true);
-    if (cell == "false") return json::value(false);
-    return make_error(ErrorCode::kInvalidRequest, "\"" + cell + "\" is not true or false");
-  }
-  if (kind == "stringList") {
-    json::array items;
-    std::size_t start = 0;
-    for (;;) {
-      const auto bar = cell.find('|', start);
-      items.emplace_back(cell.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
-      if (bar == std::string::npos) break;
-      start = bar + 1;
-    }
-    return json::value(std::move(items));
-  }
-  return json::value(cell);
-}
-
-Result<std::vector<Row>> rows_from_csv(const std::string& text, const std::map<std::string, std::string>& kinds) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto records, read_csv(text));
-  if (records.empty()) return std::vector<Row>();
-  const auto& header = records.front().fields;
-  for (const auto& name : header) {
-    if (name != "id" && !kinds.count(name)) {
-      return make_error(ErrorCode::kInvalidRequest, "column \"" + name + "\" is not a field of the type");
-    }
-  }
-  std::vector<Row> rows;
-  for (std::size_t r = 1; r < records.size(); ++r) {
-    Row row;
-    row.line = records[r].line;
-    for (std::size_t c = 0; c < header.size(); ++c) {
-      const std::string& cell = records[r].fields[c];
-      if (cell.empty()) continue;
-      if (header[c] == "id") {
-        row.id = cell;
-        continue;
-      }
-      auto v = cell_value(kinds.at(header[c]), cell);
-      if (!v.ok()) {
-        return make_error(ErrorCode::kInvalidRequest,
-                          "line " + std::to_string(row.line) + ", column " + header[c] + ": " + v.error().message);
-      }
-      row.data[header[c]] = std::move(*v);
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-Result<std::vector<Row>> rows_from_json(const std::string& text) {
-  json::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) return make_error(ErrorCode::kInvalidRequest, "the file is not a JSON array of records");
-  std::vector<Row> rows;
-  std::size_t index = 0;
-  for (auto& item : v.get_array()) {
-    ++index;
-    if (!item.is_object()) {
-      return make_error(ErrorCode::kInvalidRequest, "item " + std::to_string(index) + " is not an object");
-    }
-    Row row;
-    row.line = index;
-    row.data = std::move(item.get_object());
-    if (const auto* id = row.data.if_contains("id")) {
-      if (!id->is_string()) return make_error(ErrorCode::kInvalidRequest, "item " + std::to_string(index) + ": id must be a string");
-      row.id = std::string(id->get_string());
-      row.data.erase("id");
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-int run_import(const ImportFlags& f) {
-  // A progress line only where a person watches it.
-  const bool progress = !f.quiet && ::isatty(2) != 0;
-  std::ifstream in(f.file, std::ios::binary);
-  if (!in) return fail("cannot read " + f.file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
-  std::string format = f.format;
-  if (format.empty()) format = f.file.size() >= 5 && f.file.substr(f.file.size() - 5) == ".json" ? "json" : "csv";
-  if (format != "csv" && format != "json") return fail("--format is csv or json");
-
-  auto transport = client::make_http_transport(f.server, {});
-  if (!transport.ok()) return fail(transport.error().message);
-  Api api(std::move(*transport), f.token, f.client_id, f.schema_version);
-
-  // The space (and that this person may see it), and its schema's fields.
-  auto space = api.send("GET", "/v1/spaces/" + f.space);
-  if (!space.ok()) return fail("cannot reach " + f.server + ": " + space.error().message, 1);
-  if (space->status != 200) return fail("space " + f.space + ": " + message_of(*space), 1);
-  const auto space_info = json::parse(space->body).at("data").as_object();
-  const std::string schema_name(space_info.at("schema").as_string());
-  const std::string schema_target = "/v1/schemas/" + schema_name +
-                                    (f.schema_version > 0 ? "/" + std::to_string(f.schema_version) : "");
-  auto schema = api.send("GET", schema_target);
-  if (!schema.ok() || schema->status != 200) return fail("schema " + schema_name + ": " + (schema.ok() ? message_of(*schema) : schema.error().message), 1);
-  auto kinds = field_kinds(json::parse(schema->body).at("data"), f.type);
-  if (!kinds.ok()) return fail(kinds.error().message);
-
-  auto rows = format == "csv" ? rows_from_csv(text, *kinds) : rows_from_json(text);
-  if (!rows.ok()) return fail(f.file + ": " + rows.error().message);
-
-  // Field mode from the space's head now: the import's own batches never clash with each other
-  // (one client id), and a record someone else changed meanwhile is reported, not overwritten.
-  auto head = api.send("GET", "/v1/spaces/" + f.space + "/sync?mutationsSince=0&metadataOnly=true");
-  if (!head.ok() || head->status != 200) return fail("cannot read the space's head", 1);
-  const std::int64_t cursor = json::parse(head->body).at("data").at("lastMutationAt").as_int64();
-
-  const std::string file_digest = sha256_hex(text).substr(0, 16);
-  std::map<std::string, std::int64_t> outcomes;
-  std::vector<std::string> problems;
-  const std::size_t batch = static_cast<std::size_t>(std::clamp(f.batch, 1, 100));
-  for (std::size_t start = 0; start < rows->size(); start += batch) {
-    const std::size_t end = std::min(rows->size(), start + batch);
-    json::array mutations;
-    for (std::size_t i = start; i < end; ++i) {
-      json::object m;
-      m["resource"] = f.type;
-      m["type"] = "CREATE";
-      if (!(*rows)[i].id.empty()) m["resourceId"] = (*rows)[i].id;
-      m["data"] = (*rows)[i].data;
-      mutations.push_back(std::move(m));
-    }
-    json::object body;
-    body["mutations"] = std::move(mutations);
-    const std::string key = "import-" + f.space + "-" + f.type + "-" + file_digest + "-" + std::to_string(start / batch);
-    auto answer = api.send("POST", "/v1/spaces/" + f.space + "/sync?conflictMode=field&lastMutationAt=" + std::to_string(cursor),
-                           json::serialize(body), key);
-    if (!answer.ok()) return fail("batch at record " + std::to_string(start + 1) + ": " + answer.error().message, 1);
-    if (answer->status != 200) return fail("batch at record " + std::to_string(start + 1) + ": " + message_of(*answer), 1);
-    const auto acks = json::parse(answer->body).at("data").at("mutations").as_array();
-    for (std::size_t i = 0; i < acks.size(); ++i) {
-      const auto& ack = acks[i].as_object();
-      const std::string outcome(ack.at("outcome").as_string());
-      ++outcomes[outcome];
-      if (outcome == "rejected" || outcome == "conflict") {
-        const Row& row = (*rows)[start + i];
-        std::string why = outcome;
-        if (const auto* r = ack.if_contains("rejection")) why = std::string(r->at("message").as_string());
-        if (ack.contains("conflict")) why = "changed on the server since the import began";
-        problems.push_back((format == "csv" ? "line " : "item ") + std::to_string(row.line) +
-                           (row.id.empty() ? "" : " (" + row.id + ")") + ": " + why);
-      }
-    }
-    if (progress) {
-      std::cerr << "\rimported " << end << " of " << rows->size() << " " << f.type << " records" << std::flush;
-    }
-  }
-  if (progress) std::cerr << "\n";
-  std::cout << f.file << ": " << rows->size() << " " << f.type << " records;";
-  for (const auto& [outcome, n] : outcomes) std::cout << " " << outcome << " " << n;
-  std::cout << "\n";
-  for (std::size_t i = 0; i < problems.size() && i < 20; ++i) std::cout << "  " << problems[i] << "\n";
-  if (problems.size() > 20) std::cout << "  ... and " << problems.size() - 20 << " more\n";
-  return problems.empty() ? 0 : 1;
-}
 
 }  // namespace
 
 Command add_import_command(CLI::App& app) {
   auto f = std::make_shared<ImportFlags>();
+  ImportJob& j = f->job;
   auto* cmd = app.add_subcommand("import", "Import master data (CSV or JSON) into a space, as a lead or owner");
-  cmd->add_option("FILE", f->file, "The records: CSV with a header row, or a JSON array")->required();
-  cmd->add_option("--server", f->server, "The server's base URL")->envname("SYNCLOG_SERVER")->capture_default_str();
-  cmd->add_option("--token", f->token, "An access token of a lead or owner of the space")
+  cmd->add_option("FILE", j.file, "The records: CSV with a header row, or a JSON array")->required();
+  cmd->add_option("--server", j.server, "The server's base URL")->envname("SYNCLOG_SERVER")->capture_default_str();
+  cmd->add_option("--token", j.token, "An access token of a lead or owner of the space")
       ->envname("SYNCLOG_TOKEN")->required();
-  cmd->add_option("--space", f->space, "The space's id")->required();
-  cmd->add_option("--type", f->type, "The records' type in the space's schema")->required();
-  cmd->add_option("--format", f->format, "csv or json (default: by the file's extension)");
-  cmd->add_option("--batch", f->batch, "Records per push (1-100)")->check(CLI::Range(1, 100))->capture_default_str();
+  cmd->add_option("--space", j.space, "The space's id")->required();
+  cmd->add_option("--type", j.type, "The records' type in the space's schema")->required();
+  cmd->add_option("--format", j.format, "csv or json (default: by the file's extension)");
+  cmd->add_option("--batch", j.batch, "Records per push (1-100)")->check(CLI::Range(1, 100))->capture_default_str();
   cmd->add_option("--schema-version", f->schema_version,
                   "The schema version the file is written for (default: the space's latest)");
-  cmd->add_option("--client-id", f->client_id, "The x-client-id the import writes as")->capture_default_str();
-  cmd->add_flag("--quiet", f->quiet, "No progress line (there is none when stderr is not a terminal)");
-  return [f] { return run_import(*f); };
+  cmd->add_option("--client-id", j.client_id, "The x-client-id the import writes as")->capture_default_str();
+  cmd->add_flag("--quiet", j.quiet, "No progress line (there is none when stderr is not a terminal)");
+  return [f] {
+    f->job.schema_version = [version = f->schema_version](const std::string&) -> std::int64_t { return version; };
+    return import_records(f->job);
+  };
 }
 
 }  // namespace synclog::cli
