@@ -33,11 +33,11 @@ Result<SpaceStep> SpacePuller::pull_from(SpaceRow& row, std::int64_t since,
     });
     SYNCLOG_RETURN_IF_ERROR(applied);
     if (move_cursor) row.cursor = page.last_mutation_at;
-    ctx_.report.space_pulled += static_cast<std::int64_t>(page.entries.size());
+    ctx_.report().space_pulled += static_cast<std::int64_t>(page.entries.size());
     progress_.pulled += static_cast<std::int64_t>(page.entries.size());
     progress_.total = std::max(progress_.total, pulled_before + page.total);
     progress_.total = std::max(progress_.total, progress_.pulled);
-    if (ctx_.progress) ctx_.progress(progress_);
+    ctx_.progress(progress_);
     head = page.last_mutation_at;
     // A capped answer ends at its last entry's timestamp: the next page starts there.
     if (!page.has_more || page.last_mutation_at <= since) return SpaceStep::kDone;
@@ -87,7 +87,7 @@ Result<SpaceStep> SpacePuller::pull(SpaceRow& row) {
     });
     SYNCLOG_RETURN_IF_ERROR(reset);
     row.cursor = 0;
-    ctx_.report.resynced = true;
+    ctx_.report().resynced = true;
   }
 }
 

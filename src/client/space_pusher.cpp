@@ -63,10 +63,10 @@ Result<SpaceStep> SpacePusher::send(SpaceRow& row, const SpaceBatch& batch) {
   for (const auto& ev : events) {
     if (ev.kind == "applied" || ev.kind == "softMerged" || ev.kind == "settled" ||
         ev.kind == "merged") {
-      ++ctx_.report.space_pushed;
+      ++ctx_.report().space_pushed;
     }
-    if (ev.outcome == Outcome::kNeedsUser) ++ctx_.report.needs_user;
-    if (ev.kind == "conflict") ++ctx_.report.server_conflicts;
+    if (ev.outcome == Outcome::kNeedsUser) ++ctx_.report().needs_user;
+    if (ev.kind == "conflict") ++ctx_.report().server_conflicts;
     ctx_.event(ev);
   }
   return SpaceStep::kDone;
@@ -105,8 +105,8 @@ Result<bool> SpacePusher::presync(SpaceRow& row, const std::vector<SpaceEdit>& e
     problems.push_back(std::move(ev));
   }
   for (const auto& ev : problems) ctx_.event(ev);
-  if (problems.empty() || !ctx_.presync_check) return true;
-  return ctx_.presync_check(problems);
+  if (problems.empty() || !ctx_.engine.presync_check) return true;
+  return ctx_.engine.presync_check(problems);
 }
 
 Result<SpaceStep> SpacePusher::push(SpaceRow& row, bool& pushed) {
@@ -118,9 +118,9 @@ Result<SpaceStep> SpacePusher::push(SpaceRow& row, bool& pushed) {
     SYNCLOG_ASSIGN_OR_RETURN(SpaceStep step, send(row, *inflight));
     if (step != SpaceStep::kDone) return step;
   }
-  const std::int64_t offline_for = ctx_.now_ms - ctx_.last_sync_ms;
-  bool check = ctx_.options.presync_after.count() > 0 && ctx_.last_sync_ms > 0 &&
-               offline_for > ctx_.options.presync_after.count();
+  const std::int64_t offline_for = ctx_.engine.now_ms() - ctx_.last_sync_ms;
+  bool check = ctx_.options().presync_after.count() > 0 && ctx_.last_sync_ms > 0 &&
+               offline_for > ctx_.options().presync_after.count();
   std::size_t max = kMaxSpaceBatch;
   for (;;) {
     SpaceBatch batch;

@@ -92,7 +92,7 @@ Result<bool> pull_feed(SpaceSyncContext& ctx) {
           if (!known) continue;
           SYNCLOG_ASSIGN_OR_RETURN(std::int64_t kept,
                                    ctx.file.purge(e.space, "removed from the space"));
-          ctx.report.quarantined += kept;
+          ctx.report().quarantined += kept;
           ev.kind = "space-removed";
           ev.outcome = kept > 0 ? Outcome::kNeedsUser : Outcome::kSynced;
           ev.reason = "You were removed from " + known->name +
@@ -142,7 +142,7 @@ Status sync_spaces(SpaceSyncContext& ctx) {
   SYNCLOG_ASSIGN_OR_RETURN(auto rows, ctx.file.spaces());
   for (auto& row : rows) {
     if (row.needed_version > 0) {
-      ++ctx.report.update_required;
+      ++ctx.report().update_required;
       continue;
     }
     SYNCLOG_ASSIGN_OR_RETURN(auto doc, ctx.file.schema(row.schema));
@@ -152,7 +152,7 @@ Status sync_spaces(SpaceSyncContext& ctx) {
       if (step == SpaceStep::kDone) break;
       if (step == SpaceStep::kGone) {
         SYNCLOG_ASSIGN_OR_RETURN(std::int64_t kept, ctx.file.purge(row.id, "removed from the space"));
-        ctx.report.quarantined += kept;
+        ctx.report().quarantined += kept;
         SyncEvent ev;
         ev.space = row.id;
         ev.kind = "space-removed";
@@ -171,7 +171,7 @@ Status sync_spaces(SpaceSyncContext& ctx) {
           continue;
         }
         SYNCLOG_RETURN_IF_ERROR(ctx.file.set_needed_version(row.id, row.needed_version));
-        ++ctx.report.update_required;
+        ++ctx.report().update_required;
         SyncEvent ev;
         ev.space = row.id;
         ev.kind = "update-required";
@@ -185,7 +185,7 @@ Status sync_spaces(SpaceSyncContext& ctx) {
       // kResync after a resync already: give up on this space for now.
       return make_error(ErrorCode::kResyncRequired, "space " + row.id + " kept asking for a resync");
     }
-    ++ctx.report.spaces;
+    ++ctx.report().spaces;
   }
   return Status();
 }

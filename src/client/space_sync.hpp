@@ -8,6 +8,7 @@
 #include "synclog/client/sync_engine.hpp"
 #include "synclog/client/transport.hpp"
 
+#include "client/engine_context.hpp"
 #include "client/space_file.hpp"
 #include "common/status.hpp"
 
@@ -18,24 +19,25 @@
 
 namespace synclog::client {
 
-/// What a space sync needs from the engine.
+/// What a space sync needs from the engine: the device file's spaces, the engine's shared state
+/// (requests with the person's credentials and retries, events, progress, the report), and when
+/// the device last completed a sync (0: never; a pre-sync check runs after a long time offline).
 struct SpaceSyncContext {
   SpaceFile& file;
-  const SyncOptions& options;
-  SyncReport& report;
-  /// Sends a request with the person's credentials, retrying what may succeed when sent again
-  /// (lost answers, 5xx, 429) with backoff; an error when no answer came.
-  std::function<Result<HttpResponse>(HttpRequest)> send;
-  std::function<void(const SyncEvent&)> event;
-  std::function<void(const SyncProgress&)> progress;
-  /// Asked with the problems a pre-sync check predicts; false holds the space's pushes back
-  /// until the next sync. Empty: push anyway.
-  std::function<bool(const std::vector<SyncEvent>&)> presync_check;
-  /// When the device last completed a sync (0: never): a pre-sync check runs after a long
-  /// time offline.
+  EngineContext& engine;
   std::int64_t last_sync_ms = 0;
-  /// The engine's clock's now (SyncOptions::clock), for the time offline.
-  std::int64_t now_ms = 0;
+
+  Result<HttpResponse> send(HttpRequest req) { return engine.send(std::move(req)); }
+  /// Tells the app at once: space work reports an event after the transaction it describes.
+  void event(const SyncEvent& e) {
+    engine.event(e);
+    engine.emit_events();
+  }
+  void progress(const SyncProgress& p) {
+    if (engine.progress_cb) engine.progress_cb(p);
+  }
+  const SyncOptions& options() const { return engine.options; }
+  SyncReport& report() { return engine.report; }
 };
 
 /// How a space answered, where it is not a plain success.

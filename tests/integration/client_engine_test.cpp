@@ -6,6 +6,7 @@
 // listening device converges on the events it hears alone, across a server restart.
 #include "synclog/client/sync_engine.hpp"
 
+#include "client/sync_queue.hpp"
 #include "client/sync_wire.hpp"
 
 #include <gtest/gtest.h>
@@ -390,10 +391,10 @@ TEST_F(ClientEngineTest, ABatchLeftInFlightByACrashIsSentAgainFirstAndExactly) {
   ASSERT_OK(a->sync());
   const auto n = a->put(Resource::kNote, note("typed before the crash"));
   // The process died after storing the batch, before (or while) sending it.
-  auto batch = *a->store->next_batch();
+  auto batch = *SyncQueue(*a->store).next_batch();
   ASSERT_EQ(batch.size(), 1u);
   const std::string target = "/v1/sync?lastMutationAt=" + std::to_string(*a->store->cursor());
-  ASSERT_OK(a->store->begin_batch("crash-key-1", target, push_body(batch), {batch[0].seq}));
+  ASSERT_OK(SyncQueue(*a->store).begin_batch("crash-key-1", target, push_body(batch), {batch[0].seq}));
   a->open();  // the app starts again
   ASSERT_TRUE(*a->store->inflight_batch());
   auto report = a->sync();
@@ -569,7 +570,7 @@ TEST_F(ClientEngineTest, EachStrategySettlesSameFieldAndDifferentFieldEditsAsPro
     if (k.outcome == Outcome::kNeedsUser) {
       // Held: not pushed, still queued, until the user answers.
       EXPECT_EQ(*b->store->held_count(), 1);
-      ASSERT_OK(b->store->mark_resolved(log.back().seq));
+      ASSERT_OK(SyncQueue(*b->store).mark_resolved(log.back().seq));
       ASSERT_OK(b->sync());
       EXPECT_EQ(*b->store->held_count(), 0);
       ASSERT_OK(a->sync());

@@ -142,15 +142,12 @@ class LocalStore {
   Result<std::string> client_id();
   /// The server head the device has applied up to; 0 until the first sync.
   Result<std::int64_t> cursor();
-  Status set_cursor(std::int64_t cursor);
   /// Epoch ms of the last completed sync; 0: never.
   Result<std::int64_t> last_sync_ms();
-  Status set_last_sync_ms(std::int64_t ms);
   /// Whether the server was last seen to speak conflictMode=field (an ack with an outcome: true;
   /// a push answered without outcomes, or an UPDATE refused for a field only field mode may
   /// omit: false); nullopt until a push has told.
   Result<std::optional<bool>> server_field_mode();
-  Status set_server_field_mode(bool field_mode);
   /// The conflict strategy of a resource type; server wins unless set.
   Result<Strategy> strategy(Resource resource);
   Status set_strategy(Resource resource, Strategy strategy);
@@ -179,91 +176,20 @@ class LocalStore {
   /// Every record of a type, by id.
   Result<std::vector<LocalRecord>> list(Resource resource);
 
-  //////// The queue, for the engine
+  //////// The queue's state, for a status screen (the engine settles it: src/client/sync_queue.hpp)
 
   /// Queued mutations, in flight or not.
   Result<std::int64_t> queue_length();
-  /// Up to `max` pending mutations that are not held, in the order to push them: dependencies first
-  /// (COLLECTION_BOOKMARK deletes; COLLECTION and BOOKMARK; COLLECTION_BOOKMARK creates; NOTE and
-  /// READING_SESSION), a record's mutations always in the order they were written. Fails with
-  /// kPreconditionFailed while a batch is in flight: that one is retried or settled first.
-  Result<std::vector<QueuedMutation>> next_batch(std::size_t max = kMaxBatchMutations);
-  /// Durably records that the request (`target`, `body`) carrying the mutations `seqs`, in that
-  /// order, is about to be sent under Idempotency-Key `key`. Call before sending. Fails with
-  /// kPreconditionFailed when a batch is already in flight or a seq is not pending, and
-  /// kInvalidRequest for an empty key, no seqs or more than kMaxBatchMutations.
-  Status begin_batch(std::string_view key, std::string_view target, std::string_view body,
-                     const std::vector<std::int64_t>& seqs);
   /// The batch in flight, also after a restart; nullopt when none.
   Result<std::optional<InflightBatch>> inflight_batch();
-  /// Settles the batch `key` after a 200, per ack (`acks` are in request order, one per
-  /// mutation, else kInvalidRequest, nothing changed):
-  ///  - kApplied: the mutation leaves the queue; a created or updated record takes the ack's
-  ///    timestamp as version and the data pushed as base, and the record's later pending
-  ///    mutations are now based on that version.
-  ///  - kMerged: the mutation leaves the queue, but the record keeps its version and base (the
-  ///    server's state at the ack's timestamp also holds other devices' fields, which the device
-  ///    has not seen): the pull that follows brings that state, and later pending mutations stay
-  ///    based on what the device has seen.
-  ///  - kConflict: nothing was applied: the mutation stays queued, pending again in its place
-  ///    (as abandon_batch does), for the engine to settle after a pull; unless a later mutation
-  ///    of the same record in this batch was applied, which supersedes it (it leaves the queue).
-  /// The cursor becomes `last_mutation_at` when it is positive (the engine passes 0: it pulls its
-  /// own push back, with what the server derived from it, before moving the cursor past it).
-  /// Returns the applied or merged acks that named another resource than the one sent: those
-  /// records are left as they are (not pending, version unchanged) for the engine to re-key.
-  /// kNotFound when `key` is not the batch in flight.
-  Result<std::vector<AdoptedId>> finish_batch(std::string_view key,
-                                              const std::vector<BatchAck>& acks,
-                                              std::int64_t last_mutation_at);
-  /// Releases the batch `key` (nothing of it was applied, e.g. after a 409): its mutations are
-  /// pending again, in their places. kNotFound when `key` is not the batch in flight.
-  Status abandon_batch(std::string_view key);
 
-  //////// Server state, for the engine
-
-  /// The record with its base; nullopt when the device does not have it.
-  Result<std::optional<StoredRecord>> get_stored(Resource resource, std::string_view id);
-  /// Takes the server's state of a record that has nothing queued: data and base become `data`,
-  /// version `version`; nullopt deletes the record. kPreconditionFailed when something of the
-  /// record is queued (settle the conflict first), kInvalidRequest when data is not an object.
-  Status apply_server(Resource resource, std::string_view id, std::optional<std::string_view> data,
-                      std::int64_t version);
-  /// The record's queued mutations, in flight or not, oldest first.
-  Result<std::vector<QueuedMutation>> pending_for(Resource resource, std::string_view id);
-  /// Drops the record's pending mutations (not those in flight: a retry must be the same
-  /// request) and returns how many; the record itself is unchanged (apply_server follows).
-  Result<std::int64_t> drop_pending(Resource resource, std::string_view id);
-  /// Rebases a record on the server's state after a conflict the local side (partly) won: the
-  /// record's base and version become `server_data` (nullopt: the server deleted it) and
-  /// `server_version`; its data becomes `local_data` (nullopt: deleted locally); its pending
-  /// mutations are replaced by one `type` mutation of `local_data`, based on `server_version`,
-  /// queued last. `type` must agree with `local_data` (DELETE with nullopt, CREATE/UPDATE with
-  /// an object), else kInvalidRequest.
-  Status replace_pending(Resource resource, std::string_view id, MutationType type,
-                         std::optional<std::string_view> local_data,
-                         std::optional<std::string_view> server_data, std::int64_t server_version);
-
-  /// Holds the record's pending mutations (not those in flight) back from next_batch() until
-  /// the conflict-log row `conflict_seq` is resolved: a conflict that needs the user must not be
-  /// pushed before the user answers. Later writes of the record are held with them.
-  /// kInvalidRequest when conflict_seq < 1, kNotFound when nothing of the record is pending.
-  Status hold_pending(Resource resource, std::string_view id, std::int64_t conflict_seq);
-  /// Lets the record's held mutations be pushed again; returns how many were held.
-  Result<std::int64_t> release_held(Resource resource, std::string_view id);
   /// Mutations held back, in all records.
   Result<std::int64_t> held_count();
 
   //////// The conflict log
 
-  /// Appends `c` (its seq is ignored; at_ms 0 means now) and returns its seq.
-  Result<std::int64_t> append_conflict(const ConflictRecord& c);
   /// The log, oldest first; only the unresolved rows when `unresolved_only`.
   Result<std::vector<ConflictRecord>> conflicts(bool unresolved_only = false);
-  /// Marks a row resolved, recording `result` (the state kept) when it is not empty, and
-  /// releases the mutations the row held (hold_pending): they are pushed as they are now.
-  /// kNotFound for an unknown seq.
-  Status mark_resolved(std::int64_t seq, std::string_view result = {});
   /// Answers a conflict that waits for the user, after the sync that found it (an app's
   /// conflict screen, `synclog client resolve`): `answer` is the state to keep, a JSON object in
   /// the wire form (usually the row's `local` or `server`) or "null" to delete the record. It is
@@ -273,6 +199,31 @@ class LocalStore {
   Status answer_conflict(std::int64_t seq, std::string_view answer);
 
  private:
+  // The engine's side of the file, reached through SyncQueue (src/client/sync_queue.hpp, which
+  // documents each): an app must not move cursors or settle batches.
+  friend class SyncQueue;
+  Status set_cursor(std::int64_t cursor);
+  Status set_last_sync_ms(std::int64_t ms);
+  Status set_server_field_mode(bool field_mode);
+  Result<std::vector<QueuedMutation>> next_batch(std::size_t max);
+  Status begin_batch(std::string_view key, std::string_view target, std::string_view body,
+                     const std::vector<std::int64_t>& seqs);
+  Result<std::vector<AdoptedId>> finish_batch(std::string_view key,
+                                              const std::vector<BatchAck>& acks,
+                                              std::int64_t last_mutation_at);
+  Status abandon_batch(std::string_view key);
+  Result<std::optional<StoredRecord>> get_stored(Resource resource, std::string_view id);
+  Status apply_server(Resource resource, std::string_view id, std::optional<std::string_view> data,
+                      std::int64_t version);
+  Result<std::vector<QueuedMutation>> pending_for(Resource resource, std::string_view id);
+  Result<std::int64_t> drop_pending(Resource resource, std::string_view id);
+  Status replace_pending(Resource resource, std::string_view id, MutationType type,
+                         std::optional<std::string_view> local_data,
+                         std::optional<std::string_view> server_data, std::int64_t server_version);
+  Status hold_pending(Resource resource, std::string_view id, std::int64_t conflict_seq);
+  Result<std::int64_t> release_held(Resource resource, std::string_view id);
+  Result<std::int64_t> append_conflict(const ConflictRecord& c);
+  Status mark_resolved(std::int64_t seq, std::string_view result = {});
   // The shared spaces live in the same file and transactions (spaces.hpp, space_file.hpp).
   friend class SpaceStore;
   friend class SpaceFile;
