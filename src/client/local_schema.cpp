@@ -163,7 +163,8 @@ CREATE TABLE space_rejections(
   fields TEXT NOT NULL,
   reason TEXT NOT NULL,
   field TEXT NOT NULL,
-  message TEXT NOT NULL
+  message TEXT NOT NULL,
+  captured_ms INTEGER NOT NULL
 );
 -- Edits the server never accepted, of spaces the person was removed from: never deleted by
 -- the engine; the app lists, exports and discards them.

@@ -168,7 +168,7 @@ Result<std::int64_t> SpaceFile::purge(std::string_view space, std::string_view r
     // and refused edits the person has not dismissed: their data is still theirs to keep.
     for (const char* sql : {"SELECT type, id, op, fields, captured_ms FROM space_queue "
                             "WHERE space=? ORDER BY seq",
-                            "SELECT type, id, op, fields, at_ms FROM space_rejections "
+                            "SELECT type, id, op, fields, captured_ms FROM space_rejections "
                             "WHERE space=? ORDER BY seq"}) {
       SYNCLOG_ASSIGN_OR_RETURN(Statement * s, store_.c_->prepare(sql));
       std::vector<std::tuple<std::string, std::string, std::string, std::string, std::int64_t>> rows;
@@ -568,12 +568,12 @@ Result<SyncEvent> SpaceFile::reject(const SpaceEdit& edit, std::string_view reas
       SYNCLOG_ASSIGN_OR_RETURN(
           Statement * s,
           store_.c_->prepare("INSERT INTO space_rejections(at_ms, space, type, id, op, fields, "
-                             "reason, field, message) VALUES(?,?,?,?,?,?,?,?,?)"));
+                             "reason, field, message, captured_ms) VALUES(?,?,?,?,?,?,?,?,?,?)"));
       ResetOnExit guard{s};
       SYNCLOG_RETURN_IF_ERROR(s->bind(1, now_ms()).bind(2, edit.space).bind(3, edit.type)
                                   .bind(4, edit.id).bind(5, mutation_type_name(edit.op))
                                   .bind(6, edit.fields).bind(7, reason).bind(8, field)
-                                  .bind(9, message).run());
+                                  .bind(9, message).bind(10, edit.captured_ms).run());
       seq = sqlite3_last_insert_rowid(store_.c_->handle());
     }
     SYNCLOG_RETURN_IF_ERROR(drop_edit(edit.seq));
@@ -675,13 +675,13 @@ Result<std::vector<SyncEvent>> SpaceFile::finish_batch(const SpaceBatch& batch,
 
 Status SpaceFile::resolve(std::int64_t conflict_seq, const SpaceResolution& resolution) {
   return atomically([&]() -> Status {
-    std::string space, type, id, reason, server_text, clashes_text;
+    std::string space, type, id, reason, server_text, clashes_text, base_text;
     std::int64_t version = 0;
     {
       SYNCLOG_ASSIGN_OR_RETURN(
           Statement * s,
           store_.c_->prepare("SELECT space, type, id, reason, version, server, clashes, "
-                             "resolution FROM space_conflicts WHERE seq=?"));
+                             "resolution, base FROM space_conflicts WHERE seq=?"));
       ResetOnExit guard{s};
       s->bind(1, conflict_seq);
       SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
@@ -699,6 +699,7 @@ Status SpaceFile::resolve(std::int64_t conflict_seq, const SpaceResolution& reso
       version = s->int_at(4);
       server_text = std::string(s->text_at(5));
       clashes_text = std::string(s->text_at(6));
+      base_text = std::string(s->text_at(8));
     }
     std::vector<std::string> clashing;
     {
@@ -775,10 +776,9 @@ Status SpaceFile::resolve(std::int64_t conflict_seq, const SpaceResolution& reso
     } else {
       for (const auto& [field, value] : resolution.fields) fields[field] = json::parse(value);
       if (server_deleted) {
-        // Keeping the device's side of a deleted record makes it again, whole, as the person
-        // sees it (their view lays their edits over the last state they had).
-        SYNCLOG_ASSIGN_OR_RETURN(auto rec, record(space, type, id));
-        json::object whole = rec ? object_of(rec->data) : json::object();
+        // Keeping the device's side of a deleted record makes it again, whole: the record as
+        // the person edited it (the conflict's base) with their edits laid over.
+        json::object whole = object_of(base_text);
         overlay(whole, fields);
         for (const char* meta : {"clientCreatedAt", "clientUpdatedAt", "updatedBy", "id"}) {
           whole.erase(meta);

@@ -16,6 +16,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+
 namespace synclog::client {
 namespace json = boost::json;
 using storage::sqlite::ResetOnExit;
@@ -173,17 +175,6 @@ Result<std::string> SpaceStore::put(std::string_view space, std::string_view typ
         fields = std::move(kept.as_object());
       }
     }
-    // An UPDATE carries what the person changed, and nothing they left as it was: the server
-    // then judges only real changes, and a field nobody touched is never a conflict.
-    if (!is_new) {
-      const json::value shown = parse_or_null(current->data);
-      for (auto it = fields.begin(); it != fields.end();) {
-        const json::value* was = shown.is_object() ? shown.as_object().if_contains(it->key()) : nullptr;
-        const bool same = was ? *was == it->value() : it->value().is_null();
-        it = same ? fields.erase(it) : std::next(it);
-      }
-      if (fields.empty()) return Status();
-    }
     auto exists = [&](std::string_view to, std::string_view ref) -> Result<bool> {
       SYNCLOG_ASSIGN_OR_RETURN(auto r, file.record(space, to, ref));
       return r.has_value() && !r->rejected;
@@ -193,6 +184,22 @@ Result<std::string> SpaceStore::put(std::string_view space, std::string_view typ
         check_space_edit(doc->document, type, row->role,
                          is_new ? MutationType::kCreate : MutationType::kUpdate, is_new,
                          json::serialize(fields), exists));
+    // An UPDATE carries what the person changed, and nothing they left as it was (compared in
+    // canonical form: the same instant in another offset, 53.0 for 53): the server then judges
+    // only real changes, and a field nobody touched is never a conflict.
+    if (!is_new) {
+      json::value changed = parse_or_null(canonical);
+      const json::value shown = parse_or_null(current->data);
+      if (!changed.is_object()) return make_error(ErrorCode::kInternal, "a field check lost its data");
+      auto& out = changed.as_object();
+      for (auto it = out.begin(); it != out.end();) {
+        const json::value* was = shown.is_object() ? shown.as_object().if_contains(it->key()) : nullptr;
+        const bool same = was ? *was == it->value() : it->value().is_null();
+        it = same ? out.erase(it) : std::next(it);
+      }
+      if (out.empty()) return Status();
+      canonical = json::serialize(out);
+    }
     SpaceEdit edit;
     edit.space = std::string(space);
     edit.type = std::string(type);
@@ -321,7 +328,30 @@ Result<std::vector<SpaceConflict>> SpaceStore::conflicts(bool unresolved_only) {
 }
 
 Status SpaceStore::resolve(std::int64_t conflict_seq, const SpaceResolution& resolution) {
-  return SpaceFile(store_).resolve(conflict_seq, resolution);
+  SpaceFile file(store_);
+  if (!resolution.fields.empty()) {
+    // Values the person chose are checked like any edit before they are queued.
+    SYNCLOG_ASSIGN_OR_RETURN(auto all, conflicts(false));
+    const auto c = std::find_if(all.begin(), all.end(),
+                                [&](const SpaceConflict& x) { return x.seq == conflict_seq; });
+    if (c != all.end()) {
+      SYNCLOG_ASSIGN_OR_RETURN(auto row, file.space(c->space));
+      SYNCLOG_ASSIGN_OR_RETURN(auto doc, row ? file.schema(row->schema) : Result<std::optional<SchemaDoc>>(std::nullopt));
+      if (row && doc) {
+        json::object chosen;
+        for (const auto& [field, value] : resolution.fields) chosen[field] = parse_or_null(value);
+        auto exists = [&](std::string_view to, std::string_view ref) -> Result<bool> {
+          SYNCLOG_ASSIGN_OR_RETURN(auto r, file.record(c->space, to, ref));
+          return r.has_value() && !r->rejected;
+        };
+        SYNCLOG_RETURN_IF_ERROR(check_space_edit(doc->document, c->type, row->role,
+                                                 MutationType::kUpdate, false,
+                                                 json::serialize(chosen), exists)
+                                    .status());
+      }
+    }
+  }
+  return file.resolve(conflict_seq, resolution);
 }
 
 Result<std::vector<SpaceRejection>> SpaceStore::rejections() {
