@@ -93,8 +93,10 @@ struct JudgedOutcome {
       : resource(r), outcome(o), type_name(type), reason(why) {}
   Resource resource = Resource::kNote;
   Outcome outcome = Outcome::kApplied;
-  std::string_view type_name;  // a declared type's name (empty: resource_name(resource))
-  std::string_view reason;     // kRejected: the rejection's reason
+  // Owned: the push result that names them is gone by the time the metrics are counted (after
+  // the commit, on another thread).
+  std::string type_name;  // a declared type's name (empty: resource_name(resource))
+  std::string reason;     // kRejected: the rejection's reason
 };
 
 struct Plan;

@@ -19,6 +19,7 @@
 #include "synclog/client/sync_engine.hpp"
 
 #include "client/sync_wire.hpp"
+#include "fault_loop.hpp"
 #include "faulty_transport.hpp"
 #include "in_process_server.hpp"
 #include "temp_dir.hpp"
@@ -42,64 +43,17 @@ namespace json = boost::json;
 using test::CommitFaults;
 using test::FaultyTransport;
 using test::InProcessServer;
-
-// The clocks are manual, so that two runs of the scenario are the same run: the server's stands
-// still (its mutation clock still counts up), the devices' moves one second per edit, starting an
-// hour before the server's (an edit is never later than the server's time of its push).
-constexpr std::int64_t kServerMs = 1'790'000'000'000;
-constexpr std::int64_t kDevicesStartMs = kServerMs - 3'600'000;
+using test::fault_loop::Cut;
+using test::fault_loop::CutSync;
+using test::fault_loop::Device;
+using test::fault_loop::Fault;
+using test::fault_loop::kDevicesStartMs;
+using test::fault_loop::kServerMs;
 
 // "RESOURCE/id" -> the record's data.
 using State = std::map<std::string, json::value>;
 
-std::string key_of(Resource r, std::string_view id) {
-  return std::string(resource_name(r)) + "/" + std::string(id);
-}
-
-// One device of the user: its file, and a store and engine on it as an app process has them.
-struct Device {
-  // Opens the file at once. The store's clock is the engine's (options.clock).
-  Device(std::string file, std::string access_token, SyncOptions sync_options,
-         std::function<Status()> commit_hook = {})
-      : path(std::move(file)),
-        token(std::move(access_token)),
-        options(std::move(sync_options)),
-        before_commit(std::move(commit_hook)) {
-    open();
-  }
-
-  // Opens the file as an app starting does (again: as a restarted app does). What the engine
-  // kept in memory is gone; only the file remains.
-  void open() {
-    engine.reset();
-    store.reset();
-    LocalStore::Options o;
-    o.clock = options.clock;
-    o.before_commit = before_commit;
-    auto s = LocalStore::open(path, o);
-    if (!s.ok()) throw std::runtime_error(path + ": " + s.error().message);
-    store = std::move(*s);
-    if (!store->set_token(token).ok()) throw std::runtime_error("cannot set the token");
-    engine = std::make_unique<SyncEngine>(*store, options);
-  }
-  void put(Resource r, std::string_view data, std::string_view id) {
-    auto put = store->put(r, data, id);
-    if (!put.ok()) throw std::runtime_error("put " + key_of(r, id) + ": " + put.error().message);
-  }
-  void remove(Resource r, std::string_view id) {
-    auto removed = store->remove(r, id);
-    if (!removed.ok()) {
-      throw std::runtime_error("remove " + key_of(r, id) + ": " + removed.message());
-    }
-  }
-
-  std::string path;
-  std::string token;
-  SyncOptions options;
-  std::function<Status()> before_commit;
-  std::unique_ptr<LocalStore> store;
-  std::unique_ptr<SyncEngine> engine;
-};
+std::string key_of(Resource r, std::string_view id) { return Device::key_of(r, id); }
 
 State device_state(LocalStore& store) {
   State out;
@@ -189,22 +143,9 @@ State with_device_names(State state, const std::map<std::string, std::string>& n
   return state;
 }
 
-// Where A's sync is cut.
-enum class Fault { kNone, kFailRequest, kLoseAnswer, kFailCommit };
-
-struct Cut {
-  Fault fault = Fault::kNone;
-  std::int64_t n = 0;
-  int attempts = 6;      // A's SyncOptions::max_attempts: 1 gives up at the first failed request
-  bool restart = false;  // after the faulty sync, A's app restarts on its file
-};
-
 // What a run of the scenario left.
 struct RunResult {
-  std::int64_t requests = 0;  // A's cut sync: requests sent
-  std::int64_t commits = 0;   // ...and local commits tried
-  bool fired = false;         // the planned fault happened
-  bool sync_ok = false;       // the cut sync reported success
+  CutSync cut;  // A's cut sync
   // How far the server's counters moved in the run.
   std::uint64_t mutations = 0;
   std::uint64_t pushes = 0;
@@ -224,13 +165,7 @@ class EngineFaultLoopTest : public ::testing::Test {
   }
 
   SyncOptions fast(int attempts, std::shared_ptr<Transport> transport) const {
-    SyncOptions o;
-    o.max_attempts = attempts;
-    o.backoff_base = std::chrono::milliseconds(1);
-    o.backoff_cap = std::chrono::milliseconds(5);
-    o.transport = std::move(transport);
-    o.clock = &device_clock_;
-    return o;
+    return test::fault_loop::fast_options(attempts, std::move(transport), &device_clock_);
   }
 
   void edit(Device& d, Resource r, std::string_view data, std::string_view id) {
@@ -326,17 +261,7 @@ class EngineFaultLoopTest : public ::testing::Test {
       throw std::runtime_error("B's sync: " + s.error().message);
     }
 
-    faulty->reset();
-    commits.reset();
-    if (cut.fault == Fault::kFailRequest) faulty->fail_request(cut.n);
-    if (cut.fault == Fault::kLoseAnswer) faulty->lose_answer(cut.n);
-    if (cut.fault == Fault::kFailCommit) commits.fail_commit(cut.n);
-    auto cut_sync = a.engine->sync();
-    out.requests = faulty->requests();
-    out.commits = commits.commits();
-    out.fired = faulty->fired() || commits.fired();
-    out.sync_ok = cut_sync.ok();
-    if (cut.restart) a.open();
+    out.cut = test::fault_loop::cut_sync(a, *faulty, commits, cut);
 
     settle(a, b, name);
     out.server = server_state(*server_.transport(), token);
@@ -358,47 +283,31 @@ class EngineFaultLoopTest : public ::testing::Test {
   // The faulty run against the clean one: the same records, the same work on the server.
   static void expect_as_clean(const RunResult& clean, const RunResult& faulty,
                               const std::string& name) {
-    EXPECT_TRUE(faulty.fired) << name << ": the planned fault never happened";
     EXPECT_EQ(faulty.mutations, clean.mutations) << name << ": mutations applied on the server";
     EXPECT_EQ(faulty.pushes, clean.pushes) << name << ": push batches applied on the server";
     EXPECT_EQ(faulty.comparable, clean.comparable) << name << ": the server's records";
   }
 
   // Runs the clean scenario, then one run per cut point 1..count(clean), each checked.
-  void loop(const std::string& what, Cut cut, std::int64_t RunResult::*count) {
-    const RunResult clean = run(Cut{}, what + " (clean)");
+  void loop(const std::string& what, Cut cut, std::int64_t CutSync::*count) {
+    const auto runs = test::fault_loop::for_each_cut_point<RunResult>(
+        what, cut, count, [this](const Cut& c, const std::string& name) { return run(c, name); },
+        &expect_as_clean);
     if (HasFailure()) return;
-    ASSERT_TRUE(clean.sync_ok);
-    ASSERT_GT(clean.*count, 0);
+    const RunResult& clean = runs.clean;
     std::int64_t failed_syncs = 0;
     std::uint64_t replays = 0;
-    for (std::int64_t n = 1; n <= clean.*count; ++n) {
-      cut.n = n;
-      const std::string name = what + " #" + std::to_string(n);
-      const RunResult faulty = run(cut, name);
-      expect_as_clean(clean, faulty, name);
-      // One failed request is what retries are for; with a single attempt it is the sync's end.
-      if (cut.fault != Fault::kFailCommit) {
-        EXPECT_EQ(faulty.sync_ok, cut.attempts > 1) << name;
-        // ...and costs one request more, not a sync started over.
-        if (cut.attempts > 1) {
-          EXPECT_EQ(faulty.requests, clean.requests + 1) << name;
-        }
-      } else {
-        // A sync must not report success over a commit that was rolled back.
-        EXPECT_FALSE(faulty.sync_ok) << name;
-      }
-      failed_syncs += faulty.sync_ok ? 0 : 1;
+    for (const auto& faulty : runs.faulty) {
+      failed_syncs += faulty.cut.ok ? 0 : 1;
       replays += faulty.replays;
-      if (HasFailure()) return;  // the first broken cut point says it all
     }
-    std::cout << "[ cut points ] " << what << ": " << clean.*count
-              << " exercised (clean sync: " << clean.requests << " requests, " << clean.commits
-              << " local commits; " << clean.mutations << " mutations in " << clean.pushes
-              << " pushes; " << failed_syncs << " cut syncs failed, " << replays
+    std::cout << "[ cut points ] " << what << ": " << clean.cut.*count
+              << " exercised (clean sync: " << clean.cut.requests << " requests, "
+              << clean.cut.commits << " local commits; " << clean.mutations << " mutations in "
+              << clean.pushes << " pushes; " << failed_syncs << " cut syncs failed, " << replays
               << " idempotent replays)" << (server_.on_postgres() ? " on PostgreSQL" : " on SQLite")
               << "\n";
-    RecordProperty("cut_points", static_cast<int>(clean.*count));
+    RecordProperty("cut_points", static_cast<int>(clean.cut.*count));
   }
 
   ManualClock server_clock_{kServerMs};
@@ -409,24 +318,24 @@ class EngineFaultLoopTest : public ::testing::Test {
 };
 
 TEST_F(EngineFaultLoopTest, EveryRequestFailingOnceIsRetriedWithinTheSync) {
-  loop("request fails, retried", Cut{Fault::kFailRequest, 0, 6, false}, &RunResult::requests);
+  loop("request fails, retried", Cut{Fault::kFailRequest, 0, 6, false}, &CutSync::requests);
 }
 
 TEST_F(EngineFaultLoopTest, EveryAnswerLostOnceIsRetriedWithinTheSync) {
-  loop("answer lost, retried", Cut{Fault::kLoseAnswer, 0, 6, false}, &RunResult::requests);
+  loop("answer lost, retried", Cut{Fault::kLoseAnswer, 0, 6, false}, &CutSync::requests);
 }
 
 TEST_F(EngineFaultLoopTest, EveryRequestFailingEndsTheSyncAndTheRestartedAppRecovers) {
-  loop("request fails, app restarts", Cut{Fault::kFailRequest, 0, 1, true}, &RunResult::requests);
+  loop("request fails, app restarts", Cut{Fault::kFailRequest, 0, 1, true}, &CutSync::requests);
 }
 
 TEST_F(EngineFaultLoopTest, EveryAnswerLostEndsTheSyncAndTheRestartedAppRecovers) {
-  loop("answer lost, app restarts", Cut{Fault::kLoseAnswer, 0, 1, true}, &RunResult::requests);
+  loop("answer lost, app restarts", Cut{Fault::kLoseAnswer, 0, 1, true}, &CutSync::requests);
 }
 
 TEST_F(EngineFaultLoopTest, EveryLocalCommitFailingEndsTheSyncAndTheRestartedAppRecovers) {
   loop("local commit fails, app restarts", Cut{Fault::kFailCommit, 0, 6, true},
-       &RunResult::commits);
+       &CutSync::commits);
 }
 
 // The in-process server serves no change stream: it answers 501, so listen() ends at once with

@@ -229,15 +229,26 @@ std::shared_ptr<client::Transport> InProcessServer::transport() {
 
 std::uint64_t InProcessServer::counter_total(std::string_view name) const {
   std::uint64_t total = 0;
+  for (const auto& [labels, value] : counter_series(name)) total += value;
+  return total;
+}
+
+std::map<std::string, std::uint64_t> InProcessServer::counter_series(std::string_view name) const {
+  std::map<std::string, std::uint64_t> out;
   std::istringstream text(metrics_.render());
   for (std::string line; std::getline(text, line);) {
     if (line.size() <= name.size() || line.compare(0, name.size(), name) != 0) continue;
     const char next = line[name.size()];
     if (next != ' ' && next != '{') continue;  // another series whose name starts with `name`
     const auto space = line.rfind(' ');
-    total += static_cast<std::uint64_t>(std::stod(line.substr(space + 1)));
+    std::string labels;
+    if (next == '{') {
+      const auto close = line.rfind('}', space);
+      labels = line.substr(name.size() + 1, close == std::string::npos ? 0 : close - name.size() - 1);
+    }
+    out[labels] += static_cast<std::uint64_t>(std::stod(line.substr(space + 1)));
   }
-  return total;
+  return out;
 }
 
 }  // namespace synclog::test

@@ -26,6 +26,7 @@
 #include "test_database.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -75,6 +76,9 @@ class InProcessServer {
   // The sum of a counter over all its label sets (0 when it was never incremented), read from
   // the rendered registry so that a test need not know the label sets in advance.
   std::uint64_t counter_total(std::string_view name) const;
+  // A counter's value per label set ("" for none), e.g. `resource="inspection",outcome="applied"`
+  // of synclog_conflict_outcomes_total, read the same way: a test that must tell outcomes apart.
+  std::map<std::string, std::uint64_t> counter_series(std::string_view name) const;
 
   storage::Store& store() { return *store_; }
   http::App& app() { return *app_; }
