@@ -412,7 +412,7 @@ int run_sync(const ClientFlags& f) {
   if (!store.ok()) return fail(store.error().message);
   ProgressLine progress(::isatty(STDERR_FILENO) == 1);
   EventTally events;
-  SpaceSyncOutput spaces(**store);
+  SpaceSyncOutput spaces;
   client::SyncEngine engine(**store);
   engine.on_progress([&](const client::SyncProgress& p) {
     if (p.space.empty()) return progress.draw(p);
@@ -484,7 +484,7 @@ int run_listen(const ClientFlags& f) {
   client::ListenOptions options;
   if (!f.idle_timeout.empty()) options.idle_timeout = *parse_duration(f.idle_timeout);
   EventTally events;
-  SpaceSyncOutput spaces(**store);
+  SpaceSyncOutput spaces;
   client::SyncEngine engine(**store);
   engine.on_event([&](const client::SyncEvent& e) { e.space.empty() ? events.add(e) : spaces.add(e); });
   options.on_sync = [&](const Result<client::SyncReport>& report) {

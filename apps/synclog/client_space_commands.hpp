@@ -12,7 +12,6 @@
 #include <functional>
 #include <optional>
 #include <ostream>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -66,12 +65,10 @@ std::string space_conflict_json(const client::SpaceConflict& c);
 /// the command that settles it.
 void print_space_conflict(const client::SpaceConflict& c, const std::string& db, std::ostream& out);
 
-/// The spaces' part of a sync's output. Made before the sync: it notes which spaces the device
-/// has pulled before, so that only a first pull (every record of the space) gets a bar.
+/// The spaces' part of a sync's output: a bar for a space's first pull (every record of the
+/// space, master data first), then the report's counters and the events.
 class SpaceSyncOutput {
  public:
-  explicit SpaceSyncOutput(client::LocalStore& store);
-
   /// The progress line to show for `p` (a space's first pull); nullopt for anything else.
   std::optional<std::string> progress_line(const client::SyncProgress& p) const;
   /// Keeps a space event (SyncEvent::space not empty) for print().
@@ -83,7 +80,6 @@ class SpaceSyncOutput {
   void forget() { events_.clear(); }
 
  private:
-  std::set<std::string> pulled_before_;
   std::vector<client::SyncEvent> events_;
 };
 

@@ -181,12 +181,9 @@ int run_space_resolve(const SpaceResolveArgs& a) {
   if (!store.ok()) return fail(store.error().message);
   SpaceStore spaces(**store);
   const std::string what = "resolve " + std::to_string(a.seq) + " in " + a.space;
-  auto all = spaces.conflicts(/*unresolved_only=*/false);
-  if (!all.ok()) return fail(what, all.error());
-  const client::SpaceConflict* conflict = nullptr;
-  for (const auto& c : *all) {
-    if (c.seq == a.seq && c.space == a.space) conflict = &c;
-  }
+  auto found = spaces.conflict(a.seq);
+  if (!found.ok()) return fail(what, found.error());
+  const client::SpaceConflict* conflict = *found && (*found)->space == a.space ? &**found : nullptr;
   if (!conflict) {
     return fail(what + ": no such conflict (`synclog client --db " + a.db + " conflicts` lists them)");
   }

@@ -44,17 +44,8 @@ std::string event_line(const client::SyncEvent& e) {
 
 }  // namespace
 
-SpaceSyncOutput::SpaceSyncOutput(client::LocalStore& store) {
-  // Without the list every space's pull counts as a first one: a bar too many, nothing worse.
-  auto spaces = client::SpaceStore(store).spaces();
-  if (!spaces.ok()) return;
-  for (const auto& s : *spaces) {
-    if (s.cursor > 0) pulled_before_.insert(s.id);
-  }
-}
-
 std::optional<std::string> SpaceSyncOutput::progress_line(const client::SyncProgress& p) const {
-  if (p.space.empty() || p.phase != client::SyncProgress::Phase::kPull || pulled_before_.contains(p.space)) {
+  if (p.space.empty() || p.phase != client::SyncProgress::Phase::kPull || !p.first_pull) {
     return std::nullopt;
   }
   if (p.total <= 0 || p.total < p.pulled) {

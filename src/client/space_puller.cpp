@@ -49,6 +49,7 @@ Result<SpaceStep> SpacePuller::pull(SpaceRow& row) {
   progress_ = SyncProgress{};
   progress_.phase = SyncProgress::Phase::kPull;
   progress_.space = row.id;
+  progress_.first_pull = row.cursor == 0;
   for (int attempt = 0;; ++attempt) {
     std::int64_t head = 0;
     Result<SpaceStep> step = SpaceStep::kDone;

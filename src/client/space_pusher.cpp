@@ -60,6 +60,7 @@ Result<SpaceStep> SpacePusher::send(SpaceRow& row, const SpaceBatch& batch) {
   if (step != SpaceStep::kDone) return step;
   SYNCLOG_ASSIGN_OR_RETURN(SpacePushAnswer answer, parse_space_push(r.body));
   SYNCLOG_ASSIGN_OR_RETURN(events, ctx_.file.finish_batch(batch, answer.acks));
+  ++ctx_.report().space_batches;
   for (const auto& ev : events) {
     if (ev.kind == "applied" || ev.kind == "softMerged" || ev.kind == "settled" ||
         ev.kind == "merged") {

@@ -91,6 +91,13 @@ Result<std::int64_t> SpaceStore::schema_version(std::string_view schema) {
   return doc ? doc->version : 0;
 }
 
+Result<std::optional<std::string>> SpaceStore::schema_document(std::string_view schema) {
+  SpaceFile file(store_);
+  SYNCLOG_ASSIGN_OR_RETURN(auto doc, file.schema(schema));
+  if (!doc) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(doc->document));
+}
+
 //////// Spaces and records
 
 Result<std::vector<SpaceInfo>> SpaceStore::spaces() {
@@ -327,14 +334,20 @@ Result<std::vector<SpaceConflict>> SpaceStore::conflicts(bool unresolved_only) {
   return out;
 }
 
+Result<std::optional<SpaceConflict>> SpaceStore::conflict(std::int64_t seq) {
+  SYNCLOG_ASSIGN_OR_RETURN(auto all, conflicts(false));
+  for (auto& c : all) {
+    if (c.seq == seq) return std::optional<SpaceConflict>(std::move(c));
+  }
+  return std::optional<SpaceConflict>();
+}
+
 Status SpaceStore::resolve(std::int64_t conflict_seq, const SpaceResolution& resolution) {
   SpaceFile file(store_);
   if (!resolution.fields.empty()) {
     // Values the person chose are checked like any edit before they are queued.
-    SYNCLOG_ASSIGN_OR_RETURN(auto all, conflicts(false));
-    const auto c = std::find_if(all.begin(), all.end(),
-                                [&](const SpaceConflict& x) { return x.seq == conflict_seq; });
-    if (c != all.end()) {
+    SYNCLOG_ASSIGN_OR_RETURN(auto c, conflict(conflict_seq));
+    if (c) {
       SYNCLOG_ASSIGN_OR_RETURN(auto row, file.space(c->space));
       SYNCLOG_ASSIGN_OR_RETURN(auto doc, row ? file.schema(row->schema) : Result<std::optional<SchemaDoc>>(std::nullopt));
       if (row && doc) {

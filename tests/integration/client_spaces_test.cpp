@@ -154,6 +154,18 @@ TEST_F(ClientSpacesTest, AFirstSyncBringsTheSpaceMasterDataFirstWithProgress) {
   EXPECT_EQ(seen.front().pulled, 4);  // s1, s2, a1, t1: the master data alone
   EXPECT_EQ(seen.back().pulled, 5);
   EXPECT_EQ(seen.back().total, 5);
+  EXPECT_TRUE(seen.front().first_pull);
+  // The device fetched the space's schema to check edits against.
+  auto doc = phone->spaces->schema_document("inspections");
+  ASSERT_OK(doc);
+  ASSERT_TRUE(doc->has_value());
+  EXPECT_NE((*doc)->find("\"inspection\""), std::string::npos);
+  // Later pulls are no first pull.
+  seen.clear();
+  lead_.push_at_head(kSpace, batch({create("site", "s3", test::spaces::site_data("New", "NEW-3"))}));
+  phone->sync();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_FALSE(seen.back().first_pull);
 }
 
 TEST_F(ClientSpacesTest, EditsAreCheckedWhenSavedWithAMessageNamingTheField) {
@@ -262,6 +274,10 @@ TEST_P(ClientSpacesResolutionTest, AHardConflictIsResolvedOnOneDeviceAndEveryDev
   SpaceResolution answer;
   answer.kind = GetParam().kind;
   if (answer.kind == SpaceResolution::Kind::kManual) answer.fields["notes"] = "\"valve leaking, fixed\"";
+  auto same = dana->spaces->conflict(c.seq);
+  ASSERT_OK(same);
+  ASSERT_TRUE(same->has_value());
+  EXPECT_EQ((*same)->id, "i1");
   ASSERT_OK(dana->spaces->resolve(c.seq, answer));
   EXPECT_EQ(dana->spaces->resolve(c.seq, answer).error().code, ErrorCode::kPreconditionFailed);
   settle({dana.get(), bob.get(), dana_phone.get()});

@@ -147,6 +147,9 @@ class SpaceStore {
   /// The version the device speaks for `schema`: the app's, else the latest fetched; 0 when
   /// the device has neither.
   Result<std::int64_t> schema_version(std::string_view schema);
+  /// The document the device checks `schema`'s records against (the app's, else the latest
+  /// fetched), nullopt when it has none yet.
+  Result<std::optional<std::string>> schema_document(std::string_view schema);
 
   //////// Spaces and records
 
@@ -170,8 +173,11 @@ class SpaceStore {
 
   //////// What needs the person
 
-  /// Conflicts, oldest first; only those not yet settled when `unresolved_only`.
+  /// Conflicts, oldest first; only those not yet settled when `unresolved_only`. Their seqs
+  /// are the space conflicts' own (the per-user conflict log numbers its rows apart).
   Result<std::vector<SpaceConflict>> conflicts(bool unresolved_only = true);
+  /// One conflict by its seq, settled or not; nullopt when there is none.
+  Result<std::optional<SpaceConflict>> conflict(std::int64_t seq);
   /// Settles a conflict: the record becomes the server's version, the device's, or per field
   /// what `resolution` says, and the result is queued as an ordinary edit based on the
   /// server's version, with any edit the person made since. kPreconditionFailed when already
@@ -184,7 +190,10 @@ class SpaceStore {
   Status dismiss_rejection(std::int64_t seq);
 
   Result<std::vector<QuarantinedEdit>> quarantine();
-  /// The quarantine as a JSON array, for the person to keep or send to a lead.
+  /// The quarantine as a JSON array, for the person to keep or send to a lead, one object per
+  /// edit: {"seq", "quarantinedAt", "spaceId", "spaceName", "type", "resourceId", "op"
+  /// ("CREATE", "UPDATE" or "DELETE"), "data" (the fields it set), "capturedAt" (when the person
+  /// made it), "reason"}; times are UTC ISO 8601.
   Result<std::string> export_quarantine();
   Status discard_quarantined(std::int64_t seq);
 

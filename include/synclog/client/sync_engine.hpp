@@ -68,6 +68,7 @@ struct SyncOptions {
 struct SyncProgress {
   enum class Phase { kPull, kPush } phase = Phase::kPull;
   std::string space;  // the space being pulled or pushed; empty: the per-user data
+  bool first_pull = false;  // a space's first pull (its master data first): worth a progress bar
   std::int64_t pulled = 0;
   std::int64_t total = 0;  // the server's count of entries after the cursor, when known
   std::int64_t batches_pushed = 0;
@@ -119,6 +120,7 @@ struct SyncReport {
   std::int64_t spaces = 0;          // spaces synced
   std::int64_t space_pulled = 0;    // space entries applied
   std::int64_t space_pushed = 0;    // space edits the server took (applied or merged)
+  std::int64_t space_batches = 0;   // space pushes acknowledged
   std::int64_t quarantined = 0;     // edits moved to the quarantine (removed from a space)
   std::int64_t update_required = 0;  // spaces waiting for an app update
 };
