@@ -6,6 +6,7 @@
 //   2  queue.held: the conflict-log row holding a mutation back until the user answers
 //   3  shared spaces: spaces, space_records, space_queue, space_batches, space_conflicts,
 //      space_rejections, quarantine, app_schemas (docs/client.md, "Shared spaces")
+//   4  resync_unseen: a pull from 0 survives interruptions (what it has not brought yet)
 #include "client/local_schema.hpp"
 
 #include <iterator>
@@ -180,6 +181,16 @@ CREATE TABLE quarantine(
   captured_ms INTEGER NOT NULL,
   reason TEXT NOT NULL
 );
+)sql",
+    // 4
+    R"sql(
+-- The synced records a pull from 0 (meta "resyncing") has not brought yet: those still here
+-- when it completes are gone on the server.
+CREATE TABLE resync_unseen(
+  resource TEXT NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY(resource, id)
+) WITHOUT ROWID;
 )sql",
 };
 static_assert(std::size(kMigrations) == kLocalSchemaVersion);

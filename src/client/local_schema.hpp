@@ -7,7 +7,7 @@
 namespace synclog::client {
 
 // The schema version this build writes. Opening a newer file fails rather than guess.
-inline constexpr int kLocalSchemaVersion = 3;
+inline constexpr int kLocalSchemaVersion = 4;
 
 // Brings the file at `c` up to kLocalSchemaVersion, in one transaction per step.
 Status migrate_local(storage::sqlite::Connection& c);

@@ -40,6 +40,9 @@ constexpr std::string_view kMetaAccount = "account";
 constexpr std::string_view kMetaToken = "token";
 constexpr std::string_view kMetaClientId = "client_id";
 constexpr std::string_view kMetaCursor = "cursor";
+// Set while a pull from 0 (a first sync, a 410) has not completed; resync_unseen then holds the
+// synced records no page of it has brought yet.
+constexpr std::string_view kMetaResyncing = "resyncing";
 constexpr std::string_view kMetaLastSync = "last_sync_ms";
 constexpr std::string_view kMetaServerFieldMode = "server_field_mode";
 
@@ -367,6 +370,51 @@ Result<std::int64_t> LocalStore::cursor() {
 
 Status LocalStore::set_cursor(std::int64_t cursor) {
   return atomically([&] { return set_meta(kMetaCursor, std::to_string(cursor)); });
+}
+
+Status LocalStore::begin_resync() {
+  return atomically([&]() -> Status {
+    SYNCLOG_RETURN_IF_ERROR(set_meta(kMetaCursor, "0"));
+    SYNCLOG_RETURN_IF_ERROR(set_meta(kMetaResyncing, "1"));
+    SYNCLOG_RETURN_IF_ERROR(c_->exec("DELETE FROM resync_unseen"));
+    return c_->exec("INSERT INTO resync_unseen(resource, id) SELECT resource, id FROM records "
+                    "WHERE version > 0");
+  });
+}
+
+Result<bool> LocalStore::resyncing() {
+  SYNCLOG_ASSIGN_OR_RETURN(auto v, meta(kMetaResyncing));
+  return v.has_value();
+}
+
+Status LocalStore::seen_in_resync(Resource resource, std::string_view id) {
+  SYNCLOG_ASSIGN_OR_RETURN(Statement * s,
+                           c_->prepare("DELETE FROM resync_unseen WHERE resource=? AND id=?"));
+  ResetOnExit guard{s};
+  return s->bind(1, resource_name(resource)).bind(2, id).run();
+}
+
+Result<std::vector<std::pair<Resource, std::string>>> LocalStore::unseen_in_resync() {
+  SYNCLOG_ASSIGN_OR_RETURN(Statement * s,
+                           c_->prepare("SELECT resource, id FROM resync_unseen ORDER BY resource, id"));
+  ResetOnExit guard{s};
+  std::vector<std::pair<Resource, std::string>> out;
+  for (;;) {
+    SYNCLOG_ASSIGN_OR_RETURN(bool row, s->step());
+    if (!row) break;
+    const auto r = parse_resource(s->text_at(0));
+    if (r) out.emplace_back(*r, std::string(s->text_at(1)));
+  }
+  return out;
+}
+
+Status LocalStore::end_resync() {
+  return atomically([&]() -> Status {
+    SYNCLOG_RETURN_IF_ERROR(c_->exec("DELETE FROM resync_unseen"));
+    SYNCLOG_ASSIGN_OR_RETURN(Statement * s, c_->prepare("DELETE FROM meta WHERE key=?"));
+    ResetOnExit guard{s};
+    return s->bind(1, kMetaResyncing).run();
+  });
 }
 
 Result<std::int64_t> LocalStore::last_sync_ms() {

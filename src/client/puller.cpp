@@ -18,8 +18,14 @@ std::string text_or_null(const std::optional<std::string_view>& v) {
 Status Puller::pull() {
   push_head_ = 0;  // after this pull the cursor is the server's head
   SYNCLOG_ASSIGN_OR_RETURN(std::int64_t cursor, store_.cursor());
-  bool from_zero = cursor <= 0;
-  std::set<std::pair<Resource, std::string>> seen;  // filled while pulling from 0
+  // A pull from 0 (a first sync, a 410) is noted in the file, with what it has yet to bring, so
+  // that one cut short by a lost network or a crash still ends by forgetting what the server
+  // no longer has.
+  SYNCLOG_ASSIGN_OR_RETURN(bool from_zero, store_.resyncing());
+  if (!from_zero && cursor <= 0) {
+    SYNCLOG_RETURN_IF_ERROR(store_.begin_resync());
+    from_zero = true;
+  }
   std::int64_t pulled_before_page = 0;
   progress_.phase = SyncProgress::Phase::kPull;
   for (;;) {
@@ -28,10 +34,9 @@ Status Puller::pull() {
     if (!r.ok()) return r.error();
     if (r->status == 410) {
       if (cursor == 0) return server_error(*r, "pull");  // cannot happen: 0 is never too old
-      SYNCLOG_RETURN_IF_ERROR(store_.set_cursor(0));
+      SYNCLOG_RETURN_IF_ERROR(store_.begin_resync());
       cursor = 0;
       from_zero = true;
-      seen.clear();
       report_.resynced = true;
       continue;
     }
@@ -40,7 +45,7 @@ Status Puller::pull() {
     const Status applied = store_.transaction([&]() -> Status {
       for (const auto& e : page.entries) {
         SYNCLOG_RETURN_IF_ERROR(apply_entry(e));
-        if (from_zero) seen.emplace(e.resource, e.id);
+        if (from_zero) SYNCLOG_RETURN_IF_ERROR(store_.seen_in_resync(e.resource, e.id));
       }
       return store_.set_cursor(page.last_mutation_at);
     });
@@ -61,23 +66,29 @@ Status Puller::pull() {
     cursor = page.last_mutation_at;
     if (!page.has_more || !moved) break;
   }
-  if (from_zero) return forget_unseen(seen);
+  if (from_zero) return forget_unseen();
   return Status();
 }
 
-// After a complete pull from 0: a synced record with nothing queued that the server did not
-// send is gone on the server.
-Status Puller::forget_unseen(const std::set<std::pair<Resource, std::string>>& seen) {
-  return store_.transaction([&]() -> Status {
-    for (Resource res : kAllResources) {
-      SYNCLOG_ASSIGN_OR_RETURN(auto records, store_.list(res));
-      for (const auto& rec : records) {
-        if (rec.version == 0 || rec.pending || seen.count({res, rec.id})) continue;
-        SYNCLOG_RETURN_IF_ERROR(store_.apply_server(res, rec.id, std::nullopt, rec.version));
-      }
+// After a complete pull from 0: a synced record with nothing queued that no page brought is
+// gone on the server. Forgotten, and the pull from 0 ended, in one commit.
+Status Puller::forget_unseen() {
+  const Status done = store_.transaction([&]() -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(auto unseen, store_.unseen_in_resync());
+    for (const auto& [res, id] : unseen) {
+      SYNCLOG_ASSIGN_OR_RETURN(auto stored, store_.get_stored(res, id));
+      if (!stored || stored->record.version == 0 || stored->record.pending) continue;
+      SYNCLOG_RETURN_IF_ERROR(store_.apply_server(res, id, std::nullopt, stored->record.version));
+      ctx_.event(Outcome::kSynced, res, id, "gone from the server (found by a full resync)");
     }
-    return Status();
+    return store_.end_resync();
   });
+  if (!done.ok()) {
+    ctx_.drop_events();
+    return done;
+  }
+  ctx_.emit_events();
+  return Status();
 }
 
 Status Puller::apply_entry(const PullEntry& e) {

@@ -9,7 +9,6 @@
 #include "client/engine_context.hpp"
 #include "client/sync_wire.hpp"
 
-#include <set>
 #include <string>
 #include <utility>
 
@@ -24,7 +23,7 @@ class Puller {
   Status pull();
 
  private:
-  Status forget_unseen(const std::set<std::pair<Resource, std::string>>& seen);
+  Status forget_unseen();
   Status apply_entry(const PullEntry& e);
   Status needs_user(const PullEntry& e, std::optional<std::string_view> server,
                     const std::optional<std::string>& local, ConflictRecord row);

@@ -60,7 +60,19 @@ Result<BatchOutcome> Pusher::send_batch(const InflightBatch& batch) {
     // cascade, the previous reading bookmark cleared, derived fields, another device's fields
     // a merge kept), and the pull after the push brings it. The next batch chains on this
     // answer's head.
-    SYNCLOG_ASSIGN_OR_RETURN(auto adopted, store_.finish_batch(batch.key, answer.acks, 0));
+    // The acks and the re-keying of adopted records commit together: a batch settled without
+    // its adoptions would leave a record under a local id that nothing queues or re-keys any
+    // more. If the commit fails, the batch is still in flight and is sent again.
+    std::vector<AdoptedId> adopted;
+    const Status settled = store_.transaction([&]() -> Status {
+      SYNCLOG_ASSIGN_OR_RETURN(adopted, store_.finish_batch(batch.key, answer.acks, 0));
+      for (const auto& a : adopted) SYNCLOG_RETURN_IF_ERROR(adopt(a));
+      return Status();
+    });
+    if (!settled.ok()) {
+      ctx_.drop_events();
+      return settled.error();
+    }
     push_head_ = answer.last_mutation_at;
     std::int64_t conflicts = 0;
     for (std::size_t i = 0; i < batch.mutations.size(); ++i) {
@@ -82,7 +94,6 @@ Result<BatchOutcome> Pusher::send_batch(const InflightBatch& batch) {
     }
     report_.server_conflicts += conflicts;
     ++report_.batches;
-    for (const auto& a : adopted) SYNCLOG_RETURN_IF_ERROR(adopt(a));
     ctx_.emit_events();
     progress_.phase = SyncProgress::Phase::kPush;
     progress_.batches_pushed = report_.batches;

@@ -142,6 +142,24 @@ class SyncQueue {
     return store_.mark_resolved(seq, result);
   }
 
+  //////// A pull from 0 (a first sync or a 410), across interruptions
+
+  /// Moves the cursor to 0 and notes every synced record as not yet seen again, in one
+  /// commit: until end_resync(), a pull is a pull from 0, even after a crash or a lost network.
+  Status begin_resync() { return store_.begin_resync(); }
+  /// Whether a pull from 0 began and has not completed.
+  Result<bool> resyncing() { return store_.resyncing(); }
+  /// A page of the pull from 0 brought the record (call in the page's transaction).
+  Status seen_in_resync(Resource resource, std::string_view id) {
+    return store_.seen_in_resync(resource, id);
+  }
+  /// The synced records no page of the pull from 0 brought.
+  Result<std::vector<std::pair<Resource, std::string>>> unseen_in_resync() {
+    return store_.unseen_in_resync();
+  }
+  /// The pull from 0 is complete (call in the transaction that forgets what it did not see).
+  Status end_resync() { return store_.end_resync(); }
+
  private:
   LocalStore& store_;
 };

@@ -55,6 +55,8 @@ struct Exchange {
     return "";
   }
   int status() const { return response ? response->status : 0; }
+  // The answer's body, or the transport's error: for a failure message.
+  std::string text() const { return response ? response->body : "(no answer: " + error + ")"; }
 };
 
 // Records every request sent through it (also those the transport below then fails) and its

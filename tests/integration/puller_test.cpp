@@ -177,7 +177,9 @@ TEST_F(PullerTest, PullsPageByPageEachCommittedWithItsCursorThenReported) {
   EXPECT_EQ(u->ctx->push_head, 0);
   EXPECT_EQ(u->cursor(), server_head);
   EXPECT_EQ(device_records(*u->store), server_records());
-  for (const auto& rec : *u->store->list(Resource::kNote)) {
+  const auto notes = *u->store->list(Resource::kNote);
+  ASSERT_EQ(notes.size(), 8u);
+  for (const auto& rec : notes) {
     EXPECT_EQ(rec.version, pulled_entry(*u, rec.id)->timestamp) << rec.id;
     EXPECT_FALSE(rec.pending) << rec.id;
   }
@@ -205,7 +207,8 @@ TEST_F(PullerTest, APageWhoseCommitFailsTellsNothingAndLeavesTheCursorAtThePageB
   seed_notes(8);
   auto u = unit();
 
-  u->commits.fail_commit(1);  // the first page
+  // A fresh file's first pull is a pull from 0: its first commit notes that, then one per page.
+  u->commits.fail_commit(2);  // the first page
   const Status first = u->puller->pull();
   EXPECT_FALSE(first.ok());
   EXPECT_EQ(first.code(), ErrorCode::kInternal) << first.message();
@@ -215,7 +218,7 @@ TEST_F(PullerTest, APageWhoseCommitFailsTellsNothingAndLeavesTheCursorAtThePageB
   EXPECT_TRUE(u->store->list(Resource::kNote)->empty());
 
   reset(*u);
-  u->commits.fail_commit(2);  // the second page
+  u->commits.fail_commit(2);  // the second page (the pull from 0 is noted already)
   const Status second = u->puller->pull();
   EXPECT_FALSE(second.ok());
   const auto pages = pages_of(*u);
@@ -269,7 +272,7 @@ TEST_F(PullerTest, A410AfterRetentionPullsFromZeroAndForgetsWhatTheServerNoLonge
   const auto gets = u->wire->of("GET");
   ASSERT_GE(gets.size(), 2u);
   EXPECT_EQ(since_of(gets[0]), std::to_string(stale));
-  EXPECT_EQ(gets[0].status(), 410) << gets[0].response->body;
+  EXPECT_EQ(gets[0].status(), 410) << gets[0].text();
   EXPECT_EQ(since_of(gets[1]), "0");
   EXPECT_EQ(gets[1].status(), 200);
   EXPECT_TRUE(u->ctx->report.resynced);
@@ -292,15 +295,9 @@ TEST_F(PullerTest, A410AfterRetentionPullsFromZeroAndForgetsWhatTheServerNoLonge
   EXPECT_EQ(u->events_for("n-new").size(), 1u);
 }
 
-// The resync's state is not durable. KNOWN BUG (src/client/puller.cpp, Puller::pull and
-// forget_unseen): whether a pull is "from 0", and so ends by forgetting records the server no
-// longer has, is a local variable. A resync that is cut after its first page has committed
-// (a lost network, the app killed) leaves the cursor at that page; the next pull continues from
-// there as an ordinary pull, never forgets, and the device keeps a record that was deleted on
-// the server, for good (no later 410 comes: the cursor is past the horizon). Expected: the
-// device converges with the server. This test fails until the resync is remembered in the file
-// (e.g. forgetting relative to a durable "resync started" mark, or the cursor kept at 0 until
-// the resync completes).
+// A resync cut after its first page committed (a lost network, the app killed) is still a pull
+// from 0 at the next sync: the file notes it with what it has yet to bring, so it ends by
+// forgetting what the server no longer has.
 TEST_F(PullerTest, AResyncCutAfterItsFirstPageStillForgetsWhatTheServerNoLongerHas) {
   auto b = other();
   for (const char* id : {"n-keep", "n-gone"}) b->put(Resource::kNote, note(std::string("note ") + id), id);
@@ -331,13 +328,11 @@ TEST_F(PullerTest, AResyncCutAfterItsFirstPageStillForgetsWhatTheServerNoLongerH
   reset(*u);
   ASSERT_OK(u->puller->pull());
   EXPECT_FALSE(u->get(Resource::kNote, "n-gone"))
-      << "KNOWN BUG: the resync was cut and the next pull never forgot n-gone";
+;
   EXPECT_EQ(device_records(*u->store), server_records());
 }
 
-// The same when the resync's pages all commit but its forgetting does not. KNOWN BUG, as above
-// (forget_unseen runs in a transaction of its own after the last page moved the cursor to the
-// head): the next pull is from the head and forgets nothing.
+// The same when its pages all commit but its forgetting does not: the next pull forgets.
 TEST_F(PullerTest, AResyncWhoseForgettingFailsToCommitForgetsOnTheNextPull) {
   auto b = other();
   for (const char* id : {"n-keep", "n-gone"}) b->put(Resource::kNote, note(std::string("note ") + id), id);
@@ -363,7 +358,7 @@ TEST_F(PullerTest, AResyncWhoseForgettingFailsToCommitForgetsOnTheNextPull) {
   reset(*u);
   ASSERT_OK(u->puller->pull());
   EXPECT_FALSE(u->get(Resource::kNote, "n-gone"))
-      << "KNOWN BUG: the forgetting failed and the next pull never forgot n-gone";
+;
   EXPECT_EQ(device_records(*u->store), server_records());
 }
 
@@ -644,6 +639,37 @@ TEST_F(PullerTest, ASettleInAPageWhoseCommitFailsLeavesNoRowNoEventAndTheEditQue
   ASSERT_EQ(u->events.size(), 1u);
   EXPECT_EQ(u->events[0].conflict_seq, rows[0].seq);
   EXPECT_TRUE(u->queue().pending_for(Resource::kNote, "n1")->empty());
+}
+
+// The manual resolver is asked inside the page's transaction (before its commit, unlike the
+// events): when that commit fails, its answer is rolled back with the row it answered, and the
+// next pull asks again and keeps the second answer, with one row in the log.
+TEST_F(PullerTest, AResolverAnswerInAPageWhoseCommitFailsIsAskedForAgain) {
+  auto [u, b] = race(Strategy::kManual, kLocalBody, kOtherBody);
+  std::vector<ConflictRecord> asked;
+  u->ctx->resolver = [&](const ConflictRecord& c) -> std::optional<std::string> {
+    asked.push_back(c);
+    return note("answer number " + std::to_string(asked.size()));
+  };
+  u->commits.fail_commit(1);
+  EXPECT_FALSE(u->puller->pull().ok());
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_TRUE(u->events.empty());
+  EXPECT_TRUE(log(*u).empty());
+  EXPECT_EQ(field_of(u->get(Resource::kNote, "n1")->data, "body"), R"("the body from this device")");
+
+  reset(*u);
+  ASSERT_OK(u->puller->pull());
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[1].local, asked[0].local);
+  EXPECT_EQ(asked[1].server, asked[0].server);
+  const auto rows = log(*u);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].seq, asked[1].seq);
+  EXPECT_EQ(field_of(rows[0].result, "body"), R"("answer number 2")");
+  EXPECT_EQ(field_of(u->get(Resource::kNote, "n1")->data, "body"), R"("answer number 2")");
+  ASSERT_EQ(u->events.size(), 1u);
+  EXPECT_EQ(u->events[0].conflict_seq, rows[0].seq);
 }
 
 // An entry the device already has (its pending edit was based on it, e.g. a resync pulling

@@ -28,6 +28,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace synclog::storage::sqlite {
@@ -224,6 +225,11 @@ class LocalStore {
   Result<std::int64_t> release_held(Resource resource, std::string_view id);
   Result<std::int64_t> append_conflict(const ConflictRecord& c);
   Status mark_resolved(std::int64_t seq, std::string_view result = {});
+  Status begin_resync();
+  Result<bool> resyncing();
+  Status seen_in_resync(Resource resource, std::string_view id);
+  Result<std::vector<std::pair<Resource, std::string>>> unseen_in_resync();
+  Status end_resync();
   // The shared spaces live in the same file and transactions (spaces.hpp, space_file.hpp).
   friend class SpaceStore;
   friend class SpaceFile;

@@ -141,14 +141,15 @@ TEST_F(LocalStoreTest, TwoFilesHaveDifferentClientIds) {
 
 // The file header (https://www.sqlite.org/fileformat.html): bytes 18-19 are 2 in WAL mode, and
 // bytes 60-63 hold user_version, big-endian.
-TEST_F(LocalStoreTest, TheFileIsInWalModeAtSchemaVersionThree) {
+TEST_F(LocalStoreTest, TheFileIsInWalModeAtTheCurrentSchemaVersion) {
   store_.reset();  // the last connection checkpoints the WAL into the file
   std::ifstream in(path(), std::ios::binary);
   std::string header(100, '\0');
   ASSERT_TRUE(in.read(header.data(), 100));
   EXPECT_EQ(header[18], 2);
   EXPECT_EQ(header[19], 2);
-  EXPECT_EQ(header.substr(60, 4), std::string("\0\0\0\3", 4));  // 3: shared spaces
+  // 4: shared spaces (3) and resumable pulls from 0 (4), client/local_schema.cpp.
+  EXPECT_EQ(header.substr(60, 4), std::string("\0\0\0\4", 4));
 }
 
 TEST_F(LocalStoreTest, AFileFromANewerSynclogIsRefused) {
