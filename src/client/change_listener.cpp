@@ -12,12 +12,19 @@
 //    should land on another node after the `retry:` delay, not after a growing one.
 //  - The first wait after a healthy stream is full jitter below the retry delay: when a node
 //    drains, its devices must not all reconnect in the same millisecond.
+//  - With spaces (SyncOptions::spaces), the spaces' stream (GET /v1/spaces/events) is read on
+//    the same thread between reads of the per-user one. Its events carry no id, so each time it
+//    opens a sync is owed (whatever moved while it was closed is pulled once); then a `space`
+//    event past that space's cursor, or a `spaces` event (the person's spaces changed; the
+//    server ends the stream after it), owes one. It reconnects on its own with backoff; a
+//    server without it (404, 405, 501) is not asked again; losing it never ends listen().
 //  - 401/403 end listen() (the token will not get better by itself), so do 404, 405 and 501
 //    (a server without the change stream: the app should poll instead). Every other answer,
 //    a 200 that is not text/event-stream, a malformed stream and a head event that is not the
 //    documented shape are reconnected from, with backoff.
 #include "client/change_listener.hpp"
 
+#include "client/space_wire.hpp"
 #include "client/sse_parser.hpp"
 #include "client/sync_wire.hpp"
 
@@ -176,6 +183,7 @@ ChangeListener::Ended ChangeListener::session(std::stop_token stop) {
     const auto silent_until = last_byte + options_.idle_timeout;
     milliseconds timeout = std::min(options_.poll_interval, until(silent_until, now));
     if (owed_ && sync_not_before_) timeout = std::min(timeout, until(*sync_not_before_, now));
+    if (Status s = poll_spaces(stop); !s.ok()) return Ended{s.error(), true, healthy, {}};
     auto chunk = stream.read(std::max(timeout, milliseconds(1)));
     if (!chunk.ok()) return Ended{chunk.error(), false, healthy, {}};
     if (chunk->end) {
@@ -203,6 +211,84 @@ ChangeListener::Ended ChangeListener::session(std::stop_token stop) {
                    false, healthy, {}};
     }
   }
+}
+
+void ChangeListener::spaces_lost(std::optional<milliseconds> retry_after) {
+  spaces_.stream.reset();
+  const milliseconds base =
+      std::max(retry_hint_.value_or(options_.reconnect_delay), kMinReconnectDelay);
+  milliseconds delay = seams_.backoff(spaces_.failures, base);
+  if (retry_after) delay = std::max(delay, *retry_after);
+  spaces_.failures = std::min(spaces_.failures + 1, kMaxCountedFailures);
+  spaces_.reopen_at = Clock::now() + delay;
+}
+
+Status ChangeListener::poll_spaces(std::stop_token stop) {
+  if (!seams_.space_cursor || spaces_.unsupported) return Status();
+  const auto now = Clock::now();
+  if (!spaces_.stream) {
+    if (spaces_.reopen_at && now < *spaces_.reopen_at) return Status();
+    HttpRequest req;
+    req.method = "GET";
+    req.target = "/v1/spaces/events";
+    req.headers = {{"accept", "text/event-stream"}, {"cache-control", "no-cache"}};
+    auto opened = seams_.open(std::move(req), stop);
+    if (!opened.ok()) {
+      spaces_lost(std::nullopt);
+      return Status();
+    }
+    const HttpResponse& head = (*opened)->response();
+    if (head.status == 401) {
+      return make_error(ErrorCode::kUnauthorized,
+                        "GET /v1/spaces/events: " + error_message(head.body));
+    }
+    if (head.status == 404 || head.status == 405 || head.status == 501) {
+      spaces_.unsupported = true;
+      return Status();
+    }
+    if (head.status != 200 || !is_event_stream(head.header("content-type"))) {
+      spaces_lost(head.status == 429 || head.status == 503
+                      ? parse_retry_after(head.header("retry-after"))
+                      : std::nullopt);
+      return Status();
+    }
+    spaces_.stream = std::move(*opened);
+    spaces_.parser = SseParser();
+    spaces_.last_byte = now;
+    spaces_.reopen_at.reset();
+    owed_ = true;  // what moved while it was closed: its events carry no id to resume from
+    return Status();
+  }
+  auto chunk = spaces_.stream->read(milliseconds(1));
+  if (!chunk.ok() || chunk->end) {
+    // A `spaces` event ends the stream on purpose: reconnect soon, to follow the new list.
+    spaces_lost(std::nullopt);
+    return Status();
+  }
+  if (chunk->data.empty()) {
+    if (now - spaces_.last_byte > options_.idle_timeout) spaces_lost(std::nullopt);
+    return Status();
+  }
+  spaces_.last_byte = now;
+  std::vector<SseEvent> events;
+  const std::int64_t comments_before = spaces_.parser.comments();
+  const Status fed = spaces_.parser.feed(chunk->data, &events);
+  if (!events.empty() || spaces_.parser.comments() > comments_before) spaces_.failures = 0;
+  for (const auto& e : events) {
+    if (e.type == "spaces") {
+      owed_ = true;
+    } else if (e.type == "space") {
+      auto moved = parse_space_event(e.data);
+      if (!moved.ok()) {
+        owed_ = true;  // a shape this SDK does not read: a sync is the safe answer
+        continue;
+      }
+      auto cursor = seams_.space_cursor(moved->space);
+      if (!cursor.ok() || moved->head > *cursor) owed_ = true;
+    }
+  }
+  if (!fed.ok()) spaces_lost(std::nullopt);
+  return Status();
 }
 
 Status ChangeListener::on_head(std::int64_t head) {

@@ -1,13 +1,14 @@
 // The loop behind SyncEngine::listen() (docs/client.md, "Listening for changes"): it keeps the
-// change stream (GET /v1/sync/events) open, reads its events through SseParser, and asks for a
-// sync whenever a `head` event says the server moved past the device's cursor; it reopens the
-// stream after errors, ends and silences, with backoff. It reaches the network, the store, the
+// change streams open (GET /v1/sync/events, and the spaces' GET /v1/spaces/events), reads their
+// events through SseParser, and asks for a sync whenever an event says the server moved past the
+// device's cursor; it reopens the streams after errors, ends and silences, with backoff. It reaches the network, the store, the
 // engine and the clock's waits only through ListenerSeams, so its unit tests script them.
 #pragma once
 
 #include "synclog/client/sync_engine.hpp"
 
 #include "client/http_transport.hpp"
+#include "client/sse_parser.hpp"
 #include "common/status.hpp"
 
 #include <chrono>
@@ -34,6 +35,9 @@ struct ListenerSeams {
       backoff;
   /// Waits `delay` or until `stop` is requested, whichever comes first.
   std::function<void(std::chrono::milliseconds delay, std::stop_token stop)> wait;
+  /// Also follow the spaces' change stream (GET /v1/spaces/events, opened through `open`), with
+  /// the device's cursor of each space; empty: the per-user stream only.
+  std::function<Result<std::int64_t>(const std::string& space)> space_cursor;
 };
 
 /// Waits `delay` or until `stop` is requested (ListenerSeams::wait for real time).
@@ -69,6 +73,22 @@ class ChangeListener {
   Status on_head(std::int64_t head);
   // Runs the owed sync if its time has come (true when it ran); an error only when it is fatal.
   Result<bool> maybe_sync();
+  // Opens, reads without waiting, or schedules the reopening of the spaces' stream, owing a
+  // sync when it tells of a space past the device's cursor or of a change of the person's
+  // spaces. An error only when it is fatal (401).
+  Status poll_spaces(std::stop_token stop);
+  void spaces_lost(std::optional<std::chrono::milliseconds> retry_after);
+
+  // The spaces' stream: read between the per-user stream's reads, on the same thread. It has
+  // its own reconnections; losing it never ends the per-user session.
+  struct SpacesStream {
+    std::unique_ptr<ResponseStream> stream;
+    SseParser parser;
+    std::chrono::steady_clock::time_point last_byte;
+    std::optional<std::chrono::steady_clock::time_point> reopen_at;
+    int failures = 0;
+    bool unsupported = false;  // 404, 405 or 501: a server without spaces
+  };
 
   const ListenOptions& options_;
   ListenerSeams seams_;
@@ -78,6 +98,7 @@ class ChangeListener {
   int sync_failures_ = 0;       // in a row
   std::optional<std::chrono::steady_clock::time_point> sync_not_before_;  // after a failure
   std::optional<std::chrono::milliseconds> retry_hint_;  // the server's `retry:`
+  SpacesStream spaces_;
 };
 
 }  // namespace synclog::client

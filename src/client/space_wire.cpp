@@ -172,6 +172,15 @@ Result<SpacePushAnswer> parse_space_push(std::string_view body) {
   return answer;
 }
 
+Result<SpaceMoved> parse_space_event(std::string_view data) {
+  SYNCLOG_ASSIGN_OR_RETURN(json::object root, parse_object(data));
+  SpaceMoved m;
+  m.space = string_field(root, "spaceId");
+  m.head = as_int(root.if_contains("lastMutationAt")).value_or(0);
+  if (m.space.empty() || m.head <= 0) return bad_answer("a space event without spaceId or head");
+  return m;
+}
+
 namespace {
 
 const json::object* error_object(const json::object& root) {

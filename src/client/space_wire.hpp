@@ -93,6 +93,13 @@ struct SpacePushAnswer {
 /// no known outcome.
 Result<SpacePushAnswer> parse_space_push(std::string_view body);
 
+/// A `space` event of GET /v1/spaces/events: {"spaceId","lastMutationAt"}.
+struct SpaceMoved {
+  std::string space;
+  std::int64_t head = 0;
+};
+Result<SpaceMoved> parse_space_event(std::string_view data);
+
 /// The `error.code` of an error answer, "" when it has none.
 std::string error_code_of(std::string_view body);
 /// An integer member of an error answer's `error` object (426's minVersion), 0 when absent.

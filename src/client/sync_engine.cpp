@@ -73,6 +73,12 @@ struct SyncEngine::Impl {
       return ctx.backoff(retry, base);
     };
     seams.wait = wait_or_stop;
+    if (ctx.options.spaces) {
+      seams.space_cursor = [this](const std::string& space) -> Result<std::int64_t> {
+        SYNCLOG_ASSIGN_OR_RETURN(auto row, SpaceFile(local).space(space));
+        return row ? row->cursor : 0;
+      };
+    }
     return ChangeListener(listen_options, std::move(seams)).run(stop);
   }
 

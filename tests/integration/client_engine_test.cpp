@@ -62,6 +62,9 @@ struct Device {
     o.backoff_base = std::chrono::milliseconds(10);
     o.backoff_cap = std::chrono::milliseconds(200);
     o.request_timeout = std::chrono::milliseconds(5000);
+    // The per-user data only: these tests count its requests and streams exactly
+    // (client_spaces_test.cpp covers the spaces).
+    o.spaces = false;
     return o;
   }
   void open() {

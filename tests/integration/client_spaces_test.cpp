@@ -10,6 +10,7 @@
 
 #include "client/http_transport.hpp"
 #include "faulty_transport.hpp"
+#include "listening_device.hpp"
 #include "space_helpers.hpp"
 #include "temp_dir.hpp"
 
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 #include <memory>
 #include <string>
 #include <vector>
@@ -481,6 +483,54 @@ TEST_F(ClientSpacesTest, AfterLongOfflineAPreSyncCheckReportsWhatWouldFailBefore
   EXPECT_EQ(asked[0].fields, std::vector<std::string>{"site"});
   EXPECT_EQ(bob->spaces->space("north").value()->pending, 1);  // nothing was sent
   EXPECT_TRUE(server_record("inspection", "i5").empty());
+}
+
+TEST_F(ClientSpacesTest, AListeningMemberHearsAnotherMembersEditWithoutPolling) {
+  auto bob = phone("bob", "phone");
+  auto dana = phone("dana", "tablet");
+  settle({bob.get(), dana.get()});
+  ListenOptions options;
+  options.reconnect_delay = std::chrono::milliseconds(100);
+  Listener listening(*dana->engine, options);
+  // What dana's app shows, read through its own handle on the file (the engine is the
+  // listener thread's).
+  auto reader = LocalStore::open(dana->path_);
+  ASSERT_TRUE(reader.ok());
+  SpaceStore shown(**reader);
+  auto notes_shown = [&]() -> std::string {
+    auto r = shown.get("north", "inspection", "i1");
+    if (!r.ok() || !*r) return {};
+    const auto o = json::parse((*r)->data).as_object();
+    const auto* n = o.if_contains("notes");
+    return n && n->is_string() ? std::string(n->as_string()) : std::string();
+  };
+  auto wait_for_notes = [&](const std::string& want) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < until) {
+      if (notes_shown() == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  // Opening the spaces' stream costs one sync (its events cannot be resumed): once it ran,
+  // both streams are open.
+  ASSERT_TRUE(listening.wait_for_cursor(0));
+  bob->put("inspection", R"({"notes":"heard at once"})", "i1");
+  bob->sync();
+  EXPECT_TRUE(wait_for_notes("heard at once")) << notes_shown();
+  // A space the person is added to while listening is followed too.
+  owner_.create_space_ok("south", "South team");
+  owner_.add_member_ok("south", "dana", "member");
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  bool followed = false;
+  while (!followed && std::chrono::steady_clock::now() < until) {
+    auto info = shown.space("south");
+    followed = info.ok() && info->has_value() && (*info)->cursor > 0;
+    if (!followed) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(followed);
+  ASSERT_OK(listening.stop());
+  EXPECT_TRUE(listening.failures().empty());
 }
 
 }  // namespace

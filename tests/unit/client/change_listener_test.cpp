@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <map>
 #include <string>
 #include <thread>
 #include <utility>
@@ -106,6 +107,15 @@ class ChangeListenerTest : public ::testing::Test {
   ListenerSeams seams() {
     ListenerSeams s;
     s.open = [this](HttpRequest req, std::stop_token) -> Result<std::unique_ptr<ResponseStream>> {
+      if (req.target == "/v1/spaces/events") {
+        space_requests_.push_back(req);
+        if (space_attempts_.empty()) return make_error(ErrorCode::kUnavailable, "not scripted");
+        Attempt a = std::move(space_attempts_.front());
+        space_attempts_.pop_front();
+        if (a.error) return *a.error;
+        return std::unique_ptr<ResponseStream>(
+            new ScriptedStream(std::move(a.response), std::move(a.steps)));
+      }
       requests_.push_back(req);
       if (attempts_.empty()) {
         stop_.request_stop();  // the script is over
@@ -126,6 +136,7 @@ class ChangeListenerTest : public ::testing::Test {
         return e;
       }
       cursor_ = server_head_;
+      space_cursors_ = space_heads_;
       SyncReport r;
       r.cursor = cursor_;
       return r;
@@ -136,6 +147,12 @@ class ChangeListenerTest : public ::testing::Test {
       return base.value_or(milliseconds(1)) * (retry + 1);
     };
     s.wait = [this](milliseconds d, std::stop_token) { waits_.push_back(d); };
+    if (follow_spaces_) {
+      s.space_cursor = [this](const std::string& space) -> Result<std::int64_t> {
+        const auto it = space_cursors_.find(space);
+        return it == space_cursors_.end() ? 0 : it->second;
+      };
+    }
     return s;
   }
 
@@ -160,7 +177,25 @@ class ChangeListenerTest : public ::testing::Test {
   std::vector<HttpRequest> requests_;
   std::vector<std::pair<int, std::optional<milliseconds>>> backoffs_;
   std::vector<milliseconds> waits_;
+  // The spaces' stream, when followed.
+  bool follow_spaces_ = false;
+  std::deque<Attempt> space_attempts_;
+  std::vector<HttpRequest> space_requests_;
+  std::map<std::string, std::int64_t> space_cursors_;
+  std::map<std::string, std::int64_t> space_heads_;  // where a sync takes the spaces' cursors
 };
+
+std::string space_event(const std::string& space, std::int64_t head) {
+  return "event: space\ndata: {\"spaceId\":\"" + space + "\",\"lastMutationAt\":" +
+         std::to_string(head) + "}\n\n";
+}
+
+// A per-user stream that stays open, quiet, for about `steps` poll intervals, then ends.
+Attempt quiet_stream(int steps) {
+  std::deque<Step> quiet(static_cast<std::size_t>(steps), Step::idle());
+  quiet.push_back(Step::end());
+  return Attempt::stream(std::move(quiet));
+}
 
 TEST_F(ChangeListenerTest, SyncsOnlyWhenAHeadIsPastTheCursor) {
   cursor_ = 100;
@@ -402,6 +437,61 @@ TEST(WaitOrStopTest, ReturnsAtOnceWhenStopIsRequested) {
   const auto again = std::chrono::steady_clock::now();
   wait_or_stop(milliseconds(60'000), stop.get_token());  // already stopped
   EXPECT_LT(std::chrono::steady_clock::now() - again, milliseconds(100));
+}
+
+TEST_F(ChangeListenerTest, TheSpacesStreamOwesASyncWhenItOpensAndForASpacePastItsCursor) {
+  follow_spaces_ = true;
+  space_cursors_ = {{"north", 40}};
+  space_heads_ = {{"north", 40}};
+  attempts_.push_back(quiet_stream(40));
+  space_attempts_.push_back(Attempt::stream({Step::idle(), Step::idle(), Step::idle(),
+                                             Step::bytes(space_event("north", 40)), Step::idle(),
+                                             Step::bytes(space_event("north", 55))}));
+  // The sync after the second event brings north to 55.
+  ASSERT_TRUE(run().ok());
+  // One sync when the stream opened (its events carry no id: what moved while it was closed is
+  // pulled once), none for a head the device has, one for a head past it.
+  EXPECT_EQ(syncs_, 2);
+  ASSERT_EQ(space_requests_.size(), 1u);
+  EXPECT_EQ(space_requests_[0].headers.at(0).second, "text/event-stream");
+}
+
+TEST_F(ChangeListenerTest, ASpacesEventOwesASyncAndTheSpacesStreamIsOpenedAgain) {
+  follow_spaces_ = true;
+  options_.reconnect_delay = milliseconds(1);  // the floor (100 ms) applies
+  attempts_.push_back(quiet_stream(120));
+  space_attempts_.push_back(Attempt::stream({Step::idle(), Step::idle(),
+                                             Step::bytes("event: spaces\ndata: {\"lastMutationAt\":7}\n\n"),
+                                             Step::end()}));
+  space_attempts_.push_back(Attempt::stream({}));
+  ASSERT_TRUE(run().ok());
+  EXPECT_EQ(space_requests_.size(), 2u);
+  // Opening, the `spaces` event, opening again.
+  EXPECT_EQ(syncs_, 3);
+  // Losing the spaces' stream never ends the per-user session.
+  ASSERT_EQ(requests_.size(), 2u);
+  EXPECT_EQ(disconnects_.size(), 1u);
+}
+
+TEST_F(ChangeListenerTest, AServerWithoutSpacesIsNotAskedAgainAndThePerUserStreamGoesOn) {
+  follow_spaces_ = true;
+  server_head_ = 9;
+  attempts_.push_back(Attempt::stream({Step::idle(), Step::bytes(head_event(9)), Step::idle(),
+                                       Step::idle(), Step::end()}));
+  attempts_.push_back(quiet_stream(5));
+  space_attempts_.push_back(Attempt::answer(404));
+  ASSERT_TRUE(run().ok());
+  EXPECT_EQ(space_requests_.size(), 1u);
+  EXPECT_EQ(syncs_, 1);  // the per-user head only
+}
+
+TEST_F(ChangeListenerTest, A401OnTheSpacesStreamEndsListening) {
+  follow_spaces_ = true;
+  attempts_.push_back(quiet_stream(5));
+  space_attempts_.push_back(Attempt::answer(401, R"({"message":"token expired"})"));
+  const Status s = run();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::kUnauthorized);
 }
 
 }  // namespace
