@@ -60,9 +60,9 @@ Status Puller::pull() {
     pulled_before_page += static_cast<std::int64_t>(page.entries.size());
     SYNCLOG_ASSIGN_OR_RETURN(progress_.queued, store_.queue_length());
     ctx_.emit_progress();
-    // A cursor that does not move would loop forever; the server never does that with
+    // A cursor that does not move forward would loop forever; the server never does that with
     // hasMore (each capped page holds at least one entry), but the device must not hang.
-    const bool moved = page.last_mutation_at != cursor;
+    const bool moved = page.last_mutation_at > cursor;
     cursor = page.last_mutation_at;
     if (!page.has_more || !moved) break;
   }

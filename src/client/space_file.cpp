@@ -257,8 +257,11 @@ Status SpaceFile::apply_entry(std::string_view space, const SpaceEntry& e) {
       Statement * s,
       store_.c_->prepare("INSERT INTO space_records(space, type, id, data, version, base) "
                          "VALUES(?,?,?,'null',?,?) ON CONFLICT(space, type, id) DO UPDATE SET "
-                         "version=excluded.version, base=excluded.base"));
+                         "version=excluded.version, base=excluded.base "
+                         "WHERE excluded.version >= space_records.version"));
   {
+    // An older state never replaces a newer one (a conflict's record answered again after a
+    // pull from 0 brought a later one).
     ResetOnExit guard{s};
     s->bind(1, space).bind(2, e.record_type).bind(3, e.id).bind(4, e.timestamp);
     if (e.data) {
@@ -374,12 +377,15 @@ Status SpaceFile::enqueue(SpaceEdit edit) {
       } else {
         json::object fields = object_of(last->fields);
         overlay(fields, object_of(edit.fields));
+        // A CREATE squashed into a pending UPDATE stays a CREATE: the record is being made
+        // again (put after its CREATE was refused), and an UPDATE of it would be refused too.
         SYNCLOG_ASSIGN_OR_RETURN(
             Statement * s,
-            store_.c_->prepare("UPDATE space_queue SET fields=?, captured_ms=? WHERE seq=?"));
+            store_.c_->prepare("UPDATE space_queue SET fields=?, captured_ms=?, op=CASE WHEN ?='CREATE' "
+                               "THEN 'CREATE' ELSE op END WHERE seq=?"));
         ResetOnExit guard{s};
-        SYNCLOG_RETURN_IF_ERROR(
-            s->bind(1, json::serialize(fields)).bind(2, edit.captured_ms).bind(3, last->seq).run());
+        SYNCLOG_RETURN_IF_ERROR(s->bind(1, json::serialize(fields)).bind(2, edit.captured_ms)
+                                    .bind(3, mutation_type_name(edit.op)).bind(4, last->seq).run());
         return refresh(edit.space, edit.type, edit.id);
       }
     }
@@ -499,6 +505,48 @@ Status SpaceFile::abandon_batch(std::string_view key) {
     }
     return Status();
   });
+}
+
+Status SpaceFile::take_into_base(const SpaceEdit& edit, std::int64_t version) {
+  // The server took the edit: until the pull that follows brings the server's state, the base
+  // is the old one with the edit laid over, so the record keeps showing what the person wrote
+  // (and a later put compares with it) even if that pull never comes.
+  std::optional<json::object> base;
+  std::int64_t current = 0;
+  bool have_row = false;
+  {
+    SYNCLOG_ASSIGN_OR_RETURN(
+        Statement * s,
+        store_.c_->prepare("SELECT base, version FROM space_records WHERE space=? AND type=? AND id=?"));
+    ResetOnExit guard{s};
+    s->bind(1, edit.space).bind(2, edit.type).bind(3, edit.id);
+    SYNCLOG_ASSIGN_OR_RETURN(have_row, s->step());
+    if (have_row) {
+      base = optional_object(*s, 0);
+      current = s->int_at(1);
+    }
+  }
+  if (edit.op == MutationType::kDelete) {
+    base.reset();
+  } else {
+    if (!base) base = json::object();
+    overlay(*base, object_of(edit.fields));
+  }
+  // `version` 0: merged with others' changes the device has not seen; it keeps its version.
+  const std::int64_t next = version > current ? version : current;
+  SYNCLOG_ASSIGN_OR_RETURN(
+      Statement * s,
+      store_.c_->prepare("INSERT INTO space_records(space, type, id, data, version, base) "
+                         "VALUES(?,?,?,'null',?,?) ON CONFLICT(space, type, id) DO UPDATE SET "
+                         "version=excluded.version, base=excluded.base"));
+  ResetOnExit guard{s};
+  s->bind(1, edit.space).bind(2, edit.type).bind(3, edit.id).bind(4, next);
+  if (base) {
+    s->bind(5, json::serialize(*base));
+  } else {
+    s->bind_null(5);
+  }
+  return s->run();
 }
 
 Status SpaceFile::rebase_record(const SpaceEdit& edit, std::int64_t version) {
@@ -643,6 +691,7 @@ Result<std::vector<SyncEvent>> SpaceFile::finish_batch(const SpaceBatch& batch,
         continue;
       }
       SYNCLOG_RETURN_IF_ERROR(drop_edit(edit.seq));
+      SYNCLOG_RETURN_IF_ERROR(take_into_base(edit, ack.outcome == "applied" ? ack.timestamp : 0));
       if (ack.outcome == "applied") SYNCLOG_RETURN_IF_ERROR(rebase_record(edit, ack.timestamp));
       SYNCLOG_RETURN_IF_ERROR(refresh(edit.space, edit.type, edit.id));
       if (ack.outcome == "softMerged" || (ack.outcome == "merged" && !ack.fields.empty())) {

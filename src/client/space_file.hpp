@@ -118,6 +118,7 @@ class SpaceFile {
   Status settle_conflict(const SpaceEdit& edit, const SpaceAck& ack, std::int64_t& seq);
   Status drop_edit(std::int64_t seq);
   Status rebase_record(const SpaceEdit& edit, std::int64_t version);
+  Status take_into_base(const SpaceEdit& edit, std::int64_t version);
   LocalStore& store_;
 };
 

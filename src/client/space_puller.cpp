@@ -45,7 +45,7 @@ Result<SpaceStep> SpacePuller::pull_from(SpaceRow& row, std::int64_t since,
   }
 }
 
-Result<SpaceStep> SpacePuller::pull(SpaceRow& row) {
+Result<SpaceStep> SpacePuller::pull(SpaceRow& row, const std::vector<std::string>& all_types) {
   progress_ = SyncProgress{};
   progress_.phase = SyncProgress::Phase::kPull;
   progress_.space = row.id;
@@ -61,6 +61,21 @@ Result<SpaceStep> SpacePuller::pull(SpaceRow& row) {
       // than never.
       SYNCLOG_ASSIGN_OR_RETURN(auto doc, ctx_.file.schema(row.schema));
       TypeGroups groups = doc ? type_groups(doc->document) : TypeGroups{};
+      if (!all_types.empty()) {
+        // Master data first, as far as the device knows it; then everything else the space
+        // has, types of a newer version included.
+        std::vector<std::string> master;
+        for (const auto& t : groups.master) {
+          if (std::find(all_types.begin(), all_types.end(), t) != all_types.end()) master.push_back(t);
+        }
+        groups.master = std::move(master);
+        groups.captured.clear();
+        for (const auto& t : all_types) {
+          if (std::find(groups.master.begin(), groups.master.end(), t) == groups.master.end()) {
+            groups.captured.push_back(t);
+          }
+        }
+      }
       std::vector<std::vector<std::string>> phases;
       if (!groups.master.empty() && !groups.captured.empty()) {
         phases = {groups.master, groups.captured};

@@ -12,7 +12,9 @@ class SpacePuller {
  public:
   explicit SpacePuller(SpaceSyncContext& ctx) : ctx_(ctx) {}
   /// Brings `row`'s records up to the space's head and moves its cursor (row.cursor too).
-  Result<SpaceStep> pull(SpaceRow& row);
+  /// `all_types`: every type the space's schema has now (the latest version), for a first
+  /// pull; empty: the device's schema's types.
+  Result<SpaceStep> pull(SpaceRow& row, const std::vector<std::string>& all_types = {});
 
  private:
   // Pulls entries of `types` (all when empty) after `since`; returns the head it reached.

@@ -2,10 +2,12 @@
 #include "client/space_pusher.hpp"
 
 #include "client/sync_wire.hpp"
+#include "client/json_answer.hpp"
 #include "client/space_wire.hpp"
 #include "common/ids.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace synclog::client {
 namespace {
@@ -37,19 +39,30 @@ Result<SpaceStep> SpacePusher::send(SpaceRow& row, const SpaceBatch& batch) {
   std::vector<SyncEvent> events;
   if (r.status == 413 || r.status == 422) {
     // The server refused the batch as a whole (its envelope, its size): nothing of it was
-    // applied. The edit it names, or every edit when it names none, is refused, and the rest
-    // goes again: one bad edit never wedges the queue.
-    SYNCLOG_RETURN_IF_ERROR(ctx_.file.abandon_batch(batch.key));
+    // applied. The edit a 422 names is refused and the rest goes again, so one bad edit never
+    // wedges the queue; a 413 of several edits is split by the caller. In one transaction, so
+    // that an edit made meanwhile is never dropped with the refused one.
     const std::string message = error_message(r.body);
     const auto index = refused_index(message);
-    for (std::size_t i = 0; i < batch.edits.size(); ++i) {
-      if (index && *index != i) continue;
-      if (r.status == 413 && batch.edits.size() > 1) break;  // split below, by the caller
-      SYNCLOG_ASSIGN_OR_RETURN(SyncEvent ev,
-                               ctx_.file.reject(batch.edits[i], "validation", "", message));
-      ctx_.event(ev);
+    const bool one_named = r.status == 422 && index && *index < batch.edits.size();
+    const bool one_too_large = r.status == 413 && batch.edits.size() == 1;
+    std::optional<SyncEvent> refused;
+    const Status settled = ctx_.file.atomically([&]() -> Status {
+      SYNCLOG_RETURN_IF_ERROR(ctx_.file.abandon_batch(batch.key));
+      if (!one_named && !one_too_large) return Status();
+      SYNCLOG_ASSIGN_OR_RETURN(
+          refused, ctx_.file.reject(batch.edits[one_named ? *index : 0], "validation", "", message));
+      return Status();
+    });
+    SYNCLOG_RETURN_IF_ERROR(settled);
+    if (refused) {
+      ctx_.event(*refused);
+      return SpaceStep::kDone;
     }
-    return SpaceStep::kDone;
+    if (r.status == 413) return SpaceStep::kDone;  // halved by the caller
+    // A refusal that names no edit of the batch (a header, the envelope): refusing every edit
+    // for it would throw away good ones; they stay queued, and this space's sync fails.
+    return make_error(ErrorCode::kValidation, "pushing to space " + row.id + ": " + message);
   }
   SYNCLOG_ASSIGN_OR_RETURN(SpaceStep step, space_answer(r, "pushing to space " + row.id, min_version_));
   if (step == SpaceStep::kUpgradeRequired || step == SpaceStep::kResync) {
@@ -58,8 +71,21 @@ Result<SpaceStep> SpacePusher::send(SpaceRow& row, const SpaceBatch& batch) {
   }
   // kGone keeps the batch in flight: the purge moves it to the quarantine with the rest.
   if (step != SpaceStep::kDone) return step;
-  SYNCLOG_ASSIGN_OR_RETURN(SpacePushAnswer answer, parse_space_push(r.body));
-  SYNCLOG_ASSIGN_OR_RETURN(events, ctx_.file.finish_batch(batch, answer.acks));
+  auto answer = parse_space_push(r.body);
+  if (answer.ok() && answer->acks.size() != batch.edits.size()) {
+    answer = bad_answer(std::to_string(answer->acks.size()) + " acks for " +
+                        std::to_string(batch.edits.size()) + " edits");
+  }
+  if (!answer.ok()) {
+    // An answer this SDK cannot read would be replayed, the same, for the same key forever:
+    // the edits go back to the queue and the next sync sends them under a new key (the server
+    // never counts a device's own change against it; client-chosen ids make a CREATE again an
+    // upsert). A local failure to settle a readable answer (below) keeps the batch in flight
+    // instead: sent again, it is answered again, and applied once.
+    SYNCLOG_RETURN_IF_ERROR(ctx_.file.abandon_batch(batch.key));
+    return answer.error();
+  }
+  SYNCLOG_ASSIGN_OR_RETURN(events, ctx_.file.finish_batch(batch, answer->acks));
   ++ctx_.report().space_batches;
   for (const auto& ev : events) {
     if (ev.kind == "applied" || ev.kind == "softMerged" || ev.kind == "settled" ||
@@ -123,31 +149,55 @@ Result<SpaceStep> SpacePusher::push(SpaceRow& row, bool& pushed) {
   bool check = ctx_.options().presync_after.count() > 0 && ctx_.last_sync_ms > 0 &&
                offline_for > ctx_.options().presync_after.count();
   std::size_t max = kMaxSpaceBatch;
-  for (;;) {
-    SpaceBatch batch;
-    SYNCLOG_ASSIGN_OR_RETURN(batch.edits, ctx_.file.next_edits(row.id, max));
-    if (batch.edits.empty()) return SpaceStep::kDone;
-    batch.body = space_push_body(batch.edits, row.cursor);
-    while (batch.body.size() > kMaxSpacePushBytes && batch.edits.size() > 1) {
-      batch.edits.resize(batch.edits.size() / 2);
-      batch.body = space_push_body(batch.edits, row.cursor);
-    }
-    if (batch.body.size() > kMaxSpacePushBytes) {
-      SYNCLOG_ASSIGN_OR_RETURN(
-          SyncEvent ev, ctx_.file.reject(batch.edits.front(), "validation", "",
-                                         "The edit is larger than the server accepts."));
-      ctx_.event(ev);
-      continue;
+  // Each round sends a batch, and every batch answered takes edits out of the queue or halves
+  // the next one; a server that neither takes nor refuses would otherwise keep this loop going.
+  SYNCLOG_ASSIGN_OR_RETURN(const std::int64_t queued, ctx_.file.pending_count(row.id));
+  const std::int64_t max_rounds = 2 * queued + 16;
+  for (std::int64_t round = 0;; ++round) {
+    if (round > max_rounds) {
+      return make_error(ErrorCode::kUnavailable,
+                        "pushing to space " + row.id + ": the server took nothing in " +
+                            std::to_string(round) + " rounds (everything stays queued)");
     }
     if (check) {
+      // Asked before the batch is chosen: the person may take a while to answer, and the
+      // batch must be what the queue holds when it is marked.
       check = false;
-      SYNCLOG_ASSIGN_OR_RETURN(bool go_on, presync(row, batch.edits));
-      if (!go_on) return SpaceStep::kDone;
+      SYNCLOG_ASSIGN_OR_RETURN(auto preview, ctx_.file.next_edits(row.id, max));
+      if (!preview.empty()) {
+        SYNCLOG_ASSIGN_OR_RETURN(bool go_on, presync(row, preview));
+        if (!go_on) return SpaceStep::kDone;
+      }
     }
-    batch.key = "space-" + new_resource_id();
-    batch.space = row.id;
-    batch.target = target(row);
-    SYNCLOG_RETURN_IF_ERROR(ctx_.file.begin_batch(batch));
+    SpaceBatch batch;
+    std::optional<SyncEvent> too_large;
+    // Chosen, formed and marked in flight in one local transaction: an edit the app makes
+    // meanwhile lands before (and is in the body) or after (and waits for the next batch).
+    const Status chosen = ctx_.file.atomically([&]() -> Status {
+      SYNCLOG_ASSIGN_OR_RETURN(batch.edits, ctx_.file.next_edits(row.id, max));
+      if (batch.edits.empty()) return Status();
+      batch.body = space_push_body(batch.edits, row.cursor);
+      while (batch.body.size() > kMaxSpacePushBytes && batch.edits.size() > 1) {
+        batch.edits.resize(batch.edits.size() / 2);
+        batch.body = space_push_body(batch.edits, row.cursor);
+      }
+      if (batch.body.size() > kMaxSpacePushBytes) {
+        SYNCLOG_ASSIGN_OR_RETURN(too_large,
+                                 ctx_.file.reject(batch.edits.front(), "validation", "",
+                                                  "The edit is larger than the server accepts."));
+        return Status();
+      }
+      batch.key = "space-" + new_resource_id();
+      batch.space = row.id;
+      batch.target = target(row);
+      return ctx_.file.begin_batch(batch);
+    });
+    SYNCLOG_RETURN_IF_ERROR(chosen);
+    if (too_large) {
+      ctx_.event(*too_large);
+      continue;
+    }
+    if (batch.edits.empty()) return SpaceStep::kDone;
     pushed = true;
     const std::size_t sent = batch.edits.size();
     SYNCLOG_ASSIGN_OR_RETURN(SpaceStep step, send(row, batch));

@@ -43,13 +43,14 @@ struct SpaceSyncContext {
 /// How a space answered, where it is not a plain success.
 enum class SpaceStep {
   kDone,
-  kGone,             ///< removed from it (403 SpaceAccessRevoked) or it is no more (404)
+  kGone,             ///< removed from it (403 SpaceAccessRevoked)
+  kMissing,          ///< 404: a stranger's answer, or a proxy's; the feed tells which
   kUpgradeRequired,  ///< 426: the app's schema version is below the space's window
   kResync,           ///< 410: the cursor is older than the space's retention horizon
 };
 
-/// Reads a space endpoint's answer: kDone for 200; kGone, kUpgradeRequired (`min_version`
-/// set) and kResync for their statuses; an error for anything else (kUnauthorized for 401).
+/// Reads a space endpoint's answer: kDone for 200; kGone, kMissing, kUpgradeRequired
+/// (`min_version` set) and kResync for their statuses; an error for anything else (kUnauthorized for 401).
 Result<SpaceStep> space_answer(const HttpResponse& r, std::string_view what, std::int64_t& min_version);
 
 /// The X-Schema-Version header a space's requests carry, when the app pinned its schema.

@@ -466,6 +466,82 @@ TEST_F(SpaceStoreTest, AnAppliedAckMakesTheEditTheBase) {
   ASSERT_TRUE(r.has_value());
   EXPECT_FALSE(r->pending);
 }
+// Regression: an applied UPDATE showed the record's old server state again until the next pull.
+TEST_F(SpaceStoreTest, AnAppliedUpdateKeepsShowingTheNewValueWithTheNewVersion) {
+  ASSERT_OK(spaces().put(kSpace, "inspection", R"({"notes":"b"})", "i1"));
+  (void)push({applied_ack(31)});
+  const auto r = record("inspection", "i1");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->pending);
+  EXPECT_EQ(r->version, 31);
+  EXPECT_JSON_EQ(r->data, R"({"site":"s1","status":"draft","notes":"b",)"
+                          R"("clientCreatedAt":"2026-05-01T09:00:00.000Z",)"
+                          R"("clientUpdatedAt":"2026-05-01T09:00:00.000Z","updatedBy":"ann"})");
+  const auto listed = value_of(spaces().list(kSpace, "inspection"));
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(parsed(listed[0].data).as_object().at("notes"), "b");
+  // The pull that follows brings the server's state, which is no older than the ack's.
+  pulled("inspection", "i1", R"({"site":"s1","status":"draft","notes":"b","updatedBy":"me"})", 31);
+  EXPECT_JSON_EQ(record("inspection", "i1")->data,
+                 R"({"site":"s1","status":"draft","notes":"b","updatedBy":"me"})");
+}
+
+// A merged UPDATE (others changed other fields meanwhile) keeps the version the device has seen:
+// the others' changes are not on the device yet.
+// Regression: a merged UPDATE showed the record's old server state again until the next pull.
+TEST_F(SpaceStoreTest, AMergedUpdateKeepsShowingTheNewValueAtTheVersionSeen) {
+  ASSERT_OK(spaces().put(kSpace, "inspection", R"({"notes":"b"})", "i1"));
+  SpaceAck merged;
+  merged.outcome = "merged";
+  merged.timestamp = 31;
+  const auto events = push({merged});
+  ASSERT_EQ(events.size(), 1u);
+  const auto r = record("inspection", "i1");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->pending);
+  EXPECT_EQ(r->version, 20);
+  EXPECT_EQ(parsed(r->data).as_object().at("notes"), "b");
+}
+
+// Regression: an applied CREATE vanished from list and get, and could not be referenced.
+TEST_F(SpaceStoreTest, AnAppliedCreateStaysListedAndCanBeReferenced) {
+  const std::string id = "i2";
+  ASSERT_OK(spaces().put(kSpace, "inspection", R"({"site":"s1","notes":"new"})", id));
+  (void)push({applied_ack(31)});
+  EXPECT_TRUE(queued().empty());
+  const auto r = record("inspection", id);
+  ASSERT_TRUE(r.has_value()) << "the created record is gone after its applied ack";
+  EXPECT_FALSE(r->pending);
+  EXPECT_FALSE(r->rejected);
+  EXPECT_EQ(r->version, 31);
+  EXPECT_JSON_EQ(r->data, R"({"site":"s1","notes":"new"})");
+  const auto listed = value_of(spaces().list(kSpace, "inspection"));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].id + " " + listed[1].id, "i1 i2");
+  const auto finding = spaces().put(
+      kSpace, "finding", R"({"inspection":")" + id + R"(","severity":"low","description":"d"})");
+  ASSERT_TRUE(finding.ok()) << finding.error().message;
+  const auto q = queued();
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].op, MutationType::kCreate);
+  EXPECT_EQ(q[0].type, "finding");
+}
+
+// Regression: after an applied UPDATE notes:"b", putting notes "a" again queued nothing (lost).
+TEST_F(SpaceStoreTest, RestoringTheOldValueAfterAnAppliedUpdateQueuesAnEdit) {
+  ASSERT_OK(spaces().put(kSpace, "inspection", R"({"notes":"b"})", "i1"));
+  (void)push({applied_ack(31)});
+  ASSERT_OK(spaces().put(kSpace, "inspection", R"({"notes":"a"})", "i1"));
+  const auto q = queued();
+  ASSERT_EQ(q.size(), 1u) << "putting notes back to \"a\" queued nothing";
+  EXPECT_EQ(q[0].op, MutationType::kUpdate);
+  EXPECT_JSON_EQ(q[0].fields, R"({"notes":"a"})");
+  EXPECT_EQ(q[0].base_version, 31);
+  const auto r = record("inspection", "i1");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->pending);
+  EXPECT_EQ(parsed(r->data).as_object().at("notes"), "a");
+}
 
 //////// remove, list, get
 
@@ -614,6 +690,43 @@ TEST_F(SpaceStoreTest, PuttingARefusedNewRecordAgainQueuesItWithWhatWasTyped) {
   ASSERT_TRUE(r.has_value());
   EXPECT_FALSE(r->rejected);
   EXPECT_TRUE(r->pending);
+}
+// A CREATE refused while an UPDATE of it (made while it was in flight) waits in the queue.
+// Regression: putting the record again left the merged row an UPDATE, which the server refuses.
+TEST_F(SpaceStoreTest, ARefusedCreatePutAgainOverItsQueuedUpdateIsOneCreate) {
+  const auto id = value_of(spaces().put(kSpace, "inspection", R"({"site":"s1","notes":"typed"})"));
+  SpaceBatch b;
+  b.key = "k1";
+  b.space = std::string(kSpace);
+  b.target = "/v1/spaces/north/sync?conflictMode=field";
+  b.edits = queued();
+  b.body = space_push_body(b.edits, 20);
+  ASSERT_OK(file().begin_batch(b));
+  clock_.advance(1000);
+  ASSERT_OK(spaces().put(kSpace, "inspection", R"({"status":"in_progress"})", id));  // in flight
+  SpaceAck refused;
+  refused.outcome = "rejected";
+  refused.reason = "validation";
+  refused.field = "notes";
+  refused.message = "Invalid notes";
+  (void)value_of(file().finish_batch(b, {refused}));
+  clock_.advance(1000);
+  ASSERT_OK(spaces().put(kSpace, "inspection", R"({"site":"s1","notes":"fixed"})", id));
+  const auto q = queued();
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(mutation_type_name(q[0].op), std::string_view("CREATE"));
+  EXPECT_EQ(q[0].id, id);
+  EXPECT_EQ(q[0].base_version, 0);
+  EXPECT_JSON_EQ(q[0].fields, R"({"site":"s1","notes":"fixed","status":"in_progress"})");
+  // What the server will judge: a CREATE of a new inspection with its site.
+  const auto check = check_space_edit(
+      schema_, "inspection", "member", q[0].op, /*is_new=*/true, q[0].fields,
+      [](std::string_view, std::string_view) { return Result<bool>(true); });
+  EXPECT_TRUE(check.ok()) << check.error().message;
+  const auto r = record("inspection", id);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(r->pending);
+  EXPECT_FALSE(r->rejected);
 }
 
 //////// The quarantine
