@@ -116,6 +116,9 @@ class MultiNodeTest : public ::testing::Test {
       throw std::runtime_error("cannot configure " + dev->name);
     }
     SyncOptions options;
+    // The per-user data across nodes: these tests count its pulls and streams exactly (the
+    // spaces' stream would add a sync each time it opens).
+    options.spaces = false;
     options.backoff_base = 20ms;
     options.backoff_cap = 500ms;
     options.request_timeout = 10s;
