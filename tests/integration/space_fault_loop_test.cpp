@@ -310,35 +310,13 @@ class SpaceFaultLoopTest : public ::testing::Test {
     return o;
   }
 
-  // A request of `person` through the server's transport, as another app or a back office sends
-  // it; anything but `expected` fails the run.
   std::string call(const std::string& person, const std::string& method, const std::string& target,
                    const std::string& body, int expected) {
-    HttpRequest req;
-    req.method = method;
-    req.target = target;
-    req.body = body;
-    req.headers = {{"x-auth-token", server_.token_for(person)},
-                   {"x-client-id", person + "-office"},
-                   {"content-type", "application/json"}};
-    auto r = http_->send(req);
-    if (!r.ok()) throw std::runtime_error(method + " " + target + ": " + r.error().message);
-    if (r->status != expected) {
-      throw std::runtime_error(method + " " + target + ": " + std::to_string(r->status) + " " +
-                               r->body);
-    }
-    return r->body;
+    return server_.call_as(person, method, target, body, expected);
   }
-  // A strict push of `mutations` (spaces::batch) by `person` at the space's head: they saw it all.
   void push_at_head(const std::string& person, const std::string& space,
                     const std::string& mutations) {
-    const std::string meta = call(
-        person, "GET", "/v1/spaces/" + space + "/sync?mutationsSince=0&metadataOnly=true", "", 200);
-    const std::int64_t head =
-        json::parse(meta).at("data").at("lastMutationAt").to_number<std::int64_t>();
-    call(person, "POST",
-         "/v1/spaces/" + space + "/sync?lastMutationAt=" + std::to_string(head > 0 ? head : -1),
-         R"({"mutations":)" + mutations + "}", 200);
+    server_.push_at_head(person, space, mutations);
   }
 
   void edit(Device& d, const std::string& space, const Typed& e) {
@@ -577,7 +555,6 @@ class SpaceFaultLoopTest : public ::testing::Test {
   ManualClock server_clock_{kServerMs};
   ManualClock device_clock_{kDevicesStartMs};
   InProcessServer server_{server_options(server_clock_)};
-  std::shared_ptr<Transport> http_ = server_.transport();
   test::TempDir dir_;
   int runs_ = 0;
 };

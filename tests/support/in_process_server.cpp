@@ -8,6 +8,9 @@
 #include "storage/postgres/pg_store.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
@@ -249,6 +252,36 @@ std::map<std::string, std::uint64_t> InProcessServer::counter_series(std::string
     out[labels] += static_cast<std::uint64_t>(std::stod(line.substr(space + 1)));
   }
   return out;
+}
+
+std::string InProcessServer::call_as(const std::string& person, const std::string& method,
+                                     const std::string& target, const std::string& body,
+                                     int expected) {
+  client::HttpRequest req;
+  req.method = method;
+  req.target = target;
+  req.body = body;
+  req.headers = {{"x-auth-token", token_for(person)},
+                 {"x-client-id", person + "-office"},
+                 {"content-type", "application/json"}};
+  auto r = transport()->send(req);
+  if (!r.ok()) throw std::runtime_error(method + " " + target + ": " + r.error().message);
+  if (r->status != expected) {
+    throw std::runtime_error(method + " " + target + ": " + std::to_string(r->status) + " " +
+                             r->body);
+  }
+  return r->body;
+}
+
+void InProcessServer::push_at_head(const std::string& person, const std::string& space,
+                                   const std::string& mutations) {
+  const std::string meta = call_as(
+      person, "GET", "/v1/spaces/" + space + "/sync?mutationsSince=0&metadataOnly=true", "", 200);
+  const std::int64_t head =
+      boost::json::parse(meta).at("data").at("lastMutationAt").to_number<std::int64_t>();
+  call_as(person, "POST",
+          "/v1/spaces/" + space + "/sync?lastMutationAt=" + std::to_string(head > 0 ? head : -1),
+          R"({"mutations":)" + mutations + "}", 200);
 }
 
 }  // namespace synclog::test

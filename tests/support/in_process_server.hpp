@@ -71,6 +71,16 @@ class InProcessServer {
   // be used from different threads.
   std::shared_ptr<client::Transport> transport();
 
+  // A request of `person` (a token with every scope, client "<person>-office") through a
+  // transport of this server, as another app or a back office sends it. Returns the body;
+  // throws std::runtime_error when it is not answered `expected`.
+  std::string call_as(const std::string& person, const std::string& method,
+                      const std::string& target, const std::string& body, int expected);
+  // A strict push of `mutations` (a JSON array) by `person` to `space` at the space's head:
+  // the writer has seen it all.
+  void push_at_head(const std::string& person, const std::string& space,
+                    const std::string& mutations);
+
   // The server's metrics, e.g. to check that a mutation was applied once.
   http::Registry& metrics() { return metrics_; }
   // The sum of a counter over all its label sets (0 when it was never incremented), read from
