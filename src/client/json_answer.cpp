@@ -43,4 +43,19 @@ std::string string_field(const json::object& o, std::string_view key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
+Result<PageHead> page_head(const json::object& root) {
+  SYNCLOG_ASSIGN_OR_RETURN(const json::object* data, data_of(root));
+  PageHead h;
+  const auto head = as_int(data->if_contains("lastMutationAt"));
+  if (!head) return bad_answer("no lastMutationAt");
+  h.last_mutation_at = *head;
+  h.total = as_int(data->if_contains("total")).value_or(0);
+  const auto* more = data->if_contains("hasMore");
+  h.has_more = more && more->is_bool() && more->as_bool();
+  const auto* list = data->if_contains("mutations");
+  if (!list || !list->is_array()) return bad_answer("no mutations array");
+  h.entries = &list->as_array();
+  return h;
+}
+
 }  // namespace synclog::client

@@ -5,6 +5,7 @@
 
 #include "common/status.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -28,5 +29,16 @@ Result<const boost::json::object*> data_of(const boost::json::object& root);
 
 // A string member, or "" when absent or not a string.
 std::string string_field(const boost::json::object& o, std::string_view key);
+
+// The envelope of a pull page or a push answer ({"data":{"lastMutationAt", "mutations":[...],
+// "total", "hasMore"}}), the same for /v1/sync, a space's sync and the spaces feed. `entries`
+// points into `root`.
+struct PageHead {
+  const boost::json::array* entries = nullptr;
+  std::int64_t last_mutation_at = 0;
+  std::int64_t total = 0;  // 0 when absent (a push answer)
+  bool has_more = false;
+};
+Result<PageHead> page_head(const boost::json::object& root);
 
 }  // namespace synclog::client

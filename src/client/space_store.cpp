@@ -62,15 +62,9 @@ SpaceStore::SpaceStore(LocalStore& store) : store_(store) {}
 //////// The app's schema
 
 Status SpaceStore::set_app_schema(std::string_view document) {
+  SYNCLOG_RETURN_IF_ERROR(check_schema_document(document));
   const std::string name = schema_document_name(document);
   const std::int64_t version = schema_document_version(document);
-  if (name.empty() || version <= 0) {
-    // Run the parser again for its message: it names the place that is wrong.
-    auto check = check_space_edit(document, "", "owner", MutationType::kDelete, false, "{}",
-                                  [](std::string_view, std::string_view) { return Result<bool>(false); });
-    return make_error(ErrorCode::kInvalidRequest,
-                      check.ok() ? std::string("not a schema document") : check.error().message);
-  }
   SpaceFile file(store_);
   return file.atomically([&]() -> Status {
     SYNCLOG_RETURN_IF_ERROR(file.set_schema(name, version, document, /*pinned=*/true));

@@ -90,6 +90,8 @@ Result<std::string> check_space_edit(std::string_view schema_document, std::stri
   return got.echo;
 }
 
+Status check_schema_document(std::string_view document) { return parse(document).status(); }
+
 TypeGroups type_groups(std::string_view schema_document) {
   TypeGroups g;
   auto schema = domain::parse_schema(schema_document, domain::SchemaLimits{});

@@ -36,6 +36,10 @@ struct TypeGroups {
 };
 TypeGroups type_groups(std::string_view schema_document);
 
+/// Whether `document` is a valid schema document: kInvalidRequest naming the place that is not
+/// ("types.site.fields.name.maxLength: ...") otherwise.
+Status check_schema_document(std::string_view document);
+
 /// The version a schema document declares; 0 when it does not parse.
 std::int64_t schema_document_version(std::string_view schema_document);
 /// The name a schema document declares; "" when it does not parse.

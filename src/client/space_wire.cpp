@@ -15,28 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-struct PageHead {
-  const json::array* entries = nullptr;
-  std::int64_t total = 0;
-  bool has_more = false;
-  std::int64_t last_mutation_at = 0;
-};
-
-Result<PageHead> page_head(const json::object& root) {
-  SYNCLOG_ASSIGN_OR_RETURN(const json::object* data, data_of(root));
-  PageHead h;
-  const auto head = as_int(data->if_contains("lastMutationAt"));
-  if (!head) return bad_answer("no lastMutationAt");
-  h.last_mutation_at = *head;
-  h.total = as_int(data->if_contains("total")).value_or(0);
-  const auto* more = data->if_contains("hasMore");
-  h.has_more = more && more->is_bool() && more->as_bool();
-  const auto* list = data->if_contains("mutations");
-  if (!list || !list->is_array()) return bad_answer("no mutations array");
-  h.entries = &list->as_array();
-  return h;
-}
-
 std::vector<std::string> names_in(const json::value* v, std::string_view member) {
   std::vector<std::string> out;
   if (!v || !v->is_array()) return out;

@@ -84,17 +84,12 @@ std::string field_push_body(const std::vector<QueuedMutation>& mutations,
 
 Result<PullPage> parse_pull(std::string_view body) {
   SYNCLOG_ASSIGN_OR_RETURN(json::object root, parse_object(body));
-  SYNCLOG_ASSIGN_OR_RETURN(const json::object* data, data_of(root));
+  SYNCLOG_ASSIGN_OR_RETURN(PageHead h, page_head(root));
   PullPage page;
-  const auto head = as_int(data->if_contains("lastMutationAt"));
-  if (!head) return bad_answer("no lastMutationAt");
-  page.last_mutation_at = *head;
-  page.total = as_int(data->if_contains("total")).value_or(0);
-  const auto* more = data->if_contains("hasMore");
-  page.has_more = more && more->is_bool() && more->as_bool();
-  const auto* list = data->if_contains("mutations");
-  if (!list || !list->is_array()) return bad_answer("no mutations array");
-  for (const auto& item : list->as_array()) {
+  page.last_mutation_at = h.last_mutation_at;
+  page.total = h.total;
+  page.has_more = h.has_more;
+  for (const auto& item : *h.entries) {
     if (!item.is_object()) return bad_answer("an entry is not an object");
     const auto& o = item.as_object();
     PullEntry e;
@@ -141,14 +136,10 @@ Result<std::int64_t> parse_head_event(std::string_view data) {
 
 Result<PushAnswer> parse_push_answer(std::string_view body) {
   SYNCLOG_ASSIGN_OR_RETURN(json::object root, parse_object(body));
-  SYNCLOG_ASSIGN_OR_RETURN(const json::object* data, data_of(root));
+  SYNCLOG_ASSIGN_OR_RETURN(PageHead h, page_head(root));
   PushAnswer answer;
-  const auto head = as_int(data->if_contains("lastMutationAt"));
-  if (!head) return bad_answer("no lastMutationAt");
-  answer.last_mutation_at = *head;
-  const auto* list = data->if_contains("mutations");
-  if (!list || !list->is_array()) return bad_answer("no mutations array");
-  for (const auto& item : list->as_array()) {
+  answer.last_mutation_at = h.last_mutation_at;
+  for (const auto& item : *h.entries) {
     if (!item.is_object()) return bad_answer("an ack is not an object");
     const auto& o = item.as_object();
     BatchAck ack;
