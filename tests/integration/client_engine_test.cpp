@@ -9,6 +9,8 @@
 #include "client/sync_queue.hpp"
 #include "client/sync_wire.hpp"
 
+#include "status_matchers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -43,13 +45,6 @@ using test::Fault;
 using test::FaultProxy;
 using test::ServerProcess;
 using test::TempDir;
-
-
-#define ASSERT_OK(expr)                                                        \
-  do {                                                                         \
-    auto synclog_s_ = (expr);                                                  \
-    ASSERT_TRUE(synclog_s_.ok()) << #expr << ": " << synclog_s_.error().message; \
-  } while (false)
 
 // One device: its file, its engine, and what the engine told it.
 struct Device {
@@ -728,7 +723,6 @@ TEST_F(ClientEngineTest, ABookmarkAddedOfflineToACollectionDeletedElsewhereNeeds
   EXPECT_TRUE(a->get(Resource::kBookmark, bm));
   EXPECT_EQ(snapshot(*a->store), snapshot(*b->store));
 }
-
 
 TEST_F(ClientEngineTest, A410AfterRetentionResyncsFromZeroAndForgetsWhatWasPurged) {
   ServerProcess server({"--rate-limit", "0", "--retention", "500ms", "--maintenance-interval",

@@ -15,6 +15,8 @@
 #include "temp_dir.hpp"
 
 #include <boost/json.hpp>
+#include "status_matchers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -33,12 +35,6 @@ using test::spaces::create;
 using test::spaces::Mode;
 using test::spaces::remove;
 using test::spaces::SpaceTeamTest;
-
-#define ASSERT_OK(expr)                                                          \
-  do {                                                                           \
-    auto synclog_s_ = (expr);                                                    \
-    ASSERT_TRUE(synclog_s_.ok()) << #expr << ": " << synclog_s_.error().message; \
-  } while (false)
 
 // One person's device: its file, engine and space store, and what the engine told it.
 struct Phone {

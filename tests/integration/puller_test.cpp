@@ -6,6 +6,8 @@
 // committed. On PostgreSQL in the ".postgres" run, like every integration test.
 #include "engine_units.hpp"
 
+#include "status_matchers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -23,12 +25,6 @@ using test::engine_units::parse;
 using test::engine_units::Unit;
 using test::fault_loop::Device;
 using test::fault_loop::kDevicesStartMs;
-
-#define ASSERT_OK(expr)                                 \
-  do {                                                  \
-    const Status status_ = (expr);                      \
-    ASSERT_TRUE(status_.ok()) << #expr << ": " << status_.message(); \
-  } while (0)
 
 constexpr int kPullCap = 3;
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;

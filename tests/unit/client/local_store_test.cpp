@@ -9,6 +9,8 @@
 #include "common/time_format.hpp"
 #include "temp_dir.hpp"
 
+#include "status_matchers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -26,12 +28,6 @@ constexpr auto kBookmark = Resource::kBookmark;
 constexpr auto kCollection = Resource::kCollection;
 constexpr auto kMembership = Resource::kCollectionBookmark;
 constexpr auto kSession = Resource::kReadingSession;
-
-#define ASSERT_OK(expr)                                         \
-  do {                                                          \
-    auto synclog_s_ = (expr);                                   \
-    ASSERT_TRUE(synclog_s_.ok()) << synclog_s_.error().message; \
-  } while (false)
 
 // The value of `r`, or (after recording a failure) a default one, so tests read top to bottom.
 template <class T>

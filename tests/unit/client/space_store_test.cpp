@@ -17,6 +17,8 @@
 #include <boost/json/value.hpp>
 
 #include <gmock/gmock.h>
+#include "status_matchers.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -34,18 +36,6 @@ using ::testing::HasSubstr;
 constexpr std::int64_t kT0 = 1779185730123;
 constexpr std::string_view kT0Iso = "2026-05-19T10:15:30.123Z";
 constexpr std::string_view kSpace = "north";
-
-#define ASSERT_OK(expr)                                         \
-  do {                                                          \
-    auto synclog_s_ = (expr);                                   \
-    ASSERT_TRUE(synclog_s_.ok()) << synclog_s_.error().message; \
-  } while (false)
-
-#define EXPECT_OK(expr)                                         \
-  do {                                                          \
-    auto synclog_s_ = (expr);                                   \
-    EXPECT_TRUE(synclog_s_.ok()) << synclog_s_.error().message; \
-  } while (false)
 
 template <class T>
 T value_of(Result<T> r) {
@@ -366,7 +356,6 @@ TEST_F(SpaceStoreTest, TheSameInstantWithAnotherOffsetIsNoChange) {
   const auto w = queued("west");
   EXPECT_TRUE(w.empty()) << w.size() << " edit(s) queued; the first carries " << (w.empty() ? "" : w[0].fields);
 }
-
 
 TEST_F(SpaceStoreTest, ClearingAnOptionalFieldIsAChangeAndARequiredOneIsRefused) {
   ASSERT_OK(spaces().put(kSpace, "inspection", R"({"notes":null})", "i1"));
