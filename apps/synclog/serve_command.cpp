@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app_dir.hpp"
 #include "auth/jwt.hpp"
 #include "auth/keys.hpp"
 #include "auth/secret_file.hpp"
@@ -66,6 +67,8 @@ struct ServeFlags {
   std::size_t max_members_per_space = 1000;
   std::string max_schema_bytes = "256KiB";
   std::string ready_file;
+  std::optional<std::string> app_dir;  // nothing: the default (app_dir.hpp)
+  bool no_app = false;
 };
 
 std::optional<std::string> read_file(const std::string& path) {
@@ -176,6 +179,8 @@ int run_serve(const ServeFlags& f) {
   app_options.space_limits.spaces_per_person = f.max_spaces_per_person;
   app_options.space_limits.members_per_space = f.max_members_per_space;
   app_options.schema_limits.max_bytes = *max_schema_bytes;
+  const AppDirChoice app_dir = choose_app_dir(f.app_dir, f.no_app);
+  app_options.app_dir = app_dir.dir;
   std::vector<std::string> schema_documents;
   for (const auto& path : f.schema_files) {
     auto text = read_file(path);
@@ -201,6 +206,13 @@ int run_serve(const ServeFlags& f) {
   http::Server server(server_options, app, metrics, log);
   if (auto st = server.listen(); !st.ok()) return fail(st.message());
 
+  JsonObjectWriter app_line;
+  if (app_dir.dir.empty()) {
+    app_line.str("event", "app_not_served").str("reason", app_dir.why_not);
+  } else {
+    app_line.str("event", "app_served").str("path", "/app/").str("dir", app_dir.dir);
+  }
+  events.write("info", std::move(app_line));
   JsonObjectWriter w;
   w.str("event", "listening").str("address", listen->host + ":" + std::to_string(server.port()))
       .str("data_dir", f.data_dir)
@@ -309,6 +321,12 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_MAX_SCHEMA_BYTES")->capture_default_str();
   cmd->add_option("--ready-file", f->ready_file, "Write host:port here once listening")
       ->envname("SYNCLOG_READY_FILE");
+  cmd->add_option("--app-dir", f->app_dir,
+                  "Serve the web app's built files from here under /app/ ('' serves none; default: "
+                  "<program dir>/../share/synclog/app, else the source tree's web/dist)")
+      ->envname("SYNCLOG_APP_DIR");
+  cmd->add_flag("--no-app", f->no_app, "Do not serve the web app (/app/ answers 404)")
+      ->envname("SYNCLOG_NO_APP");
   return [f] { return run_serve(*f); };
 }
 

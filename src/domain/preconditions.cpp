@@ -108,11 +108,14 @@ Status Preconditions::check_write(std::optional<std::int64_t> current) const {
 }
 
 bool Preconditions::not_modified(std::int64_t current) const {
+  return not_modified(std::string_view(std::to_string(current)));
+}
+
+bool Preconditions::not_modified(std::string_view tag) const {
   if (!if_none_match_) return false;
   if (if_none_match_->any) return true;
-  const std::string current_tag = std::to_string(current);
   for (const auto& t : if_none_match_->tags) {
-    if (t.opaque == current_tag) return true;
+    if (t.opaque == tag) return true;
   }
   return false;
 }

@@ -35,6 +35,9 @@ class Preconditions {
   std::optional<std::int64_t> merge_base(std::int64_t current) const;
   // For a read: true when If-None-Match already names the current version (answer 304).
   bool not_modified(std::int64_t current) const;
+  // The same for a representation whose entity tag is `tag` (its opaque part, without quotes;
+  // weak comparison).
+  bool not_modified(std::string_view tag) const;
 
  private:
   struct Tag {

@@ -86,6 +86,7 @@ App::App(AppOptions options, storage::Store& store, const auth::TokenVerifier& v
   handlers::add_reading_session_routes(router_, services_);
   handlers::add_preference_routes(router_, services_);
   handlers::add_ops_routes(router_, services_);
+  handlers::add_app_routes(router_, services_);
   handlers::add_space_routes(router_, services_);
   handlers::add_space_sync_routes(router_, services_);
   handlers::add_space_record_routes(router_, services_);
@@ -131,7 +132,7 @@ void App::handle(HttpRequest request, std::function<void(HttpResponse)> respond,
     }
     return ex->fail(make_error(ErrorCode::kNotFound, "The requested resource could not be found"));
   }
-  ex->ctx().route = match.route->pattern;
+  ex->ctx().route = match.route->label();
   ex->ctx().path_params = std::move(match.params);
   const Route& route = *match.route;
   guarded(services_, ex, [&] {
@@ -147,7 +148,7 @@ std::optional<HttpResponse> App::answer_before_body(const HttpRequest& head) {
   auto ex = std::make_shared<Exchange>(
       head, [&early](HttpResponse r) { early = std::move(r); }, [](std::function<void()>) {},
       services_.log, services_.metrics);
-  ex->ctx().route = match.route->pattern;
+  ex->ctx().route = match.route->label();
   guarded(services_, ex, [&] {
     if (admit(ex, /*charge=*/false)) ex->dismiss();
   });

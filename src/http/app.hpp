@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "auth/jwt.hpp"
 #include "common/clock.hpp"
@@ -39,6 +40,8 @@ struct AppOptions {
   // Shared spaces (docs/api.md, "Spaces").
   domain::SpaceLimits space_limits;
   domain::SchemaLimits schema_limits;
+  // The web app's built files, served under /app/ (app_files.hpp); empty: /app/ answers 404.
+  std::string app_dir;
 };
 
 // Everything a handler may use. Owned by the App; handlers get a reference.

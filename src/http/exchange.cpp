@@ -98,7 +98,9 @@ void Exchange::respond(HttpResponse response) {
       record_request(metrics, log, r);
     });
   } else {
-    record_request(metrics_, log_, record(response.status, static_cast<std::int64_t>(response.body.size())));
+    // A HEAD's body is not sent (server.cpp), only its length.
+    const std::size_t sent = request_.method == "HEAD" ? 0 : response.body.size();
+    record_request(metrics_, log_, record(response.status, static_cast<std::int64_t>(sent)));
   }
   sink_(std::move(response));
 }

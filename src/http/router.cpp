@@ -7,12 +7,18 @@ void Router::add(Route route) { routes_.push_back(std::move(route)); }
 
 bool Router::match_pattern(std::string_view pattern, std::string_view path,
                            std::vector<std::pair<std::string, std::string>>& params) {
+  constexpr std::string_view kRest = "...";
   params.clear();
   std::size_t pi = 0, si = 0;
-  while (pi < pattern.size() && si < path.size()) {
+  while (pi < pattern.size()) {
     if (pattern[pi] == '{') {
       const auto close = pattern.find('}', pi);
-      const auto name = pattern.substr(pi + 1, close - pi - 1);
+      auto name = pattern.substr(pi + 1, close - pi - 1);
+      if (name.ends_with(kRest)) {  // the pattern's last part: the rest of the path
+        name.remove_suffix(kRest.size());
+        params.emplace_back(std::string(name), std::string(path.substr(si)));
+        return true;
+      }
       const auto end = path.find('/', si);
       const auto value = path.substr(si, end == std::string_view::npos ? path.size() - si : end - si);
       if (value.empty()) return false;
@@ -21,11 +27,11 @@ bool Router::match_pattern(std::string_view pattern, std::string_view path,
       si += value.size();
       continue;
     }
-    if (pattern[pi] != path[si]) return false;
+    if (si == path.size() || pattern[pi] != path[si]) return false;
     ++pi;
     ++si;
   }
-  return pi == pattern.size() && si == path.size();
+  return si == path.size();
 }
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
@@ -38,7 +44,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
       const bool literal = r.pattern.find('{') == std::string::npos;
       if (literal != (pass == 0)) continue;
       if (!match_pattern(r.pattern, path, params)) continue;
-      if (r.method == method) {
+      if (r.method == method || r.method == kAnyMethod) {
         m.route = &r;
         m.params = std::move(params);
         m.allow.clear();

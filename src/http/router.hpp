@@ -1,5 +1,7 @@
-// Method + path routing with "{name}" segments ("/v1/notes/{noteId}"). The route's pattern is
-// also its name in logs and metrics, so label cardinality stays bounded.
+// Method + path routing with "{name}" segments ("/v1/notes/{noteId}") and a last "{name...}"
+// that takes the rest of the path, slashes included, possibly empty ("/app/{path...}"). A
+// route's name in logs and metrics is its pattern unless it has one of its own, so label
+// cardinality stays bounded.
 #pragma once
 
 #include <functional>
@@ -14,11 +16,17 @@ namespace synclog::http {
 class Exchange;
 using Handler = std::function<void(const std::shared_ptr<Exchange>&)>;
 
+// A route's method that matches every method: its handler answers the ones it refuses itself.
+inline constexpr std::string_view kAnyMethod = "*";
+
 struct Route {
-  std::string method;
+  std::string method;  // or kAnyMethod
   std::string pattern;
   bool needs_auth = true;
   Handler handler;
+  std::string name = {};  // in logs and metrics; empty: the pattern
+
+  const std::string& label() const { return name.empty() ? pattern : name; }
 };
 
 class Router {

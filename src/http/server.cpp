@@ -525,6 +525,7 @@ struct Server::Impl {
         break;
       }
       const bool client_keep_alive = beast_req.keep_alive();
+      const bool head_only = beast_req.method() == bhttp::verb::head;
       HttpResponse resp = co_await async_handle(handler, std::move(req), use_awaitable);
       if (resp.stream) {
         s->stream_version = beast_req.version();
@@ -534,7 +535,10 @@ struct Server::Impl {
       const bool keep_alive = client_keep_alive && !resp.close && !draining.load();
       auto res = to_wire(resp, beast_req.version(), keep_alive);
       s->arm(options.write_timeout, s);
-      auto [wec, wn] = co_await bhttp::async_write(s->stream, res, kAsTuple);
+      // The answer to a HEAD is the header a GET would get (its Content-Length too), alone.
+      bhttp::response_serializer<bhttp::string_body> serializer(res);
+      auto [wec, wn] = head_only ? co_await bhttp::async_write_header(s->stream, serializer, kAsTuple)
+                                 : co_await bhttp::async_write(s->stream, serializer, kAsTuple);
       (void)wn;
       s->disarm();
       if (wec) break;

@@ -44,6 +44,9 @@ endif()
 if(installed MATCHES "(^|;)bin/")
   fail("the sdk component installed a program: ${installed}")
 endif()
+if(installed MATCHES "(^|;)share/synclog/")
+  fail("the sdk component installed the server's web app: ${installed}")
+endif()
 
 # 2. Configure and build examples/ against the install, with this build's compiler and flags
 # (and its warnings, as errors when this build has them).

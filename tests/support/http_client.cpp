@@ -92,6 +92,7 @@ Response HttpClient::request(std::string_view method, std::string_view target, s
     }
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(256 * 1024 * 1024);
+    if (method == "HEAD") parser.skip(true);  // the answer is a header alone
     bhttp::read(*impl_->stream, impl_->buffer, parser, ec);
     if (ec) {
       close();

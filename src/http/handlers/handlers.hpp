@@ -9,6 +9,8 @@ namespace synclog::http::handlers {
 void add_sync_routes(Router& router, Services& services);
 // /healthz, /readyz, /metrics, /openapi.json.
 void add_ops_routes(Router& router, Services& services);
+// The web app's files under /app/ (AppOptions::app_dir), public.
+void add_app_routes(Router& router, Services& services);
 // The direct endpoints of the upstream contract (section 3) and their reads.
 void add_bookmark_routes(Router& router, Services& services);
 void add_collection_routes(Router& router, Services& services);

@@ -1,5 +1,6 @@
 // Method + path routing: literal routes win over parameterised ones, "{name}" segments are
-// extracted, and a path that exists only for other methods yields the 405 Allow list.
+// extracted, a last "{name...}" takes the rest of the path, a route for any method takes every
+// method, and a path that exists only for other methods yields the 405 Allow list.
 #include "http/router.hpp"
 
 #include <gtest/gtest.h>
@@ -112,6 +113,36 @@ TEST_F(RouterTest, LiteralPathForAnotherMethodFallsThroughToAParameterRoute) {
   ASSERT_NE(m.route, nullptr);
   EXPECT_EQ(m.route->pattern, "/v1/notes/{noteId}");
   EXPECT_EQ(m.params, (Params{{"noteId", "by-range"}}));
+}
+
+TEST_F(RouterTest, RestParameterTakesTheRestOfThePathSlashesIncludedEvenEmpty) {
+  add("GET", "/app/{path...}");
+  const std::pair<const char*, const char*> cases[] = {
+      {"/app/", ""}, {"/app/index.html", "index.html"}, {"/app/assets/a-1.js", "assets/a-1.js"},
+      {"/app/../x", "../x"}, {"/app//etc", "/etc"}};
+  for (const auto& [path, rest] : cases) {
+    const auto m = router_.match("GET", path);
+    ASSERT_NE(m.route, nullptr) << path;
+    EXPECT_EQ(m.params, (Params{{"path", rest}})) << path;
+  }
+  for (const char* path : {"/app", "/ap", "/apps/x", "/v1/sync"}) {
+    EXPECT_EQ(router_.match("GET", path).route, nullptr) << path;
+  }
+}
+
+TEST_F(RouterTest, AnyMethodRouteTakesEveryMethodAndIsNeverA405) {
+  router_.add(Route{std::string(kAnyMethod), "/app/{path...}", false, {}, "app"});
+  for (const char* method : {"GET", "HEAD", "POST", "DELETE", "BREW"}) {
+    const auto m = router_.match(method, "/app/x.js");
+    ASSERT_NE(m.route, nullptr) << method;
+    EXPECT_TRUE(m.allow.empty()) << method;
+    EXPECT_EQ(m.route->label(), "app");
+  }
+}
+
+TEST_F(RouterTest, ARouteIsLabelledByItsPatternUnlessNamed) {
+  add("GET", "/v1/notes/{noteId}");
+  EXPECT_EQ(router_.match("GET", "/v1/notes/n1").route->label(), "/v1/notes/{noteId}");
 }
 
 }  // namespace
