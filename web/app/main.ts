@@ -56,7 +56,8 @@ function onEvent(e: SyncEvent): void {
     case 'role-changed': notify(e.message, 'info'); break;
     default: break;
   }
-  if (current?.live && e.kind !== 'applied') {
+  // A live screen is redrawn when sync changes it, unless the person is typing into it.
+  if (current?.live && e.kind !== 'applied' && !main.dataset.typing) {
     if (redraw) clearTimeout(redraw);
     redraw = setTimeout(() => { redraw = null; void render(false); }, e.kind === 'progress' ? 300 : 50);
   }
@@ -76,7 +77,7 @@ async function route(a: App, hash: string): Promise<Screen> {
     if (what === 'import') return importScreen(a, spaceId);
     if (what === 'retry') {
       const r = (await a.client.rejections(spaceId)).find((row) => row.seq === Number(x));
-      if (r) return recordScreen(a, spaceId, r.type, r.id, r.fields);
+      if (r) return recordScreen(a, spaceId, r.type, r.id, r.fields, r.seq);
     }
   }
   if (head === 'quarantine') return quarantineScreen(a);
@@ -97,6 +98,7 @@ async function render(moveFocus = true): Promise<void> {
   const focused = document.activeElement?.id;
   replace(main, h('h1', { tabindex: -1, id: 'screen-title' }, screen.title), screen.body);
   main.dataset.route = hash;
+  delete main.dataset.typing;
   document.title = `${screen.title} · synclog`;
   // A new screen is announced by moving focus to its title; a redraw keeps the person's place.
   if (moveFocus) (main.querySelector('h1') as HTMLElement).focus();
@@ -153,6 +155,12 @@ async function boot(): Promise<void> {
     history.replaceState(null, '', `${location.pathname}#/spaces`);
   }
   addEventListener('hashchange', () => void render());
+  main.addEventListener('input', () => { main.dataset.typing = '1'; });
+  // The skip link moves focus to the content; as a fragment it would be taken for a route.
+  document.querySelector('a.skip')?.addEventListener('click', (e) => {
+    e.preventDefault();
+    main.focus();
+  });
   addEventListener('offline', () => setStatus('offline', 'Offline: your edits are kept on this device'));
   const token = localStorage.getItem(TOKEN_KEY);
   if (token) {

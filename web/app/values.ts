@@ -26,7 +26,7 @@ function toLocalInput(iso: string): string {
   if (Number.isNaN(t)) return '';
   const d = new Date(t);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 export function control(name: string, spec: FieldSpec, value: FieldValue | undefined, id: string,
@@ -41,7 +41,7 @@ export function control(name: string, spec: FieldSpec, value: FieldValue | undef
         step: spec.type === 'integer' ? 1 : 'any', min: spec.min, max: spec.max,
         value: typeof value === 'number' ? value : '' });
     case 'datetime':
-      return h('input', { ...common, type: 'datetime-local', value: typeof value === 'string' ? toLocalInput(value) : '' });
+      return h('input', { ...common, type: 'datetime-local', step: 1, value: typeof value === 'string' ? toLocalInput(value) : '' });
     case 'enum':
       return h('select', common, h('option', { value: '' }, '—'),
         (spec.values ?? []).map((v) => h('option', { value: v, selected: v === value }, v)));

@@ -41,7 +41,9 @@ export async function applyPage(store: DeviceStore, spaceId: string, entries: Pu
         rejected: '', seen: 0,
       };
       if (space.resyncEpoch) row.seen = space.resyncEpoch;
-      if (e.timestamp > row.version) {
+      // At the version an ack gave it, the pulled entry is still news: the record as the server
+      // stored it (defaults, normalised values, who wrote it).
+      if (e.timestamp >= row.version) {
         row.version = e.timestamp;
         row.base = e.type === 'DELETE' ? null : recordFields(e.data);
         row.updatedBy = String(e.data?.updatedBy ?? '');
@@ -138,7 +140,7 @@ export async function settleBatch(store: DeviceStore, batch: Batch, acks: Ack[],
         }
         const conflict: ConflictRow = {
           ...where, op: edit.op, reason: c.reason ?? 'changed', fields: waiting, version: c.version ?? 0,
-          record, clashes: c.clashes ?? [], capturedAt: edit.capturedAt, at: now,
+          record, localBase: row?.base ?? null, clashes: c.clashes ?? [], capturedAt: edit.capturedAt, at: now,
         };
         const seq = await request(tx.objectStore('conflicts').add(conflict)) as number;
         if (row && conflict.version >= row.version) {
@@ -148,7 +150,12 @@ export async function settleBatch(store: DeviceStore, batch: Batch, acks: Ack[],
           await request(tx.objectStore('records').put(row));
         }
         for (const later of await all<QueuedEdit>(queue.index('record'), key)) {
-          if (!later.batch) { later.held = seq; await request(queue.put(later)); }
+          if (later.batch) continue;
+          later.held = seq;
+          await request(queue.put(later));
+          // A field the person changed again since waits with the conflict, newest value last.
+          for (const k of Object.keys(later.fields)) delete goesOn[k];
+          if (later.op === 'DELETE') for (const k of Object.keys(goesOn)) delete goesOn[k];
         }
         if (Object.keys(goesOn).length) {
           await request(queue.add({ ...where, op: 'UPDATE', fields: goesOn, baseVersion: conflict.version,

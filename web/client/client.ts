@@ -6,7 +6,7 @@
 // jitter and honour Retry-After.
 
 import { purgeSpace } from './apply.js';
-import { deleteRecord, dismissRejection, putRecord, resolveConflict, type EditContext } from './edits.js';
+import { deleteRecord, deviceSide, dismissRejection, putRecord, resolveConflict, type EditContext, type PutOptions } from './edits.js';
 import { Api, ApiError, NetworkError } from './http.js';
 import { SseParser } from './sse.js';
 import { DeviceStore } from './store.js';
@@ -52,13 +52,14 @@ export class SyncClient {
   private again = false;
   private failures = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private notBefore = 0;     // after a failure: automatic syncs wait until then (backoff, Retry-After)
   private stream: AbortController | null = null;
   private syncing = new Set<string>();
   private progressOf = new Map<string, { pulled: number; total: number }>();
   private readonly now: () => number;
-  private readonly onOnline = () => { this.failures = 0; void this.sync(); };
+  private readonly onOnline = () => { this.notBefore = 0; this.failures = 0; this.syncSoon(); };
 
-  private constructor(readonly person: string, readonly store: DeviceStore, readonly api: Api, options: ClientOptions) {
+  private constructor(readonly person: string, private readonly store: DeviceStore, readonly api: Api, options: ClientOptions) {
     this.now = options.now ?? Date.now;
   }
 
@@ -88,6 +89,7 @@ export class SyncClient {
   // ---- what the person sees ----
 
   spaces(): Promise<SpaceRow[]> { return this.store.spaces(); }
+  space(spaceId: string): Promise<SpaceRow | undefined> { return this.store.space(spaceId); }
 
   async spaceStates(): Promise<SpaceState[]> {
     const out: SpaceState[] = [];
@@ -116,6 +118,15 @@ export class SyncClient {
   queue(spaceId: string) { return this.store.queue(spaceId); }
   conflicts(spaceId: string) { return this.store.conflicts(spaceId); }
   conflict(seq: number) { return this.store.conflict(seq); }
+
+  // A conflict's device side as the person has it now: the refused edit and the edits made
+  // since, which wait with it (what "Keep mine" sends).
+  async deviceSideOf(seq: number): Promise<{ fields: Fields; deleted: boolean } | undefined> {
+    const c = await this.store.conflict(seq);
+    if (!c) return undefined;
+    const held = (await this.store.queue(c.space)).filter((e) => e.held === seq).sort((a, b) => a.seq! - b.seq!);
+    return deviceSide(c, held);
+  }
   rejections(spaceId: string) { return this.store.rejections(spaceId); }
   quarantine() { return this.store.quarantine(); }
   discardQuarantine() { return this.store.discardQuarantine(); }
@@ -131,13 +142,15 @@ export class SyncClient {
     return { schema, role: space.role, now: this.now };
   }
 
-  async put(spaceId: string, type: string, id: string | null, values: Fields): Promise<string> {
+  // Saves a record on the device (checked against the schema first; EditRefused names each
+  // problem). `options.basis` is what the person's form was built from.
+  async put(spaceId: string, type: string, id: string | null, values: Fields, options: PutOptions = {}): Promise<string> {
     const ctx = await this.editContext(spaceId);
     const exists = async (t: string, rid: string) => {
       const r = await this.store.record(spaceId, t, rid);
       return !!r && r.data !== null;
     };
-    const saved = await putRecord(this.store, ctx, spaceId, type, id, values, exists);
+    const saved = await putRecord(this.store, ctx, spaceId, type, id, values, exists, options);
     this.soon();
     return saved;
   }
@@ -159,10 +172,21 @@ export class SyncClient {
   // ---- the engine ----
 
   private soon(): void {
-    if (navigator.onLine) void this.sync();
+    if (navigator.onLine) this.syncSoon();
   }
 
-  // One round for the feed and every space. Calls while a round runs fold into one more round.
+  // What an edit, a stream event or coming online asks for: a sync, but never before the
+  // backoff after a failure allows (the server's Retry-After included).
+  private syncSoon(): void {
+    const wait = this.notBefore - Date.now();
+    if (wait <= 0) { void this.sync(); return; }
+    if (!this.retryTimer) {
+      this.retryTimer = setTimeout(() => { this.retryTimer = null; if (navigator.onLine) void this.sync(); }, wait);
+    }
+  }
+
+  // One round for the feed and every space, now (the person asked, or the backoff has passed).
+  // Calls while a round runs fold into one more round.
   sync(): Promise<void> {
     if (this.running) {
       this.again = true;
@@ -219,6 +243,7 @@ export class SyncClient {
     }
     if (!failure) {
       this.failures = 0;
+      this.notBefore = 0;
       await this.store.setMeta('lastSyncMs', this.now());
       this.emit({ kind: 'synced', message: 'Everything is synced' });
       return;
@@ -237,6 +262,7 @@ export class SyncClient {
   private scheduleRetry(retryAfterMs: number): void {
     const exp = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.failures - 1, 6));
     const delay = Math.max(retryAfterMs, exp * (0.5 + Math.random() / 2));
+    this.notBefore = Date.now() + delay;
     this.retryTimer = setTimeout(() => { this.retryTimer = null; if (navigator.onLine) void this.sync(); }, delay);
   }
 
@@ -317,7 +343,7 @@ export class SyncClient {
         if (res.status === 401) { this.emit({ kind: 'error', message: 'Sign in again: the server refused the token' }); return; }
         if (!res.ok || !res.body) throw new Error(`the change stream answered ${res.status}`);
         failures = 0;
-        void this.sync();
+        this.syncSoon();
         const parser = new SseParser((ev) => this.onServerEvent(ev.event, ev.data), (ms) => { delay = ms; });
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
         for (;;) {
@@ -336,11 +362,11 @@ export class SyncClient {
   }
 
   private onServerEvent(event: string, data: string): void {
-    if (event === 'spaces') { void this.sync(); return; }
+    if (event === 'spaces') { this.syncSoon(); return; }
     if (event !== 'space') return;
     try {
       const { spaceId, lastMutationAt } = JSON.parse(data) as { spaceId: string; lastMutationAt: number };
-      void this.store.space(spaceId).then((s) => { if (!s || s.cursor !== lastMutationAt) void this.sync(); });
+      void this.store.space(spaceId).then((s) => { if (!s || s.cursor !== lastMutationAt) this.syncSoon(); });
     } catch { /* an event we cannot read costs nothing */ }
   }
 }

@@ -11,7 +11,7 @@ import { recordKey, refreshShown, type DeviceStore } from './store.js';
 import type { ConflictRow, Fields, Op, QueuedEdit, RecordRow, RejectionRow, Resolution, Role, SchemaDocument } from './types.js';
 import { changedFields, checkEdit, type FieldProblem, sameValue } from './validation.js';
 
-const EDIT_STORES = ['records', 'queue', 'conflicts', 'rejections'];
+const EDIT_STORES = ['spaces', 'records', 'queue', 'conflicts', 'rejections'];
 
 export class EditRefused extends Error {
   constructor(readonly problems: FieldProblem[]) {
@@ -25,8 +25,9 @@ export interface EditContext {
   now: () => number;
 }
 
-function newId(): string {
-  // Client-chosen ids (SPEC section 3): a record exists, and can be pointed at, before it is synced.
+// Client-chosen ids (SPEC section 3): a record exists, and can be pointed at, before it is
+// synced; a form mints its new record's id when it opens, so saving twice saves one record.
+export function newRecordId(): string {
   return crypto.randomUUID().replace(/-/g, '').slice(0, 20);
 }
 
@@ -64,17 +65,36 @@ async function enqueue(tx: IDBTransaction, edit: QueuedEdit): Promise<void> {
   await request(queue.add(edit));
 }
 
+// What a form was built from: the record as shown then, and its server version. An edit is the
+// difference from it, based on that version, so a change that arrived while the form was open
+// is neither undone nor taken for the person's own (the server judges it as a clash or a merge).
+export interface Basis {
+  data: Fields | null;
+  version: number;
+}
+
+export interface PutOptions {
+  basis?: Basis;
+  retrying?: number;         // the refused edit being fixed ("Edit again"): it is done with once saved
+}
+
 export async function putRecord(store: DeviceStore, ctx: EditContext, space: string, type: string,
                                 id: string | null, values: Fields,
-                                exists: (type: string, id: string) => Promise<boolean>): Promise<string> {
-  const recordId = id ?? newId();
+                                exists: (type: string, id: string) => Promise<boolean>,
+                                options: PutOptions = {}): Promise<string> {
+  const recordId = id ?? newRecordId();
   const current = id ? await store.record(space, type, id) : undefined;
+  const basis = options.basis ?? (current ? { data: current.data, version: current.version } : { data: null, version: 0 });
   const pending = id ? (await store.queue(space)).filter((e) => e.type === type && e.id === id) : [];
+  // Deleted on the server while the form was open: an UPDATE from the form's version lets the
+  // server say so (a conflict the person resolves), instead of a CREATE of half a record.
+  const goneOnServer = basis.data !== null && basis.version > 0 &&
+    (!current || (current.base === null && current.version > basis.version));
   // A CREATE is due when the server has never had the record and no CREATE of it is queued: a
   // new record, one deleted here, or one whose CREATE was refused and is now fixed.
-  const creating = !current || current.data === null ||
-    (current.version === 0 && !pending.some((e) => e.op === 'CREATE'));
-  const fields = creating ? { ...(current?.data ?? {}), ...values } : changedFields(current!.data, values);
+  const creating = !goneOnServer && (basis.data === null || !current || current.data === null ||
+    (current.version === 0 && !pending.some((e) => e.op === 'CREATE')));
+  const fields = creating ? { ...(current?.data ?? {}), ...values } : changedFields(basis.data, values);
   for (const [k, v] of Object.entries(fields)) if (creating && v === null) delete fields[k];
   // References resolve against what the device holds; read them before the write transaction.
   const refs = new Map<string, boolean>();
@@ -85,26 +105,43 @@ export async function putRecord(store: DeviceStore, ctx: EditContext, space: str
   const problems = checkEdit(ctx.schema, type, ctx.role, fields, creating,
     (t, v) => refs.get(`${t}\u0000${v}`) ?? false);
   if (problems.length) throw new EditRefused(problems);
-  if (!creating && Object.keys(fields).length === 0) return recordId;
+  if (!creating && Object.keys(fields).length === 0 && !options.retrying) return recordId;
 
   await store.tx(EDIT_STORES, 'readwrite', async (tx) => {
+    await spaceStillHeld(tx, space);
     const records = tx.objectStore('records');
-    const row: RecordRow = (await request(records.get(recordKey(space, type, recordId)))) ?? {
-      space, type, id: recordId, data: null, base: null, version: 0, updatedBy: '', rejected: '', seen: 0,
-    };
-    // Saving the record again is the person's answer to whatever refused it before.
-    row.rejected = '';
+    let row = await request(records.get(recordKey(space, type, recordId))) as RecordRow | undefined;
+    if (!row || (goneOnServer && row.base === null)) {
+      row = { space, type, id: recordId, data: null, base: null, version: 0, updatedBy: '', rejected: '', seen: 0,
+        ...(row ?? {}), ...(goneOnServer ? { base: basis.data, version: basis.version } : {}) };
+    }
+    const rejections = tx.objectStore('rejections');
+    if (options.retrying) await request(rejections.delete(options.retrying));
+    if (creating && row.rejected) {
+      // The refused record is created again: its refusal is answered.
+      for (const r of await all<RejectionRow>(rejections.index('record'), recordKey(space, type, recordId))) {
+        if (r.op === 'CREATE') await request(rejections.delete(r.seq!));
+      }
+      row.rejected = '';
+    }
     await request(records.put(row));
-    const refusals = await all<RejectionRow>(tx.objectStore('rejections').index('record'), recordKey(space, type, recordId));
-    for (const r of refusals) await request(tx.objectStore('rejections').delete(r.seq!));
-    await enqueue(tx, {
-      space, type, id: recordId, op: creating ? 'CREATE' : 'UPDATE', fields,
-      baseVersion: row.version, capturedAt: ctx.now(), schemaVersion: ctx.schema.version, batch: '',
-      held: await heldBy(tx, space, type, recordId),
-    });
+    if (creating || Object.keys(fields).length) {
+      await enqueue(tx, {
+        space, type, id: recordId, op: creating ? 'CREATE' : 'UPDATE', fields,
+        baseVersion: creating ? row.version : basis.version, capturedAt: ctx.now(),
+        schemaVersion: ctx.schema.version, batch: '', held: await heldBy(tx, space, type, recordId),
+      });
+    }
     await refreshShown(tx, space, type, recordId);
   });
   return recordId;
+}
+
+// An edit made while its space was being purged would belong to nothing: refuse it instead.
+async function spaceStillHeld(tx: IDBTransaction, space: string): Promise<void> {
+  if (!(await request(tx.objectStore('spaces').get(space)))) {
+    throw new EditRefused([{ field: '', message: `this device no longer holds the space ${space}` }]);
+  }
 }
 
 export async function deleteRecord(store: DeviceStore, ctx: EditContext, space: string, type: string,
@@ -112,6 +149,7 @@ export async function deleteRecord(store: DeviceStore, ctx: EditContext, space: 
   const problems = checkEdit(ctx.schema, type, ctx.role, {}, false, () => true);
   if (problems.length) throw new EditRefused(problems);
   await store.tx(EDIT_STORES, 'readwrite', async (tx) => {
+    await spaceStillHeld(tx, space);
     const row = await request(tx.objectStore('records').get(recordKey(space, type, id))) as RecordRow | undefined;
     if (!row || row.data === null) return;
     await enqueue(tx, {
@@ -122,58 +160,72 @@ export async function deleteRecord(store: DeviceStore, ctx: EditContext, space: 
   });
 }
 
-// The fields a resolution sends: the edit's fields that did not clash always go again (the
-// server applied none of a conflicting edit); clashing ones as the person chose.
-export function resolutionFields(c: ConflictRow, r: Resolution): Fields {
+// The device's side of a conflict: the refused edit's fields, then those of the edits the person
+// made while it waited, in order; `deleted` when the last of them deleted the record.
+export function deviceSide(c: ConflictRow, held: Pick<QueuedEdit, 'op' | 'fields'>[]): { fields: Fields; deleted: boolean } {
+  let fields: Fields = { ...c.fields };
+  let deleted = c.op === 'DELETE';
+  for (const e of held) {
+    if (e.op === 'DELETE') { deleted = true; fields = {}; } else { deleted = false; fields = { ...fields, ...e.fields }; }
+  }
+  return { fields, deleted };
+}
+
+// The fields a resolution sends: the device's fields that did not clash always go (the server
+// applied none of a conflicting edit); clashing ones as the person chose; nothing the server
+// already holds.
+export function resolutionFields(c: ConflictRow, r: Resolution, device: Fields = c.fields): Fields {
   const clashing = new Set(c.clashes.map((x) => x.field));
   const out: Fields = {};
-  for (const [k, v] of Object.entries(c.fields)) {
-    if (!clashing.has(k)) {
-      if (!c.record || !sameValue(c.record[k], v)) out[k] = v;
-    } else if (r.kind === 'keepLocal') {
-      out[k] = v;
-    }
+  const differs = (k: string, v: Fields[string]) => !c.record || !sameValue(c.record[k], v);
+  for (const [k, v] of Object.entries(device)) {
+    if ((!clashing.has(k) || r.kind === 'keepLocal') && differs(k, v)) out[k] = v;
   }
   if (r.kind === 'manual') {
     for (const [k, v] of Object.entries(r.values)) {
-      if (!c.record || !sameValue(c.record[k], v)) out[k] = v;
+      if (differs(k, v)) out[k] = v;
+      else delete out[k];
     }
   }
   return out;
 }
 
-// Resolving a conflict is an ordinary edit whose base is the conflict's version: the device has
-// now seen the server's side. Edits made while it waited are released after it, in order.
+// Resolving a conflict is one ordinary edit whose base is the conflict's version (the device has
+// now seen the server's side), carrying the edits the person made while it waited, so that
+// what they chose on the screen is what the server gets.
 export async function resolveConflict(store: DeviceStore, ctx: EditContext, seq: number,
                                       resolution: Resolution): Promise<void> {
   const c = await store.conflict(seq);
   if (!c) throw new Error('that conflict is already resolved');
-  const fields = resolutionFields(c, resolution);
   if (resolution.kind === 'manual') {
     const problems = checkEdit(ctx.schema, c.type, ctx.role, resolution.values, false, () => true);
     if (problems.length) throw new EditRefused(problems);
   }
   await store.tx(EDIT_STORES, 'readwrite', async (tx) => {
+    if (!(await request(tx.objectStore('conflicts').get(seq)))) return;
     await request(tx.objectStore('conflicts').delete(seq));
-    const held = (await editsOf(tx, c.space, c.type, c.id)).filter((e) => e.held === seq);
+    const held = (await editsOf(tx, c.space, c.type, c.id)).filter((e) => e.held === seq && !e.batch);
     for (const e of held) await request(tx.objectStore('queue').delete(e.seq!));
-    const goneOnServer = c.record === null;
+    const device = deviceSide(c, held);
+    const keep = resolution.kind !== 'acceptServer';
     let op: Op | null = null;
-    let send: Fields = fields;
-    if (c.op === 'DELETE') {
-      op = resolution.kind === 'acceptServer' ? null : 'DELETE';
-      send = {};
-    } else if (goneOnServer) {
-      // Keeping a record the server deleted re-creates it whole.
-      op = resolution.kind === 'acceptServer' ? null : 'CREATE';
-      send = { ...c.fields, ...(resolution.kind === 'manual' ? resolution.values : {}) };
-    } else if (Object.keys(fields).length) {
-      op = 'UPDATE';
+    let send: Fields = {};
+    if (held.at(-1)?.op === 'DELETE') {
+      op = 'DELETE';                       // deleted after the conflict: the latest wish stands
+    } else if (c.op === 'DELETE') {
+      op = keep ? 'DELETE' : null;
+    } else if (c.record === null) {
+      // Keeping a record the server deleted re-creates it whole, from the record as it was here.
+      op = keep ? 'CREATE' : null;
+      send = { ...(c.localBase ?? {}), ...device.fields, ...(resolution.kind === 'manual' ? resolution.values : {}) };
+    } else {
+      send = resolutionFields(c, resolution, device.fields);
+      op = Object.keys(send).length ? 'UPDATE' : null;
     }
-    const base = { space: c.space, type: c.type, id: c.id, baseVersion: c.version, capturedAt: ctx.now(),
-      schemaVersion: ctx.schema.version, batch: '', held: 0 };
-    if (op) await enqueue(tx, { ...base, op, fields: send });
-    for (const e of held) await enqueue(tx, { ...e, ...base, op: e.op, fields: e.fields, capturedAt: e.capturedAt });
+    if (op) {
+      await enqueue(tx, { space: c.space, type: c.type, id: c.id, op, fields: send, baseVersion: c.version,
+        capturedAt: ctx.now(), schemaVersion: ctx.schema.version, batch: '', held: 0 });
+    }
     await refreshShown(tx, c.space, c.type, c.id);
   });
 }
@@ -185,7 +237,7 @@ export async function dismissRejection(store: DeviceStore, seq: number): Promise
     if (!r) return;
     await request(tx.objectStore('rejections').delete(seq));
     const row = await request(tx.objectStore('records').get(recordKey(r.space, r.type, r.id))) as RecordRow | undefined;
-    if (row && row.rejected) {
+    if (row && row.rejected && r.op === 'CREATE') {
       row.rejected = '';
       if (row.version === 0) row.base = null;
       await request(tx.objectStore('records').put(row));

@@ -17,7 +17,11 @@ export function openDatabase(name: string, version: number,
   return new Promise((resolve, reject) => {
     const req = indexedDB.open(name, version);
     req.onupgradeneeded = (e) => upgrade(req.result, e.oldVersion);
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => {
+      // A newer version of the app opened in another tab: let it upgrade, and reload here.
+      req.result.onversionchange = () => { req.result.close(); location.reload(); };
+      resolve(req.result);
+    };
     req.onerror = () => reject(req.error ?? new Error(`cannot open ${name}`));
     req.onblocked = () => reject(new Error(`${name} is open in an older version of the app; close its other tabs`));
   });

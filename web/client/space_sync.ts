@@ -8,7 +8,7 @@
 // everything from H1, and only then the cursor moves. An entry seen twice is applied once.
 
 import { applyPage, finishFullPull, purgeSpace, refuseBatch, settleBatch, type Ack, type PulledEntry } from './apply.js';
-import { Api, ApiError } from './http.js';
+import { Api, ApiError, NetworkError } from './http.js';
 import { request } from './idb.js';
 import { recordKey, type DeviceStore } from './store.js';
 import type { Batch, QueuedEdit, RecordRow, SchemaDocument, SpaceRow, SyncEvent } from './types.js';
@@ -94,9 +94,12 @@ async function ensureSchema(ctx: SpaceSyncContext, space: SpaceRow, info: SpaceI
   return space;
 }
 
+// Cursor pages (limit > 0), or the capped shape (limit 0: neither page nor limit), which alone
+// may start below the retention horizon: a pull from 0 there is not cut short.
 function pullPath(spaceId: string, since: number, types: string[] | null, limit = PAGE_LIMIT): string {
   const filter = types ? `&resources=${types.map(enc).join(',')}` : '';
-  return `/v1/spaces/${enc(spaceId)}/sync?mutationsSince=${since}&limit=${limit}&page=1${filter}`;
+  const paging = limit > 0 ? `&limit=${limit}&page=1` : '';
+  return `/v1/spaces/${enc(spaceId)}/sync?mutationsSince=${since}${paging}${filter}`;
 }
 
 // Pulls from `since` to the end with cursor paging. `move` says whether each page moves the
@@ -104,8 +107,21 @@ function pullPath(spaceId: string, since: number, types: string[] | null, limit 
 async function pullFrom(ctx: SpaceSyncContext, space: SpaceRow, since: number, types: string[] | null,
                         move: boolean, onPage: (n: number) => void = () => {}): Promise<number> {
   const headers = { 'x-schema-version': String(space.schemaVersion) };
+  const fromZero = since === 0;
+  let limit = PAGE_LIMIT;
   for (;;) {
-    const page = await guard(ctx, space, () => ctx.api.get<PageAnswer>(pullPath(space.spaceId, since, types), headers));
+    let page: { data: PageAnswer };
+    try {
+      page = await guard(ctx, space, () => ctx.api.get<PageAnswer>(pullPath(space.spaceId, since, types, limit), headers));
+    } catch (e) {
+      // A pull from 0 of a space whose history was purged: a later page starts below the
+      // horizon (410). Start the pass again in the capped shape, which is never cut there;
+      // entries seen twice are applied once.
+      if (!(fromZero && limit > 0 && e instanceof ApiError && e.status === 410)) throw e;
+      since = 0;
+      limit = 0;
+      continue;
+    }
     const entries = page.data.mutations ?? [];
     const last = entries.at(-1)?.timestamp ?? since;
     const next = page.data.hasMore ? last : page.data.lastMutationAt;
@@ -140,10 +156,19 @@ async function fullPull(ctx: SpaceSyncContext, space: SpaceRow): Promise<void> {
   const master = types.filter(([, t]) => t.masterData).map(([n]) => n);
   const others = types.filter(([, t]) => !t.masterData).map(([n]) => n);
   const headers = { 'x-schema-version': String(space.schemaVersion) };
-  const count = await guard(ctx, space, () => ctx.api.get<PageAnswer>(pullPath(space.spaceId, 0, null, 1), headers));
-  const total = count.data.total ?? 0;
+  let total = 0;
+  try {
+    const count = await guard(ctx, space, () => ctx.api.get<PageAnswer>(pullPath(space.spaceId, 0, null, 1), headers));
+    total = count.data.total ?? 0;
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 410)) throw e;   // unknown: the bar counts what arrives
+  }
   let pulled = 0;
-  const onPage = (n: number) => { pulled += n; ctx.progress(space.spaceId, Math.min(pulled, total), total); };
+  const onPage = (n: number) => {
+    pulled += n;
+    total = Math.max(total, pulled);
+    ctx.progress(space.spaceId, pulled, total);
+  };
   ctx.progress(space.spaceId, 0, total);
   let head: number;
   if (master.length && others.length) {
@@ -209,7 +234,12 @@ async function push(ctx: SpaceSyncContext, spaceId: string): Promise<boolean> {
     try {
       const answer = await guard(ctx, space, () => ctx.api.post<{ mutations: Ack[] }>(batch.target, batch.body,
         { 'idempotency-key': batch.key, 'x-schema-version': String(version) }));
-      for (const e of await settleBatch(ctx.store, batch, answer.data.mutations ?? [], ctx.now())) ctx.emit(e);
+      const acks = answer.data.mutations;
+      // One ack per edit, in order, or the answer is not the push's: nothing is settled from it.
+      if (!Array.isArray(acks) || acks.length !== batch.seqs.length) {
+        throw new NetworkError(`an answer to the push of ${space.name} that does not match it`);
+      }
+      for (const e of await settleBatch(ctx.store, batch, acks, ctx.now())) ctx.emit(e);
       pushed = true;
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;

@@ -147,7 +147,10 @@ export async function refreshShown(tx: IDBTransaction, space: string, type: stri
   const edits = await all<QueuedEdit>(tx.objectStore('queue').index('record'), key);
   const conflicts = await all<ConflictRow>(tx.objectStore('conflicts').index('record'), key);
   if (!row) return;
-  const layers = [...conflicts.map((c) => ({ op: c.op, fields: c.fields })), ...edits.sort((a, b) => a.seq! - b.seq!)];
+  // A conflict with a record deleted on the server shows the record as this device had it.
+  const layers = [...conflicts.map((c) => c.record === null && c.op !== 'DELETE'
+    ? { op: 'CREATE', fields: { ...(c.localBase ?? {}), ...c.fields } } : { op: c.op, fields: c.fields }),
+  ...edits.sort((a, b) => a.seq! - b.seq!)];
   row.data = overlay(row.base, layers);
   if (row.data === null && row.base === null && edits.length === 0 && conflicts.length === 0 && !row.rejected) {
     await request(records.delete(key));

@@ -107,7 +107,8 @@ export interface ConflictRow {
   reason: string;            // 'changed' or 'deleted'
   fields: Fields;            // everything the refused edit set
   version: number;           // the server record's version: the resolution's base
-  record: Fields | null;     // the record as the server has it
+  record: Fields | null;     // the record as the server has it (null: deleted there)
+  localBase: Fields | null;  // the record as this device had it before: what "keep mine" re-creates
   clashes: Clash[];
   capturedAt: number;
   at: number;                // when the device learned of it

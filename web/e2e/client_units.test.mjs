@@ -13,7 +13,7 @@ const WEB = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const entry = `export * from '${WEB}/client/index.ts';
 export { overlay } from '${WEB}/client/store.ts';
-export { resolutionFields } from '${WEB}/client/edits.ts';`;
+export { resolutionFields, deviceSide } from '${WEB}/client/edits.ts';`;
 const built = await esbuild.build({ stdin: { contents: entry, resolveDir: WEB, loader: 'ts' }, bundle: true,
   format: 'esm', platform: 'neutral', write: false });
 const dir = mkdtempSync(join(tmpdir(), 'synclog-client-'));
@@ -77,4 +77,10 @@ test('a resolution sends the clashing fields as chosen, and nothing the server a
   assert.deepEqual(c.resolutionFields(conflict, { kind: 'keepLocal' }), { status: 'rejected' });
   assert.deepEqual(c.resolutionFields(conflict, { kind: 'manual', values: { status: 'approved' } }), { status: 'approved' });
   assert.deepEqual(c.resolutionFields(conflict, { kind: 'manual', values: { status: 'submitted' } }), {});
+  // Edits made while it waited are the device's side too; a later delete wins.
+  const side = c.deviceSide(conflict, [{ op: 'UPDATE', fields: { status: 'draft', notes: 'new' } }]);
+  assert.deepEqual(side, { fields: { status: 'draft', notes: 'new' }, deleted: false });
+  assert.deepEqual(c.resolutionFields(conflict, { kind: 'acceptServer' }, side.fields), { notes: 'new' });
+  assert.deepEqual(c.resolutionFields(conflict, { kind: 'keepLocal' }, side.fields), { status: 'draft', notes: 'new' });
+  assert.equal(c.deviceSide(conflict, [{ op: 'DELETE', fields: {} }]).deleted, true);
 });

@@ -19,10 +19,19 @@ before(async () => {
 
 after(async () => { await app?.close(); });
 
+// A choice made on the resolution screen: the app says so and goes back to the list.
+async function resolved(page, notice) {
+  await page.locator('main[data-route="#/space/north/type/inspection"]').waitFor();
+  await page.locator('.notice.success', { hasText: notice }).last().waitFor();
+}
+
 // Both converge on the server's record: every field given, as each browser shows it.
 async function converged(expected) {
-  const server = await lead.record('north', 'inspection', 'i1');
-  for (const [k, v] of Object.entries(expected)) assert.equal(server[k], v, `server ${k}`);
+  await eventually(async () => {
+    const server = await lead.record('north', 'inspection', 'i1');
+    for (const [k, v] of Object.entries(expected)) if (server[k] !== v) return `server ${k}=${server[k]}`;
+    return true;
+  }, 'the server to hold the resolution');
   for (const device of [ana, ben]) {
     await eventually(async () => {
       for (const [k, v] of Object.entries(expected)) {
@@ -78,7 +87,7 @@ test('different fields merge silently; the common field asks ben, who accepts th
   assert.equal(server.status, 'submitted');
 
   await page.getByRole('button', { name: 'Accept server' }).click();
-  await page.locator('.notice.success', { hasText: 'Resolved' }).waitFor();
+  await resolved(page, 'Resolved: kept the server version');
   await ben.sync();
   await converged({ status: 'submitted', inspector: 'Ben Okafor', notes: 'gauge replaced' });
   await ben.open('#/space/north/conflicts');
@@ -88,7 +97,7 @@ test('different fields merge silently; the common field asks ben, who accepts th
 test('keep mine sends ben\'s value again, based on the version he has now seen', async () => {
   await clash({ status: 'approved' }, { status: 'rejected' });
   await ben.page.getByRole('button', { name: 'Keep mine' }).click();
-  await ben.page.locator('.notice.success', { hasText: 'Resolved' }).waitFor();
+  await resolved(ben.page, 'Resolved: kept your version');
   await ben.sync();
   await converged({ status: 'rejected', inspector: 'Ben Okafor' });
 });
@@ -99,7 +108,22 @@ test('a manual merge takes the value ben writes', async () => {
   assert.equal(await merge.inputValue(), 'pressure low');
   await merge.fill('valve sticks; pressure low');
   await ben.page.getByRole('button', { name: 'Save manual merge' }).click();
-  await ben.page.locator('.notice.success', { hasText: 'Resolved' }).waitFor();
+  await resolved(ben.page, 'Resolved: merged by hand');
   await ben.sync();
   await converged({ notes: 'valve sticks; pressure low', status: 'rejected' });
+});
+
+test('edits made while a conflict waits go with the choice, and Accept server still wins the clash', async () => {
+  await clash({ status: 'approved' }, { status: 'draft' });
+  // Ben carries on editing the record before choosing: the clashing field and another one.
+  await ben.edit('north', 'inspection', 'i1', { status: 'in_progress', inspector: 'B. Okafor' });
+  await ben.open('#/space/north/conflicts');
+  await ben.page.locator('.cards a').first().click();
+  const statusRow = ben.page.locator('tr[data-field="status"]');
+  await statusRow.waitFor();
+  assert.equal(await statusRow.locator('td.mine').innerText(), 'in_progress');
+  await ben.page.getByRole('button', { name: 'Accept server' }).click();
+  await resolved(ben.page, 'Resolved: kept the server version');
+  await ben.sync();
+  await converged({ status: 'approved', inspector: 'B. Okafor' });
 });

@@ -79,6 +79,33 @@ test('an inspection pointing at a site deleted meanwhile is refused, kept, fixed
   assert.equal(made?.data.site, 's1');
 });
 
+test('a form left open while another change arrives sends only what the person changed', async () => {
+  await ben.open('#/space/north/record/inspection/i1');
+  await lead.push('north', [{ type: 'UPDATE', resource: 'inspection', resourceId: 'i1', data: { status: 'approved' } }]);
+  await ben.sync();                       // the change arrives while the form stays open
+  await ben.page.locator('#field-notes').fill('checked the flue');
+  await ben.page.getByRole('button', { name: 'Save' }).click();
+  await ben.page.locator('.notice.success').last().waitFor();
+  await ben.sync();
+  const server = await lead.record('north', 'inspection', 'i1');
+  assert.equal(server.status, 'approved');
+  assert.equal(server.notes, 'checked the flue');
+});
+
+test('a new record made in a form gets the schema\'s defaults for what the person left alone', async () => {
+  await lena.open('#/space/north/record/site/new');
+  assert.equal(await lena.page.locator('#field-active').isChecked(), true);
+  await lena.page.locator('#field-name').fill('Depot North');
+  await lena.page.locator('#field-code').fill('D-N');
+  await lena.page.getByRole('button', { name: 'Save' }).click();
+  await lena.page.locator('.notice.success').last().waitFor();
+  await lena.sync();
+  const pulled = await lead.call('GET', '/v1/spaces/north/sync?mutationsSince=0&resources=site');
+  const made = pulled.mutations.filter((m) => m.data?.name === 'Depot North');
+  assert.equal(made.length, 1);
+  assert.equal(made[0].data.active, true);
+});
+
 test('a lead manages members and imports master data from a CSV file', async () => {
   await lena.open('#/space/north/members');
   assert.deepEqual(await lena.accessibility('members'), []);

@@ -41,7 +41,9 @@ export async function conflictScreen(app: App, spaceId: string, seq: number): Pr
   // since (the edit's other fields, sent on at once, are in it).
   const row = await app.client.record(spaceId, c.type, c.id);
   const server: Fields = (row && row.version >= c.version ? row.base : c.record) ?? {};
-  const mine: Fields = { ...server, ...c.fields };
+  // The person's side: the refused edit and whatever they changed since, which waits with it.
+  const device = await app.client.deviceSideOf(seq);
+  const mine: Fields = { ...(c.record ? server : c.localBase ?? {}), ...(device?.fields ?? c.fields) };
   const clashing = new Set(c.clashes.map((x) => x.field));
   const fieldNames = Object.keys(spec?.fields ?? mine);
   const first = c.clashes[0];

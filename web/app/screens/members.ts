@@ -9,7 +9,7 @@ import { enc, type App, type Screen } from '../shell.js';
 const ROLES: Role[] = ['owner', 'lead', 'member', 'viewer'];
 
 export async function membersScreen(app: App, spaceId: string): Promise<Screen> {
-  const space = await app.client.store.space(spaceId);
+  const space = await app.client.space(spaceId);
   const back = h('a', { href: `#/space/${enc(spaceId)}` }, 'Back to the space');
   let members;
   try {

@@ -11,7 +11,7 @@ export async function quarantineScreen(app: App): Promise<Screen> {
     const blob = new Blob([JSON.stringify(rows, null, 2)], { type: 'application/json' });
     const a = h('a', { href: URL.createObjectURL(blob), download: 'synclog-quarantine.json' });
     a.click();
-    URL.revokeObjectURL(a.href);
+    setTimeout(() => URL.revokeObjectURL(a.href), 60_000);   // after the download has started
   };
   return {
     title: 'Kept edits from spaces you left',

@@ -8,7 +8,7 @@ import { enc, type App, type Screen } from '../shell.js';
 import { labelOf, show } from '../values.js';
 
 export async function spaceScreen(app: App, spaceId: string, chosen?: string): Promise<Screen> {
-  const space = await app.client.store.space(spaceId);
+  const space = await app.client.space(spaceId);
   const schema = await app.client.schemaOf(spaceId);
   if (!space) return { title: 'Space not found', body: h('p', {}, 'This device holds no such space. ', h('a', { href: '#/spaces' }, 'Your spaces')) };
   if (!schema) {

@@ -39,15 +39,22 @@ export async function spacesScreen(app: App): Promise<Screen> {
     h('label', { for: 'new-space-name' }, 'Name'), name,
     h('label', { for: 'new-space-schema' }, 'Schema'), schema,
     h('button', { type: 'submit' }, 'Create space'));
+  // The space's id is chosen here, once: a retry after a lost answer, or a second click, asks
+  // for the same space (409 if taken) instead of making two.
+  const spaceId = `space-${crypto.randomUUID().slice(0, 8)}`;
+  const button = create.querySelector('button') as HTMLButtonElement;
   create.addEventListener('submit', async (e) => {
     e.preventDefault();
+    button.disabled = true;
     try {
-      const id = await app.admin.createSpace(name.value.trim(), schema.value.trim());
+      const id = await app.admin.createSpace(name.value.trim(), schema.value.trim(), spaceId);
       app.notify(`Created ${name.value.trim()}`, 'success');
       await app.client.sync();
       app.go(`#/space/${enc(id)}`);
     } catch (err) {
       app.notify(`Could not create the space: ${(err as Error).message}`, 'error');
+    } finally {
+      button.disabled = false;
     }
   });
 
