@@ -196,7 +196,9 @@ export class SyncClient {
       try {
         do {
           this.again = false;
-          await this.round();
+          // Two tabs of the app on one database take turns: one sync engine at a time.
+          if (navigator.locks) await navigator.locks.request(`${this.store.name}:sync`, () => this.round());
+          else await this.round();
         } while (this.again);
       } finally {
         this.running = null;

@@ -249,13 +249,14 @@ async function push(ctx: SpaceSyncContext, spaceId: string): Promise<boolean> {
           `This form was filled in on schema version ${version}; the space now needs version ${needed || 'a newer one'}. ` +
           'Open it in the current form and save it again.', ctx.now());
         ctx.emit({ kind: 'update-required', space: spaceId, message: `${space.name}: some edits need the current form` });
-      } else if (e.status === 413 && batch.seqs.length > 1) {
-        // Too large as a whole and not applied: send it again in halves, under new keys.
+      } else if ((e.status === 413 || e.status === 422 || e.status === 400) && batch.seqs.length > 1) {
+        // Refused as a whole and not applied (too large, or one edit the server cannot read):
+        // send it again in halves, under new keys, until the edit at fault is alone.
         limit = Math.ceil(batch.seqs.length / 2);
         await dissolveBatch(ctx.store, batch);
       } else if (e.status === 413 || e.status === 422 || e.status === 400) {
-        // Refused as a whole and not applied: its edits become rejections, data kept, so one
-        // bad edit never wedges the queue.
+        // One edit refused as a whole: it becomes a rejection, its data kept, so it never
+        // wedges the queue.
         await refuseBatch(ctx.store, batch, 'validation', e.message, ctx.now());
         ctx.emit({ kind: 'rejected', space: spaceId, message: `${space.name}: the server refused a push: ${e.message}` });
       } else {
