@@ -115,7 +115,13 @@ async function startWith(token: string): Promise<void> {
   };
   client.on(onEvent);
   replace(account, h('span', { class: 'person' }, client.person),
-    h('button', { type: 'button', onclick: () => void client.sync() }, 'Sync now'),
+    h('button', { type: 'button', id: 'sync-now', onclick: async (e: Event) => {
+      // Busy until the round that covers this request has ended (one already running counts
+      // only if it started after the click: sync() folds the request into a new round).
+      const button = e.currentTarget as HTMLButtonElement;
+      button.setAttribute('aria-busy', 'true');
+      try { await client.sync(); } finally { button.removeAttribute('aria-busy'); }
+    } }, 'Sync now'),
     h('button', { type: 'button', onclick: () => app?.signOut() }, 'Sign out'));
   const last = await client.lastSync();
   setStatus(navigator.onLine ? 'busy' : 'offline', navigator.onLine ? 'Syncing…' : `Offline · last synced ${when(last)}`);

@@ -105,11 +105,12 @@ export class Device {
     await this.page.locator(`main[data-route="${hash}"]`).waitFor();
   }
 
-  // Asks for a sync and waits for the app to say everything is synced.
+  // Asks for a sync, waits for the round that covers the request, and expects the app to say
+  // everything is synced.
   async sync() {
-    await this.page.evaluate(() => { document.getElementById('sync-status').className = 'sync-status'; });
     await this.page.getByRole('button', { name: 'Sync now' }).click();
-    await this.page.locator('#sync-status.ok').waitFor({ timeout: 15000 });
+    await this.page.locator('#sync-now:not([aria-busy])').waitFor({ timeout: 30000 });
+    await this.page.locator('#sync-status.ok').waitFor({ timeout: 5000 });
   }
 
   // The value of a field in the record's form, as this device holds it now.
@@ -129,8 +130,13 @@ export class Device {
       if (tag === 'SELECT') await el.selectOption(value);
       else await el.fill(value);
     }
+    await this.saved(space, type);
+  }
+
+  // Saves the open form and waits until the app is back on the type's list: the edit is kept.
+  async saved(space, type) {
     await this.page.getByRole('button', { name: 'Save' }).click();
-    await this.page.locator('.notice.success').last().waitFor();
+    await this.page.locator(`main[data-route="#/space/${space}/type/${type}"]`).waitFor();
   }
 
   accessibility(label) {

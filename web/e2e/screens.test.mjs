@@ -56,8 +56,7 @@ test('an inspection pointing at a site deleted meanwhile is refused, kept, fixed
   await ben.open('#/space/north/record/inspection/new');
   await ben.page.locator('#field-site').selectOption('s2');
   await ben.page.locator('#field-notes').fill('roof leak by the stairs');
-  await ben.page.getByRole('button', { name: 'Save' }).click();
-  await ben.page.locator('.notice.success').last().waitFor();
+  await ben.saved('north', 'inspection');
   await lead.push('north', [{ type: 'DELETE', resource: 'site', resourceId: 's2', data: {} }]);
   await ben.offline(false);
   await ben.sync();
@@ -69,8 +68,7 @@ test('an inspection pointing at a site deleted meanwhile is refused, kept, fixed
   assert.deepEqual(await ben.accessibility('rejections'), []);
   await card.getByRole('link', { name: 'Edit again' }).click();
   await ben.page.locator('#field-site').selectOption('s1');
-  await ben.page.getByRole('button', { name: 'Save' }).click();
-  await ben.page.locator('.notice.success').last().waitFor();
+  await ben.saved('north', 'inspection');
   await ben.sync();
   await ben.open('#/space/north/rejections');
   await ben.page.getByText('Nothing was refused.').waitFor();
@@ -79,13 +77,30 @@ test('an inspection pointing at a site deleted meanwhile is refused, kept, fixed
   assert.equal(made?.data.site, 's1');
 });
 
+test('an edit made before the person lost the right to write is refused with what to do, data kept', async () => {
+  await ben.offline(true);
+  await ben.edit('north', 'inspection', 'i1', { notes: 'written as a member' });
+  await lead.call('PUT', '/v1/spaces/north/members', { person: 'ben', role: 'viewer' });
+  await ben.offline(false);
+  await ben.sync();
+  await ben.open('#/space/north/rejections');
+  const card = ben.page.locator('.rejection[data-reason="permission"]');
+  await card.waitFor();
+  assert.match(await card.innerText(), /written as a member/);
+  assert.match(await card.innerText(), /Ask a lead/);
+  assert.notEqual((await lead.record('north', 'inspection', 'i1')).notes, 'written as a member');
+  await card.getByRole('button', { name: 'Dismiss' }).click();
+  await ben.page.getByText('Nothing was refused.').waitFor();
+  await lead.call('PUT', '/v1/spaces/north/members', { person: 'ben', role: 'member' });
+  await ben.sync();
+});
+
 test('a form left open while another change arrives sends only what the person changed', async () => {
   await ben.open('#/space/north/record/inspection/i1');
   await lead.push('north', [{ type: 'UPDATE', resource: 'inspection', resourceId: 'i1', data: { status: 'approved' } }]);
   await ben.sync();                       // the change arrives while the form stays open
   await ben.page.locator('#field-notes').fill('checked the flue');
-  await ben.page.getByRole('button', { name: 'Save' }).click();
-  await ben.page.locator('.notice.success').last().waitFor();
+  await ben.saved('north', 'inspection');
   await ben.sync();
   const server = await lead.record('north', 'inspection', 'i1');
   assert.equal(server.status, 'approved');
@@ -97,8 +112,7 @@ test('a new record made in a form gets the schema\'s defaults for what the perso
   assert.equal(await lena.page.locator('#field-active').isChecked(), true);
   await lena.page.locator('#field-name').fill('Depot North');
   await lena.page.locator('#field-code').fill('D-N');
-  await lena.page.getByRole('button', { name: 'Save' }).click();
-  await lena.page.locator('.notice.success').last().waitFor();
+  await lena.saved('north', 'site');
   await lena.sync();
   const pulled = await lead.call('GET', '/v1/spaces/north/sync?mutationsSince=0&resources=site');
   const made = pulled.mutations.filter((m) => m.data?.name === 'Depot North');
