@@ -10,7 +10,6 @@
 
 #include "app_dir.hpp"
 #include "auth/jwt.hpp"
-#include "auth/keys.hpp"
 #include "auth/secret_file.hpp"
 #include "cli_values.hpp"
 #include "commands.hpp"
@@ -19,6 +18,7 @@
 #include "http/logger.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
+#include "key_files_watch.hpp"
 #include "open_store.hpp"
 #include "storage/postgres/pg_connection.hpp"
 #include "synclog/version.hpp"
@@ -37,6 +37,8 @@ struct ServeFlags {
   int db_connections = 8;
   std::vector<std::string> jwks_files;
   std::vector<std::string> public_key_files;
+  std::string jwks_refresh = "5m";
+  std::string jwks_min_interval = "30s";
   std::string issuer;
   std::string audience;
   bool no_local_tokens = false;
@@ -96,9 +98,11 @@ int run_serve(const ServeFlags& f) {
                                            retention = parse_duration(f.retention),
                                            answers_ttl = parse_duration(f.idempotency_ttl),
                                            maintenance = parse_duration(f.maintenance_interval),
-                                           heartbeat = parse_duration(f.events_heartbeat);
+                                           heartbeat = parse_duration(f.events_heartbeat),
+                                           jwks_refresh = parse_duration(f.jwks_refresh),
+                                           jwks_min_interval = parse_duration(f.jwks_min_interval);
   if (!idle || !request || !drain || !linger || !compact || !quiet || !retention || !answers_ttl || !maintenance ||
-      !heartbeat) {
+      !heartbeat || !jwks_refresh || !jwks_min_interval) {
     return fail("durations look like 500ms, 30s, 15m, 1h or 7d");
   }
   const auto max_body = parse_size(f.max_body);
@@ -131,27 +135,21 @@ int run_serve(const ServeFlags& f) {
     std::error_code ec;
     std::filesystem::create_directories(data_dir, ec);
   }
-  for (const auto& path : f.jwks_files) {
-    auto text = read_file(path);
-    if (!text) return fail("cannot read JWKS file " + path);
-    auto keys = auth::load_jwks(*text);
-    if (!keys.ok()) return fail(path + ": " + keys.error().message);
-    for (auto& k : *keys) verifier_options.keys.push_back(std::move(k));
+  SystemClock clock;
+  http::Registry metrics;
+  const auth::KeyFiles key_files{f.jwks_files, f.public_key_files};
+  if (!key_files.empty()) {
+    const auth::KeyReloadPolicy policy{jwks_refresh->count(), jwks_min_interval->count()};
+    auto keys = watch_key_files(key_files, policy, clock, metrics, events);
+    if (!keys.ok()) return fail(keys.error().message);
+    verifier_options.key_set = std::move(*keys);
   }
-  for (const auto& path : f.public_key_files) {
-    auto text = read_file(path);
-    if (!text) return fail("cannot read public key " + path);
-    auto key = auth::load_public_key_pem(*text);
-    if (!key.ok()) return fail(path + ": " + key.error().message);
-    verifier_options.keys.push_back(std::move(*key));
-  }
-  if (!verifier_options.hs256_secret && verifier_options.keys.empty()) {
+  if (!verifier_options.hs256_secret && !verifier_options.key_set) {
     return fail("no way to verify tokens: give --jwks or --public-key, or allow local tokens");
   }
   if (!f.issuer.empty()) verifier_options.issuer = f.issuer;
   if (!f.audience.empty()) verifier_options.audience = f.audience;
 
-  SystemClock clock;
   StoreSettings store_settings;
   store_settings.db = resolve_db(f.db, f.data_dir);
   store_settings.sqlite_readers = f.db_readers > 0 ? f.db_readers : std::max(2, threads);
@@ -166,7 +164,6 @@ int run_serve(const ServeFlags& f) {
   if (!store.ok()) return fail(store.error().message);
 
   auth::TokenVerifier verifier(std::move(verifier_options), clock);
-  http::Registry metrics;
   http::AppOptions app_options;
   app_options.pull_cap = f.pull_cap;
   app_options.pull_max_bytes = *pull_max_bytes;
@@ -251,6 +248,13 @@ Command add_serve_command(CLI::App& app) {
       ->envname("SYNCLOG_JWKS");
   cmd->add_option("--public-key", f->public_key_files, "PEM public key to accept (repeatable)")
       ->envname("SYNCLOG_PUBLIC_KEY");
+  cmd->add_option("--jwks-refresh", f->jwks_refresh,
+                  "Read the --jwks and --public-key files again this long after the last read, so a "
+                  "withdrawn key stops being trusted (0: only for unknown kids)")
+      ->envname("SYNCLOG_JWKS_REFRESH")->capture_default_str();
+  cmd->add_option("--jwks-min-interval", f->jwks_min_interval,
+                  "A token naming a kid the keys do not have reads the files again, at most this often")
+      ->envname("SYNCLOG_JWKS_MIN_INTERVAL")->capture_default_str();
   cmd->add_option("--issuer", f->issuer, "Require this token issuer (iss)")->envname("SYNCLOG_ISSUER");
   cmd->add_option("--audience", f->audience, "Require this token audience (aud)")->envname("SYNCLOG_AUDIENCE");
   cmd->add_flag("--no-local-tokens", f->no_local_tokens,

@@ -98,37 +98,53 @@ std::optional<std::int64_t> numeric_date(const json::object& o, std::string_view
 
 }  // namespace
 
-bool TokenVerifier::signature_ok(std::string_view alg, std::string_view kid,
-                                 std::string_view input, std::string_view signature) const {
+TokenVerifier::TokenVerifier(VerifierOptions options, const Clock& clock)
+    : options_(std::move(options)),
+      keys_(options_.key_set ? options_.key_set : std::make_shared<KeySet>(std::move(options_.keys))),
+      clock_(clock) {}
+
+Status TokenVerifier::check_signature(std::string_view alg, std::string_view kid, std::string_view input,
+                                      std::string_view signature, Snapshot& keys) const {
   if (alg == "HS256") {
-    if (!options_.hs256_secret) return false;
+    if (!options_.hs256_secret) return unauthorized("Unsupported token algorithm: HS256");
     const std::string expected = hmac_sha256(*options_.hs256_secret, input);
-    return expected.size() == signature.size() &&
-           CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0;
+    if (expected.size() == signature.size() &&
+        CRYPTO_memcmp(expected.data(), signature.data(), expected.size()) == 0) {
+      return Status();
+    }
+    return unauthorized("Access token signature is invalid");
   }
-  for (const auto& key : options_.keys) {
+  // A kid the set does not have may be a key the identity provider published since it was read.
+  const bool unknown = !kid.empty() && !keys->has_kid(kid);
+  if (unknown) keys = keys_->for_unknown_kid(kid, keys);
+  for (const auto& key : keys->keys) {
     if (algorithm_name(key.alg) != alg) continue;
     if (!kid.empty() && !key.kid.empty() && key.kid != kid) continue;
-    if (verify_with_key(key, input, signature)) return true;
+    if (verify_with_key(key, input, signature)) return Status();
   }
-  return false;
+  if (unknown && !keys->has_kid(kid)) return unauthorized("Access token signature is invalid: unknown key");
+  return unauthorized("Access token signature is invalid");
 }
 
 Result<Claims> TokenVerifier::verify(std::string_view token) const {
-  if (auto known = verified_->find(token)) {
+  keys_->refresh_if_due();
+  if (auto known = verified_->find(token); known && known->key_generation == keys_->generation()) {
     // Every check but the times passed when it was remembered, with the same keys.
     SYNCLOG_RETURN_IF_ERROR(check_times(known->times));
     return std::move(known->claims);
   }
+  Snapshot keys = keys_->current();
   TokenTimes times;
-  SYNCLOG_ASSIGN_OR_RETURN(Claims claims, verify_uncached(token, times));
-  verified_->remember(token, {claims, times}, clock_.now_ms() / 1000);
+  SYNCLOG_ASSIGN_OR_RETURN(Claims claims, verify_uncached(token, keys, times));
+  verified_->remember(token, {claims, times, keys->generation}, clock_.now_ms() / 1000);
   return claims;
 }
 
 Status TokenVerifier::check_times(const TokenTimes& times) const {
   const std::int64_t now = clock_.now_ms() / 1000;
-  if (now >= times.expires + options_.leeway_seconds) return unauthorized("Access token has expired");
+  // The leeway moves `now`, never the token's times: an `exp` near the largest integer (which
+  // a signer may write) must not overflow.
+  if (now - options_.leeway_seconds >= times.expires) return unauthorized("Access token has expired");
   if (times.not_before && now + options_.leeway_seconds < *times.not_before) {
     return unauthorized("Access token is not yet valid");
   }
@@ -138,7 +154,7 @@ Status TokenVerifier::check_times(const TokenTimes& times) const {
   return Status();
 }
 
-Result<Claims> TokenVerifier::verify_uncached(std::string_view token, TokenTimes& times) const {
+Result<Claims> TokenVerifier::verify_uncached(std::string_view token, Snapshot& keys, TokenTimes& times) const {
   if (token.empty()) return unauthorized("Missing access token");
   if (token.size() > kMaxTokenLength) return unauthorized("Access token is too long");
   const auto dot1 = token.find('.');
@@ -158,15 +174,13 @@ Result<Claims> TokenVerifier::verify_uncached(std::string_view token, TokenTimes
   if (!alg_v || !alg_v->is_string()) return unauthorized("Malformed access token");
   const std::string_view alg(alg_v->get_string());
   const bool alg_enabled = (alg == "HS256" && options_.hs256_secret) ||
-                           ((alg == "RS256" || alg == "ES256") && !options_.keys.empty());
+                           ((alg == "RS256" || alg == "ES256") && !keys->keys.empty());
   if (!alg_enabled) return unauthorized("Unsupported token algorithm: " + std::string(alg));
   std::string_view kid;
   if (const auto* k = header.get_object().if_contains("kid"); k && k->is_string()) {
     kid = std::string_view(k->get_string());
   }
-  if (!signature_ok(alg, kid, token.substr(0, dot2), *signature)) {
-    return unauthorized("Access token signature is invalid");
-  }
+  SYNCLOG_RETURN_IF_ERROR(check_signature(alg, kid, token.substr(0, dot2), *signature, keys));
 
   const json::value payload = json::parse(*payload_text, ec);
   if (ec || !payload.is_object()) return unauthorized("Malformed access token");

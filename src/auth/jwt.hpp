@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/key_set.hpp"
 #include "auth/keys.hpp"
 #include "auth/verified_tokens.hpp"
 #include "common/clock.hpp"
@@ -32,6 +33,7 @@ struct Claims {
 struct VerifierOptions {
   std::optional<std::string> hs256_secret;  // accept HS256 tokens signed with this
   std::vector<Key> keys;                    // accept RS256/ES256 tokens signed by these
+  std::shared_ptr<KeySet> key_set;          // or by these, which may change (replaces `keys`)
   std::optional<std::string> issuer;        // when set, `iss` must equal it
   std::optional<std::string> audience;      // when set, `aud` must contain it
   std::int64_t leeway_seconds = 60;         // clock skew allowed on exp/nbf/iat
@@ -40,21 +42,23 @@ struct VerifierOptions {
 // Thread-safe after construction.
 class TokenVerifier {
  public:
-  TokenVerifier(VerifierOptions options, const Clock& clock)
-      : options_(std::move(options)), clock_(clock) {}
+  TokenVerifier(VerifierOptions options, const Clock& clock);
   // kUnauthorized with a message naming the problem (missing, malformed, expired, bad
-  // signature, unsupported algorithm...).
+  // signature, unknown key, unsupported algorithm...).
   Result<Claims> verify(std::string_view token) const;
 
  private:
-  // Every check but the cache: the token's signature, claims and times.
-  Result<Claims> verify_uncached(std::string_view token, TokenTimes& times) const;
+  using Snapshot = std::shared_ptr<const KeySnapshot>;
+  // Every check but the cache: the token's signature, claims and times. `keys` is the set it
+  // was checked against (read again when the token names a kid it does not have).
+  Result<Claims> verify_uncached(std::string_view token, Snapshot& keys, TokenTimes& times) const;
   Status check_times(const TokenTimes& times) const;
-  bool signature_ok(std::string_view alg, std::string_view kid, std::string_view signing_input,
-                    std::string_view signature) const;
+  Status check_signature(std::string_view alg, std::string_view kid, std::string_view signing_input,
+                         std::string_view signature, Snapshot& keys) const;
   VerifierOptions options_;
+  std::shared_ptr<KeySet> keys_;
   const Clock& clock_;
-  // Shared by copies of this verifier, which have the same keys.
+  // Shared by copies of this verifier, which share its keys too.
   std::shared_ptr<VerifiedTokens<Claims>> verified_ = std::make_shared<VerifiedTokens<Claims>>();
 };
 

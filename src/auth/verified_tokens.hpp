@@ -4,8 +4,10 @@
 // checks (exp, nbf, iat) depend on when a token is used; TokenVerifier runs those on every use.
 //
 // Only tokens that passed every check are remembered, so a client cannot fill the cache with
-// garbage, and the keys that verified them never change for the verifier's life. Lookups
-// compare tokens in constant time. Thread-safe; bounded in entries and bytes.
+// garbage. Each is remembered with the generation of the key set that verified it: once the
+// keys change (key_set.hpp; a key withdrawn from the JWKS), the verifier checks it again
+// rather than trust a key it no longer has. Lookups compare tokens in constant time.
+// Thread-safe; bounded in entries and bytes.
 #pragma once
 
 #include <openssl/crypto.h>
@@ -35,6 +37,7 @@ class VerifiedTokens {
   struct Known {
     ClaimsT claims;
     TokenTimes times;
+    std::uint64_t key_generation = 0;  // KeySnapshot::generation of the keys that verified it
   };
 
   std::optional<Known> find(std::string_view token) const {
@@ -44,10 +47,14 @@ class VerifiedTokens {
     return it->second;
   }
 
-  // `now` in seconds since the epoch: when the cache is full, expired tokens go first.
+  // `now` in seconds since the epoch: when the cache is full, expired tokens go first. A token
+  // remembered already takes the newer of the two verifications (generations only rise).
   void remember(std::string_view token, Known known, std::int64_t now) {
     std::unique_lock lock(mu_);
-    if (known_.count(token)) return;
+    if (auto it = known_.find(token); it != known_.end()) {
+      if (known.key_generation > it->second.key_generation) it->second = std::move(known);
+      return;
+    }
     const std::size_t size = footprint(token);
     if (known_.size() >= kMaxTokens || bytes_ + size > kMaxBytes) {
       std::erase_if(known_, [&](const auto& kv) {

@@ -46,6 +46,16 @@ void append_json_int(std::string& out, std::int64_t v) {
   out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
+std::string json_string_array(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (const auto& item : items) {
+    if (out.size() > 1) out.push_back(',');
+    append_json_string(out, item);
+  }
+  out.push_back(']');
+  return out;
+}
+
 namespace {
 
 void skip_space(std::string_view t, std::size_t& i) {

@@ -16,6 +16,9 @@ void append_json_string(std::string& out, std::string_view s);
 
 void append_json_int(std::string& out, std::int64_t v);
 
+// `items` as a JSON array of strings.
+std::string json_string_array(const std::vector<std::string>& items);
+
 // The members of a JSON object given as text, as (key, value text) pairs, without parsing the
 // values: for objects synclog wrote itself, whose values must keep their exact text (a parser
 // would write 1.5 back as 1.5E0). Keys are returned as they appear between their quotes

@@ -40,15 +40,7 @@ std::string wire_data(const Membership& m) {
   return finish_with_stamps(w, m.client);
 }
 
-std::string ranges_json(const std::vector<std::string>& ranges) {
-  std::string out = "[";
-  for (const auto& r : ranges) {
-    if (out.size() > 1) out.push_back(',');
-    append_json_string(out, r);
-  }
-  out.push_back(']');
-  return out;
-}
+std::string ranges_json(const std::vector<std::string>& ranges) { return json_string_array(ranges); }
 
 std::string entities_json(const std::vector<AttachedEntity>& entities) {
   std::string out = "[";

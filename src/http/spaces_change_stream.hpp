@@ -8,7 +8,8 @@
 //   : heartbeat\n\n
 //
 // A move of the feed (a space added or removed, a role changed) ends the stream right after its
-// event: the client pulls its feed and connects again, and the new stream listens to the spaces
+// event, and no space's move is told with it (the person may have just been removed from that
+// space): the client pulls its feed and connects again, and the new stream listens to the spaces
 // it belongs to then. Events carry no id: after connecting, a client pulls what it follows once,
 // and the stream tells it every move from then on.
 #pragma once

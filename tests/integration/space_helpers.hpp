@@ -363,6 +363,52 @@ class Device {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Requests to a space as data, for tests that try many endpoints the same way.
+
+// One request to a space, its path naming the space as "{space}".
+struct SpaceCall {
+  std::string method;
+  std::string path;
+  std::string body;
+  Headers headers;
+  bool write = false;  // kept for review when a removed member sends it
+};
+
+inline std::string with_space(const std::string& path, const std::string& space) {
+  std::string out = path;
+  const auto at = out.find("{space}");
+  if (at != std::string::npos) out.replace(at, 7, space);
+  return out;
+}
+
+inline std::string push_body(const std::string& mutations) {
+  return R"({"mutations":)" + mutations + "}";
+}
+
+inline std::string describe(const SpaceCall& c) { return c.method + " " + c.path + " " + c.body; }
+
+inline Response send(Device& d, const SpaceCall& c, const std::string& space) {
+  return d.call(c.method, with_space(c.path, space), c.body, c.headers);
+}
+
+// What a space holds now, as `owner` sees it: head, members, records, review list.
+struct SpaceSnapshot {
+  std::int64_t head = 0;
+  std::string members;
+  std::string records;
+  std::string review;
+  bool operator==(const SpaceSnapshot&) const = default;
+};
+inline SpaceSnapshot snapshot(Device& owner, const std::string& space) {
+  SpaceSnapshot s;
+  s.head = owner.head(space);
+  s.members = owner.members(space).body;
+  s.records = json::serialize(owner.pulled(space, 0));
+  s.review = owner.review(space).body;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
 
 // A team on the worked schema: space "north", owned by alice, with lee (lead), bob and dana
 // (members) and vic (viewer); lee has created the master data: sites s1 and s2, asset a1 (at

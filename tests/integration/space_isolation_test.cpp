@@ -23,29 +23,15 @@ namespace json = boost::json;
 using spaces::ack;
 using spaces::batch;
 using spaces::create;
+using spaces::describe;
 using spaces::Device;
 using spaces::Mode;
 using spaces::num;
+using spaces::push_body;
+using spaces::send;
+using spaces::SpaceCall;
 using spaces::str;
 using spaces::update;
-
-// One request to a space, its path naming the space as "{space}".
-struct SpaceCall {
-  std::string method;
-  std::string path;
-  std::string body;
-  Headers headers;
-  bool write = false;  // kept for review when a removed member sends it
-};
-
-std::string with_space(const std::string& path, const std::string& space) {
-  std::string out = path;
-  const auto at = out.find("{space}");
-  if (at != std::string::npos) out.replace(at, 7, space);
-  return out;
-}
-
-std::string push_body(const std::string& mutations) { return R"({"mutations":)" + mutations + "}"; }
 
 // Every endpoint of a space, with requests a member could well send.
 std::vector<SpaceCall> reads() {
@@ -151,30 +137,9 @@ std::vector<SpaceCall> invalid_content() {
   };
 }
 
-std::string describe(const SpaceCall& c) { return c.method + " " + c.path + " " + c.body; }
-
 class SpaceIsolationTest : public spaces::SpaceTeamTest {
  protected:
-  Response send(Device& d, const SpaceCall& c, const std::string& space) {
-    return d.call(c.method, with_space(c.path, space), c.body, c.headers);
-  }
-
-  // What the space holds now, as its owner sees it: head, members, records, review list.
-  struct Snapshot {
-    std::int64_t head = 0;
-    std::string members;
-    std::string records;
-    std::string review;
-    bool operator==(const Snapshot&) const = default;
-  };
-  Snapshot snapshot() {
-    Snapshot s;
-    s.head = owner_.head(kSpace);
-    s.members = owner_.members(kSpace).body;
-    s.records = json::serialize(owner_.pulled(kSpace, 0));
-    s.review = owner_.review(kSpace).body;
-    return s;
-  }
+  spaces::SpaceSnapshot snapshot() { return spaces::snapshot(owner_, kSpace); }
 
   // A stranger gets, on `space` and on a space that does not exist, the same 404.
   void expect_stranger_404(const std::vector<SpaceCall>& calls) {

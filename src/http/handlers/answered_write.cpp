@@ -34,6 +34,11 @@ WriteAnswer decode(const storage::StoredResponse& stored) {
 
 }  // namespace
 
+Status check_idempotency_key(const HttpRequest& req) {
+  if (auto header = req.header("idempotency-key")) return domain::parse_idempotency_key(*header).status();
+  return Status();
+}
+
 void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, AnswerFn fn,
                         AnswerObserver observe) {
   run_answered_write(s, ex, OtherLog{ex->ctx().user, {}}, std::move(fn), std::move(observe));

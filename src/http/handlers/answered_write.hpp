@@ -38,6 +38,11 @@ using AnswerObserver = std::function<void(const Status&, bool replayed)>;
 void run_answered_write(Services& s, const std::shared_ptr<Exchange>& ex, AnswerFn fn,
                         AnswerObserver observe = {});
 
+// 400 for a malformed Idempotency-Key (none is fine). run_answered_write checks it too; a
+// handler that looks something up first (a space) calls this before, so that the answer to a
+// malformed key does not depend on what it would have found.
+Status check_idempotency_key(const HttpRequest& req);
+
 // The same in a log other than the user's own (a space's): keys are kept per person there, so
 // that two members' keys never name each other's answers.
 struct OtherLog {

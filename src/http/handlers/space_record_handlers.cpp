@@ -247,6 +247,8 @@ void write_record(Services& s, const std::shared_ptr<Exchange>& ex, domain::Muta
   auto pre = domain::Preconditions::parse(req.header("if-match"), req.header("if-none-match"));
   if (!pre.ok()) return ex->fail(pre.error());
   w->pre = std::move(*pre);
+  // Before the space is looked up: a stranger learns nothing from it (space_access.hpp).
+  if (auto st = check_idempotency_key(req); !st.ok()) return ex->fail(st.error());
   auto mode = conflict_mode_param(req);
   if (!mode.ok()) return ex->fail(mode.error());
   w->field_mode = *mode == domain::ConflictMode::kField;

@@ -174,6 +174,10 @@ void post_space_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   if (!mode.ok()) return ex->fail(make_error(ErrorCode::kValidation, mode.error().message));
   auto dry_run = bool_param(req, "dryRun");
   if (!dry_run.ok()) return ex->fail(dry_run.error());
+  // A dry run stores nothing under its key; a push does, and checks it before finding the space.
+  if (!dry_run->value_or(false)) {
+    if (auto st = check_idempotency_key(req); !st.ok()) return ex->fail(st.error());
+  }
   auto body = domain::parse_json(req.body);
   if (!body.ok()) {
     const bool syntax = body.error().message.rfind(domain::kNotJsonMessage, 0) == 0;

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "../support/test_keys.hpp"
@@ -207,6 +208,14 @@ TEST_F(JwtTest, NotBeforeInTheFutureIsRefused) {
 TEST_F(JwtTest, IssuedInTheFutureIsRefused) {
   expect_refused(verify_hs(hs(payload(R"(,"iat":)" + std::to_string(kNow + 120)))));
   EXPECT_TRUE(verify_hs(hs(payload(R"(,"iat":)" + std::to_string(kNow - 10)))).ok());
+}
+
+// Found by fuzz/jwt_fuzzer.cpp: adding the leeway to an `exp` near the largest integer
+// overflowed (undefined; in practice the sum wrapped and the token was taken for expired).
+TEST_F(JwtTest, Regression_ExpiryNearTheLargestIntegerDoesNotOverflow) {
+  const std::int64_t largest = std::numeric_limits<std::int64_t>::max();
+  EXPECT_TRUE(verify_hs(hs(payload({}, largest))).ok());
+  EXPECT_TRUE(verify_hs(hs(payload({}, largest - 30))).ok());
 }
 
 TEST_F(JwtTest, MissingOrMistypedExpiryIsRefused) {
