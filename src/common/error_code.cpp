@@ -25,6 +25,7 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kInternal: return "internal_server_error";
     case ErrorCode::kNotImplemented: return "not_implemented";
     case ErrorCode::kUnavailable: return "service_unavailable";
+    case ErrorCode::kInsufficientStorage: return "insufficient_storage";
   }
   return "unknown";
 }

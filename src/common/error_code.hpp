@@ -52,6 +52,9 @@ enum class ErrorCode {
   kNotImplemented,
   // The server is draining, overloaded or not ready. 503.
   kUnavailable,
+  // The disk (or the database's) is full: nothing was applied, and a retry succeeds once
+  // space returns. 507.
+  kInsufficientStorage,
 };
 
 // Stable lower-case name, used in logs and metrics.

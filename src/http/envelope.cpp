@@ -27,6 +27,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::kInternal: return 500;
     case ErrorCode::kNotImplemented: return 501;
     case ErrorCode::kUnavailable: return 503;
+    case ErrorCode::kInsufficientStorage: return 507;
   }
   return 500;
 }
@@ -50,6 +51,7 @@ std::string_view error_type(int status) {
     case 500: return "internal_server_error";
     case 501: return "not_implemented";
     case 503: return "service_unavailable";
+    case 507: return "insufficient_storage";
     default: return "error";
   }
 }

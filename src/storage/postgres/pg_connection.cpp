@@ -266,7 +266,9 @@ Error PgConnection::failure(std::string_view what, pg_result* r) const {
   std::string why = r != nullptr && *PQresultErrorMessage(r) != '\0' ? PQresultErrorMessage(r) : PQerrorMessage(conn_);
   while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
   const bool lost = !ok() || connection_lost_state(sqlstate);
-  return make_error(lost ? ErrorCode::kUnavailable : ErrorCode::kInternal,
+  // 53100 disk_full: the one storage failure a client is told apart (507), as with SQLite.
+  const bool full = sqlstate != nullptr && std::string_view(sqlstate) == "53100";
+  return make_error(lost ? ErrorCode::kUnavailable : full ? ErrorCode::kInsufficientStorage : ErrorCode::kInternal,
                     "postgres: " + std::string(what) + ": " + why);
 }
 

@@ -281,7 +281,9 @@ struct SqliteStore::Impl {
       }
       results[i] = s;
       if (!s.ok() && sqlite3_get_autocommit(c.handle()) != 0) {
-        lost = make_error(ErrorCode::kUnavailable, "storage error, nothing was applied: " + s.message());
+        lost = make_error(s.code() == ErrorCode::kInsufficientStorage ? ErrorCode::kInsufficientStorage
+                                                                      : ErrorCode::kUnavailable,
+                          "storage error, nothing was applied: " + s.message());
         note_failure(lost);
         for (std::size_t j = 0; j < i; ++j) {
           if (results[j].ok()) results[j] = lost;
@@ -294,8 +296,10 @@ struct SqliteStore::Impl {
         c.exec_cached("ROLLBACK").ignore();
         note_failure(commit);
         for (auto& r : results) {
-          if (r.ok()) r = make_error(ErrorCode::kInternal, "commit failed: " + commit.message());
+          if (r.ok()) r = make_error(commit.code(), "commit failed: " + commit.message());
         }
+      } else {
+        note_recovery();
       }
     }
     for (std::size_t i = 0; i < group.size(); ++i) complete(group[i].done, results[i]);
@@ -305,6 +309,15 @@ struct SqliteStore::Impl {
     std::lock_guard lock(failure_mu);
     if (failure.empty()) failure = s.message();
     failed.store(true);
+  }
+
+  // A commit made durable again (a full disk has space, a passing I/O error is over): the store
+  // is ready again. The failed transactions stay failed; only later ones were acknowledged.
+  void note_recovery() {
+    if (!failed.load()) return;
+    std::lock_guard lock(failure_mu);
+    failure.clear();
+    failed.store(false);
   }
 
   // Forgets traversal markers older than the quiet window (they no longer hold anything back).

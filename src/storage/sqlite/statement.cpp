@@ -7,8 +7,14 @@
 namespace synclog::storage::sqlite {
 namespace {
 
+// A full disk is the one storage failure a client is told apart (507): it is not a bug, and a
+// retry succeeds once space returns.
+ErrorCode code_of(int rc) {
+  return (rc & 0xff) == SQLITE_FULL ? ErrorCode::kInsufficientStorage : ErrorCode::kInternal;
+}
+
 Error sqlite_error(sqlite3* db, std::string_view what) {
-  return make_error(ErrorCode::kInternal,
+  return make_error(code_of(sqlite3_extended_errcode(db)),
                     "sqlite: " + std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
@@ -90,10 +96,10 @@ Connection::~Connection() {
 Status Connection::exec(std::string_view sql) {
   char* err = nullptr;
   const std::string text(sql);
-  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errmsg(db_);
     sqlite3_free(err);
-    return make_error(ErrorCode::kInternal, "sqlite: " + msg);
+    return make_error(code_of(rc), "sqlite: " + msg);
   }
   return Status();
 }
