@@ -28,3 +28,18 @@ elseif(SYNCLOG_SANITIZE STREQUAL "thread")
 elseif(NOT SYNCLOG_SANITIZE STREQUAL "")
   message(FATAL_ERROR "SYNCLOG_SANITIZE must be empty, address or thread")
 endif()
+
+# Fuzzing (fuzz/CMakeLists.txt): every library gets libFuzzer's coverage instrumentation
+# (fuzzer-no-link: the fuzz targets alone link its main) and ASan + UBSan. Undefined behaviour
+# aborts instead of printing and going on, so that libFuzzer records it as a crash.
+if(SYNCLOG_BUILD_FUZZERS)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "SYNCLOG_BUILD_FUZZERS needs clang (libFuzzer): use the fuzz preset")
+  endif()
+  if(NOT SYNCLOG_SANITIZE STREQUAL "")
+    message(FATAL_ERROR "SYNCLOG_BUILD_FUZZERS brings its own sanitizers: leave SYNCLOG_SANITIZE empty")
+  endif()
+  target_compile_options(synclog_options INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(synclog_options INTERFACE -fsanitize=address,undefined)
+endif()

@@ -9,13 +9,13 @@
 // second run creates the records again); the other columns are field names. An empty cell is a
 // field the record does not have; a stringList cell is split on '|'; integers, numbers and
 // booleans are read as such (by the space's schema), the rest are text. JSON: an array of
-// objects, each one record with an optional "id".
+// objects, each one record with an optional "id". Reading the file into rows and rows into
+// push bodies is import_rows.hpp's (no network); this file talks to the server.
 #include "import_records.hpp"
 
 #include <boost/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -24,20 +24,12 @@
 #include <unistd.h>
 
 #include "client/http_transport.hpp"
-#include "common/csv_reader.hpp"
-#include "common/json_text.hpp"
 #include "common/sha256.hpp"
+#include "import_rows.hpp"
 
 namespace synclog::cli {
 namespace json = boost::json;
 namespace {
-
-// One record to import, and where it came from (for messages).
-struct Row {
-  std::size_t line = 0;  // CSV line, or array index + 1
-  std::string id;
-  json::object data;
-};
 
 class Api {
  public:
@@ -83,108 +75,6 @@ std::string message_of(const client::HttpResponse& r) {
     }
   }
   return "HTTP " + std::to_string(r.status) + ": " + r.body.substr(0, 200);
-}
-
-// The type's fields and their kinds ("string", "integer", ...), from the schema document.
-Result<std::map<std::string, std::string>> field_kinds(const json::value& document, const std::string& type) {
-  const auto* types = document.is_object() ? document.get_object().if_contains("types") : nullptr;
-  const auto* t = types && types->is_object() ? types->get_object().if_contains(type) : nullptr;
-  const auto* fields = t && t->is_object() ? t->get_object().if_contains("fields") : nullptr;
-  if (!fields || !fields->is_object()) return make_error(ErrorCode::kNotFound, "the space's schema has no type " + type);
-  std::map<std::string, std::string> out;
-  for (const auto& kv : fields->get_object()) {
-    const auto* kind = kv.value().is_object() ? kv.value().get_object().if_contains("type") : nullptr;
-    if (kind && kind->is_string()) out[std::string(kv.key())] = std::string(kind->get_string());
-  }
-  return out;
-}
-
-// A CSV cell as the field's JSON value.
-Result<json::value> cell_value(const std::string& kind, const std::string& cell) {
-  if (kind == "integer" || kind == "number") {
-    double d = 0;
-    const auto r = std::from_chars(cell.data(), cell.data() + cell.size(), d);
-    if (r.ec != std::errc() || r.ptr != cell.data() + cell.size()) {
-      return make_error(ErrorCode::kInvalidRequest, "\"" + cell + "\" is not a number");
-    }
-    if (kind == "integer" && d == static_cast<double>(static_cast<std::int64_t>(d))) {
-      return json::value(static_cast<std::int64_t>(d));
-    }
-    return json::value(d);
-  }
-  if (kind == "boolean") {
-    if (cell == "true") return json::value(true);
-    if (cell == "false") return json::value(false);
-    return make_error(ErrorCode::kInvalidRequest, "\"" + cell + "\" is not true or false");
-  }
-  if (kind == "stringList") {
-    json::array items;
-    std::size_t start = 0;
-    for (;;) {
-      const auto bar = cell.find('|', start);
-      items.emplace_back(cell.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
-      if (bar == std::string::npos) break;
-      start = bar + 1;
-    }
-    return json::value(std::move(items));
-  }
-  return json::value(cell);
-}
-
-Result<std::vector<Row>> rows_from_csv(const std::string& text, const std::map<std::string, std::string>& kinds) {
-  SYNCLOG_ASSIGN_OR_RETURN(auto records, read_csv(text));
-  if (records.empty()) return std::vector<Row>();
-  const auto& header = records.front().fields;
-  for (const auto& name : header) {
-    if (name != "id" && !kinds.count(name)) {
-      return make_error(ErrorCode::kInvalidRequest, "column \"" + name + "\" is not a field of the type");
-    }
-  }
-  std::vector<Row> rows;
-  for (std::size_t r = 1; r < records.size(); ++r) {
-    Row row;
-    row.line = records[r].line;
-    for (std::size_t c = 0; c < header.size(); ++c) {
-      const std::string& cell = records[r].fields[c];
-      if (cell.empty()) continue;
-      if (header[c] == "id") {
-        row.id = cell;
-        continue;
-      }
-      auto v = cell_value(kinds.at(header[c]), cell);
-      if (!v.ok()) {
-        return make_error(ErrorCode::kInvalidRequest,
-                          "line " + std::to_string(row.line) + ", column " + header[c] + ": " + v.error().message);
-      }
-      row.data[header[c]] = std::move(*v);
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-Result<std::vector<Row>> rows_from_json(const std::string& text) {
-  json::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) return make_error(ErrorCode::kInvalidRequest, "the file is not a JSON array of records");
-  std::vector<Row> rows;
-  std::size_t index = 0;
-  for (auto& item : v.get_array()) {
-    ++index;
-    if (!item.is_object()) {
-      return make_error(ErrorCode::kInvalidRequest, "item " + std::to_string(index) + " is not an object");
-    }
-    Row row;
-    row.line = index;
-    row.data = std::move(item.get_object());
-    if (const auto* id = row.data.if_contains("id")) {
-      if (!id->is_string()) return make_error(ErrorCode::kInvalidRequest, "item " + std::to_string(index) + ": id must be a string");
-      row.id = std::string(id->get_string());
-      row.data.erase("id");
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
 }
 
 }  // namespace
@@ -240,20 +130,9 @@ int import_records(const ImportJob& f) {
   const std::size_t batch = static_cast<std::size_t>(std::clamp(f.batch, 1, 100));
   for (std::size_t start = 0; start < rows->size(); start += batch) {
     const std::size_t end = std::min(rows->size(), start + batch);
-    json::array mutations;
-    for (std::size_t i = start; i < end; ++i) {
-      json::object m;
-      m["resource"] = f.type;
-      m["type"] = "CREATE";
-      if (!(*rows)[i].id.empty()) m["resourceId"] = (*rows)[i].id;
-      m["data"] = (*rows)[i].data;
-      mutations.push_back(std::move(m));
-    }
-    json::object body;
-    body["mutations"] = std::move(mutations);
     const std::string key = "import-" + f.space + "-" + f.type + "-" + file_digest + "-" + std::to_string(start / batch);
     auto answer = api.send("POST", "/v1/spaces/" + f.space + "/sync?conflictMode=field&lastMutationAt=" + std::to_string(cursor),
-                           json::serialize(body), key);
+                           batch_body(*rows, start, end, f.type), key);
     if (!answer.ok()) return fail("batch at record " + std::to_string(start + 1) + ": " + answer.error().message, 1);
     if (answer->status != 200) return fail("batch at record " + std::to_string(start + 1) + ": " + message_of(*answer), 1);
     const auto acks = json::parse(answer->body).at("data").at("mutations").as_array();
@@ -262,7 +141,7 @@ int import_records(const ImportJob& f) {
       const std::string outcome(ack.at("outcome").as_string());
       ++outcomes[outcome];
       if (outcome == "rejected" || outcome == "conflict") {
-        const Row& row = (*rows)[start + i];
+        const ImportRow& row = (*rows)[start + i];
         std::string why = outcome;
         if (const auto* r = ack.if_contains("rejection")) why = std::string(r->at("message").as_string());
         if (ack.contains("conflict")) why = "changed on the server since the import began";

@@ -6,6 +6,7 @@
 
 #include "common/json_text.hpp"
 #include "domain/field_stamps.hpp"
+#include "domain/json_input.hpp"
 #include "domain/resource.hpp"
 #include "domain/wire.hpp"
 
@@ -44,10 +45,10 @@ Error corrupt(const storage::Record& r, std::string_view what) {
 // Reads the fields every record has; returns the parsed object for the rest.
 class Decoder {
  public:
-  explicit Decoder(const storage::Record& r) : r_(r) {
-    json::error_code ec;
-    v_ = json::parse(r.data, ec);
-    if (ec || !v_.is_object()) failed_ = true;
+  // Read with the request bodies' parser (json_input.hpp), which reads decimals exactly: a
+  // note's metadata comes back as it was stored.
+  explicit Decoder(const storage::Record& r) : r_(r), v_(parse(r.data)) {
+    if (!v_.is_object()) failed_ = true;
   }
   bool failed() const { return failed_; }
   const json::object& obj() const { return v_.get_object(); }
@@ -101,6 +102,11 @@ class Decoder {
   }
 
  private:
+  static json::value parse(std::string_view text) {
+    auto v = parse_json(text);
+    return v.ok() ? std::move(*v) : json::value();
+  }
+
   const storage::Record& r_;
   json::value v_;
   bool failed_ = false;

@@ -463,7 +463,10 @@ struct Server::Impl {
       parser.body_limit(options.max_body_bytes);
       s->arm(options.request_timeout, s);
       auto [hec, hn] = co_await bhttp::async_read_header(s->stream, s->buffer, parser, kAsTuple);
-      (void)hn;
+      // Beast holds the request line and the header fields to the limit each, so a header that
+      // arrives in one read could be nearly twice the limit, while one that trickles in is held
+      // to it: `hn` is the whole header, held to the limit here however it came.
+      if (!hec && hn > options.max_header_bytes) hec = bhttp::error::header_limit;
       if (!hec && !parser.is_done()) {
         // The body is still to come: what the header alone decides is answered now, before
         // the client is told to go on (100 Continue) and before its body is read.

@@ -1,5 +1,7 @@
-// Pull parameters and answers.
+// Pull parameters (GET /v1/sync's `resources` too) and answers.
 #include "http/handlers/pull_params.hpp"
+
+#include <cctype>
 
 #include "domain/tuning.hpp"
 #include "http/envelope.hpp"
@@ -9,6 +11,33 @@ namespace synclog::http::handlers {
 namespace {
 
 Error unprocessable(std::string message) { return make_error(ErrorCode::kUnprocessable, std::move(message)); }
+
+std::string trim_upper(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+Result<domain::ResourceSet> parse_resources(std::optional<std::string_view> param) {
+  if (!param || param->empty()) return domain::ResourceSet::all();
+  domain::ResourceSet set;
+  std::string_view rest = *param;
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string name = trim_upper(rest.substr(0, comma));
+    if (!name.empty()) {
+      const auto r = domain::parse_resource(name);
+      if (!r) return unprocessable("Invalid resources: \"" + name + "\"");
+      set.add(*r);
+    }
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (set.empty()) return domain::ResourceSet::all();
+  return set;
+}
 
 }  // namespace
 
@@ -42,6 +71,15 @@ Result<domain::PullRequest> parse_pull_params(const HttpRequest& req, const AppO
     p.page = *v;
   }
   return p;
+}
+
+Result<domain::PullRequest> parse_sync_pull_params(const HttpRequest& req, const AppOptions& options,
+                                                   domain::ResourceSet readable) {
+  return parse_pull_params(req, options, [&](domain::PullRequest& p) -> Status {
+    SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_resources(req.param("resources")));
+    p.resources = p.resources & readable;
+    return Status();
+  });
 }
 
 HttpResponse pull_response(domain::PullResult result) {

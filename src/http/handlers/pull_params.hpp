@@ -17,6 +17,11 @@ namespace synclog::http::handlers {
 Result<domain::PullRequest> parse_pull_params(const HttpRequest& req, const AppOptions& options,
                                               const std::function<Status(domain::PullRequest&)>& resources);
 
+// GET /v1/sync's parameters: parse_pull_params with `resources` (names separated by commas,
+// any case; absent, empty or only commas: all of them), narrowed to `readable` (the token's).
+Result<domain::PullRequest> parse_sync_pull_params(const HttpRequest& req, const AppOptions& options,
+                                                   domain::ResourceSet readable);
+
 // 200 with the pull's body and X-Mutation-At.
 HttpResponse pull_response(domain::PullResult result);
 

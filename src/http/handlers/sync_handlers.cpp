@@ -28,46 +28,10 @@ Error unprocessable(std::string message) {
 }
 
 
-std::string trim_upper(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-Result<domain::ResourceSet> parse_resources(std::optional<std::string_view> param) {
-  if (!param || param->empty()) return domain::ResourceSet::all();
-  domain::ResourceSet set;
-  std::string_view rest = *param;
-  while (true) {
-    const auto comma = rest.find(',');
-    const std::string name = trim_upper(rest.substr(0, comma));
-    if (!name.empty()) {
-      const auto r = domain::parse_resource(name);
-      if (!r) return unprocessable("Invalid resources: \"" + name + "\"");
-      set.add(*r);
-    }
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  if (set.empty()) return domain::ResourceSet::all();
-  return set;
-}
-
-Result<domain::PullRequest> parse_pull(const HttpRequest& req, const RequestContext& ctx,
-                                       const AppOptions& options) {
-  return parse_pull_params(req, options, [&](domain::PullRequest& p) -> Status {
-    SYNCLOG_ASSIGN_OR_RETURN(p.resources, parse_resources(req.param("resources")));
-    p.resources = p.resources & ctx.scopes.readable();
-    return Status();
-  });
-}
-
 void get_sync(Services& s, const std::shared_ptr<Exchange>& ex) {
   auto& ctx = ex->ctx();
   if (auto st = require_scope(ctx, "sync"); !st.ok()) return ex->fail(st.error());
-  auto parsed = parse_pull(ex->request(), ctx, s.options);
+  auto parsed = parse_sync_pull_params(ex->request(), s.options, ctx.scopes.readable());
   if (!parsed.ok()) return ex->fail(parsed.error());
   // A metadataOnly poll needs the head alone; a backend that knows it without a transaction
   // answers at once. Polling is what idle devices do all day.

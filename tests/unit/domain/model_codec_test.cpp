@@ -106,6 +106,20 @@ TEST(ModelCodecTest, NoteRoundTripsRangesAndEntities) {
   EXPECT_EQ(back->entities[0].entity_type, "reflection");
 }
 
+// Found by fuzz/push_body_fuzzer.cpp: Boost.JSON 1.81 read some decimals a unit in the last
+// place off, so a number in a note's metadata came back from storage as another.
+TEST(ModelCodecTest, Regression_MetadataNumbersComeBackExactly) {
+  Note n;
+  n.id = "n1";
+  n.body = "body text";
+  n.ranges = {"1:1-1:7"};
+  n.entities.push_back(AttachedEntity{"r1", "reflection", R"({"lat":-9.146229953197121,"x":1.3333333333333335E110})"});
+  const auto back = note_from(to_record(n));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  ASSERT_EQ(back->entities.size(), 1u);
+  EXPECT_EQ(back->entities[0].metadata_json, R"({"lat":-9.146229953197121E0,"x":1.3333333333333335E110})");
+}
+
 TEST(ModelCodecTest, ReadingSessionRoundTrips) {
   ReadingSession s;
   s.id = "s1";
