@@ -170,7 +170,16 @@ TEST_F(SpaceStreamTest, ARoleChangeEndsTheStream) {
 TEST_F(SpaceStreamTest, CreatingASpaceEndsTheCreatorsStream) {
   auto s = open("dana");
   dana_.create_space_ok("dana-own");
-  expect_event(s, "spaces");
+  // Creating the space also writes its log: on PostgreSQL the move of the new space (dana is
+  // its owner already) may be told before the move of her feed. Then the feed's event ends it.
+  std::optional<SseMessage> ev;
+  for (int i = 0; i < 3; ++i) {
+    ev = s.next_event(10s);
+    if (!ev || ev->event != "space") break;
+    EXPECT_EQ(json::parse(ev->data).at("spaceId"), "dana-own") << ev->data;
+  }
+  ASSERT_TRUE(ev.has_value()) << "no spaces event";
+  EXPECT_EQ(ev->event, "spaces") << ev->data;
   EXPECT_TRUE(s.wait_ended(5s));
   auto again = open("dana");
   const std::int64_t head = head_of(dana_.push_ok(
