@@ -178,33 +178,31 @@ class PowerCutTest : public ::testing::Test {
   FaultVfs* vfs_ = nullptr;
 };
 
-TEST_F(PowerCutTest, EveryAcknowledgedPushSurvivesACutAfterEverySyncAndTheDatabaseStaysWhole) {
-  // A clean run says how many syncs the workload makes: one cut point after each.
-  int total_syncs = 0;
+// One run per cut point: after the Nth sync or the Nth write (`counter` says which, as
+// counted by a clean run first, whose result is checked too).
+void cut_loop(FaultVfs& vfs, const char* what, int (FaultVfs::*counter)() const, FaultPlan (*plan_for)(int)) {
+  int total = 0;
   {
     TempDir dir;
-    vfs_->arm({});
-    const auto clean = run_workload(dir.file("synclog.db"), dir.file("backup.db"), *vfs_);
-    total_syncs = vfs_->syncs();
-    vfs_->restore_durable();
+    vfs.arm({});
+    const auto clean = run_workload(dir.file("synclog.db"), dir.file("backup.db"), vfs);
+    total = (vfs.*counter)();
+    vfs.restore_durable();
     ASSERT_EQ(clean.promised.size(), workload_batches().size());
     ASSERT_TRUE(clean.backup_done);
     expect_whole_batches(stored_ids(dir.file("synclog.db")), clean.promised, "clean run");
   }
-  ASSERT_GT(total_syncs, 10);
+  ASSERT_GT(total, 10);
   int cut_points = 0;
-  for (int n = 1; n <= total_syncs; ++n) {
+  for (int n = 1; n <= total; ++n) {
     TempDir dir;
-    const std::string where = "power cut after sync " + std::to_string(n);
-    FaultPlan plan;
-    plan.cut_after_sync = n;
-    plan.torn_last_write = n % 2 == 0;  // every other cut also tears the last unsynced write
-    vfs_->arm(plan);
-    const auto run = run_workload(dir.file("synclog.db"), dir.file("backup.db"), *vfs_);
+    const std::string where = std::string("power cut after ") + what + " " + std::to_string(n);
+    vfs.arm(plan_for(n));
+    const auto run = run_workload(dir.file("synclog.db"), dir.file("backup.db"), vfs);
     // Background work (checkpoints) makes the count vary a little: a run that ended before its
-    // Nth sync had no cut, and is not counted.
-    const bool cut = vfs_->power_cut();
-    vfs_->restore_durable();
+    // Nth point had no cut, and is not counted.
+    const bool cut = vfs.power_cut();
+    vfs.restore_durable();
     if (!cut) continue;
     ++cut_points;
     expect_whole_file(dir.file("synclog.db"), run, where);
@@ -212,39 +210,28 @@ TEST_F(PowerCutTest, EveryAcknowledgedPushSurvivesACutAfterEverySyncAndTheDataba
     if (run.backup_done) {
       EXPECT_EQ(integrity_check(dir.file("backup.db")), "ok") << where << ": the backup";
     }
-    if (HasFailure()) break;  // one cut point's story is enough to read
+    if (::testing::Test::HasFailure()) break;  // one cut point's story is enough to read
   }
-  std::printf("power cut loop: %d cut points exercised (one after each of %d syncs)\n", cut_points, total_syncs);
+  std::printf("power cut loop: %d cut points exercised (one after each of %d %ss)\n", cut_points, total, what);
+}
+
+TEST_F(PowerCutTest, EveryAcknowledgedPushSurvivesACutAfterEverySyncAndTheDatabaseStaysWhole) {
+  cut_loop(*vfs_, "sync", &FaultVfs::syncs, [](int n) {
+    FaultPlan plan;
+    plan.cut_after_sync = n;
+    plan.torn_last_write = n % 2 == 0;  // every other cut also tears the last unsynced write
+    return plan;
+  });
 }
 
 // Between two syncs: a push answered before its commit was synced would be caught here.
 TEST_F(PowerCutTest, EveryAcknowledgedPushSurvivesACutAfterEveryWrite) {
-  int total_writes = 0;
-  {
-    TempDir dir;
-    vfs_->arm({});
-    run_workload(dir.file("synclog.db"), dir.file("backup.db"), *vfs_);
-    total_writes = vfs_->writes();
-    vfs_->restore_durable();
-  }
-  int cut_points = 0;
-  for (int n = 1; n <= total_writes; ++n) {
-    TempDir dir;
-    const std::string where = "power cut after write " + std::to_string(n);
+  cut_loop(*vfs_, "write", &FaultVfs::writes, [](int n) {
     FaultPlan plan;
     plan.cut_after_write = n;
     plan.torn_last_write = n % 2 == 1;
-    vfs_->arm(plan);
-    const auto run = run_workload(dir.file("synclog.db"), dir.file("backup.db"), *vfs_);
-    const bool cut = vfs_->power_cut();
-    vfs_->restore_durable();
-    if (!cut) continue;
-    ++cut_points;
-    expect_whole_file(dir.file("synclog.db"), run, where);
-    expect_whole_batches(stored_ids(dir.file("synclog.db")), run.promised, where);
-    if (HasFailure()) break;
-  }
-  std::printf("power cut loop: %d cut points exercised (one after each of %d writes)\n", cut_points, total_writes);
+    return plan;
+  });
 }
 
 // A write or a sync that fails ends the push it belongs to with a clear error and leaves nothing
